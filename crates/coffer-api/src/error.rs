@@ -1,0 +1,99 @@
+//! The one error that crosses to every front end: a stable code to branch on and a message to
+//! show. Messages name what was wrong and never carry secrets or raw provider bodies.
+
+use coffer_core::export::ExportError;
+use coffer_core::filter::FilterError;
+use coffer_core::store::StoreError;
+use coffer_core::sync::SyncError;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidInput,
+    NotFound,
+    StoreLocked,
+    StoreTooNew,
+    StoreCorrupt,
+    NotACofferDatabase,
+    Provider,
+    Io,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    #[ts(type = "string")]
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::Internal, message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let code = match &e {
+            StoreError::NotCoffer { .. } => ErrorCode::NotACofferDatabase,
+            StoreError::TooNew { .. } => ErrorCode::StoreTooNew,
+            StoreError::Locked => ErrorCode::StoreLocked,
+            StoreError::Corrupt { .. } => ErrorCode::StoreCorrupt,
+            StoreError::Open { .. } => ErrorCode::Io,
+            StoreError::UnknownAccount(_) | StoreError::UnknownConnection(_) => ErrorCode::NotFound,
+            StoreError::Migration(_) | StoreError::Sqlite(_) | StoreError::BadRow(_) => {
+                ErrorCode::Internal
+            }
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+impl From<FilterError> for ApiError {
+    fn from(e: FilterError) -> Self {
+        ApiError::new(ErrorCode::InvalidInput, e.to_string())
+    }
+}
+
+impl From<SyncError> for ApiError {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Store(s) => s.into(),
+            SyncError::Poisoned => ApiError::internal(e.to_string()),
+        }
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::Store(s) => s.into(),
+            ExportError::Csv(_) | ExportError::Io(_) => ApiError::new(ErrorCode::Io, e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_code_and_message() {
+        let e = ApiError::new(ErrorCode::StoreLocked, "locked");
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"code":"store_locked","message":"locked"}"#
+        );
+    }
+}

@@ -1,0 +1,206 @@
+//! The API layer over the Demo Bank, end to end through a real SQLite file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{TimeZone, Utc};
+use coffer_api::{Clock, Coffer, ErrorCode};
+use coffer_core::money::parse_minor;
+use coffer_core::{Currency, Filter};
+
+fn clock(y: i32, m: u32, d: u32) -> Clock {
+    Clock::Fixed(Utc.with_ymd_and_hms(y, m, d, 9, 30, 0).unwrap())
+}
+
+async fn demo_profile(dir: &Path, at: Clock) -> Coffer {
+    let coffer = Coffer::open_with_clock(dir, at).unwrap();
+    coffer.connect_demo().await.unwrap();
+    coffer.sync(None, |_| {}).await.unwrap();
+    coffer
+}
+
+/// Per account: (booked sum, all rows sum) of the exported CSV, in minor units.
+async fn exported_sums(coffer: &Coffer) -> HashMap<String, (i64, i64)> {
+    let mut bytes = Vec::new();
+    coffer
+        .export_csv(&Filter::default(), &mut bytes)
+        .await
+        .unwrap();
+    let mut sums: HashMap<String, (i64, i64)> = HashMap::new();
+    for record in csv::Reader::from_reader(bytes.as_slice()).records() {
+        let r = record.unwrap();
+        let currency: Currency = r[6].parse().unwrap();
+        let minor = parse_minor(&r[5], currency.exponent()).unwrap();
+        let entry = sums.entry(r[1].to_string()).or_default();
+        if &r[8] == "booked" {
+            entry.0 += minor;
+        }
+        entry.1 += minor;
+    }
+    sums
+}
+
+async fn assert_exports_match_balances(coffer: &Coffer, dir: &Path) {
+    let sums = exported_sums(coffer).await;
+    let store = coffer_core::Store::open(&dir.join(coffer_api::DATABASE_FILE)).unwrap();
+    let accounts = store.accounts().unwrap();
+    assert!(accounts.len() >= 3);
+    for a in accounts {
+        let (opening_date, opening) = a.opening.expect("the demo bank reports opening balances");
+        let (booked, all) = sums[&a.name];
+        assert_eq!(
+            booked,
+            a.balance.minor - opening.minor,
+            "{}: booked exports must sum to balance − opening (since {opening_date})",
+            a.name
+        );
+        let available = a.available.unwrap().minor;
+        assert_eq!(
+            all,
+            available - opening.minor,
+            "{}: all rows sum to available − opening",
+            a.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn demo_sync_twice_inserts_and_updates_nothing_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let coffer = demo_profile(dir.path(), clock(2026, 11, 21)).await;
+    let before = coffer.transactions(&Filter::default()).await.unwrap();
+    assert!(
+        before.total > 1_500,
+        "24 months of demo data, got {}",
+        before.total
+    );
+
+    let again = coffer.sync(None, |_| {}).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        (again[0].inserted, again[0].updated, again[0].expired),
+        (0, 0, 0)
+    );
+    assert!(again[0].unchanged > 0);
+    assert_eq!(
+        coffer.transactions(&Filter::default()).await.unwrap(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn exported_amounts_sum_to_each_balance_minus_its_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let coffer = demo_profile(dir.path(), clock(2026, 11, 21)).await;
+    assert_exports_match_balances(&coffer, dir.path()).await;
+}
+
+#[tokio::test]
+async fn days_later_pending_rows_book_in_place_and_totals_still_reconcile() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = demo_profile(dir.path(), clock(2026, 11, 21)).await;
+    let pending_before: Vec<_> = first
+        .transactions(&Filter::default())
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .filter(|t| t.status == coffer_core::model::TransactionStatus::Pending)
+        .collect();
+    assert!(
+        !pending_before.is_empty(),
+        "the demo ends with a few pending rows"
+    );
+    drop(first);
+
+    // Five days later, same profile.
+    let later = Coffer::open_with_clock(dir.path(), clock(2026, 11, 26)).unwrap();
+    let summary = later.sync(None, |_| {}).await.unwrap();
+    assert!(summary[0].errors.is_empty(), "{:?}", summary[0].errors);
+    assert!(
+        summary[0].updated >= pending_before.len() as u32,
+        "pending rows became booked"
+    );
+    let rows = later.transactions(&Filter::default()).await.unwrap().rows;
+    for p in &pending_before {
+        let now: Vec<_> = rows.iter().filter(|t| t.id == p.id).collect();
+        assert_eq!(now.len(), 1, "row {} must still exist exactly once", p.id);
+        assert_eq!(now[0].status, coffer_core::model::TransactionStatus::Booked);
+    }
+    let mut ids: Vec<_> = rows.iter().map(|t| t.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), rows.len());
+    assert_exports_match_balances(&later, dir.path()).await;
+}
+
+#[tokio::test]
+async fn connecting_the_demo_twice_keeps_one_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let coffer = Coffer::open_with_clock(dir.path(), clock(2026, 11, 21)).unwrap();
+    let a = coffer.connect_demo().await.unwrap();
+    let b = coffer.connect_demo().await.unwrap();
+    assert_eq!(a.id, b.id);
+    assert_eq!(coffer.connections().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn overview_totals_never_mix_currencies() {
+    let dir = tempfile::tempdir().unwrap();
+    let coffer = demo_profile(dir.path(), clock(2026, 11, 21)).await;
+    let overview = coffer.accounts().await.unwrap();
+    let currencies: Vec<&str> = overview
+        .totals
+        .iter()
+        .map(|t| t.currency.as_str())
+        .collect();
+    assert_eq!(currencies, ["EUR", "NOK"]);
+    for total in &overview.totals {
+        let sum: i64 = overview
+            .accounts
+            .iter()
+            .filter(|a| a.currency == total.currency)
+            .map(|a| parse_minor(&a.balance, 2).unwrap())
+            .sum();
+        assert_eq!(
+            parse_minor(&total.balance, 2).unwrap(),
+            sum,
+            "{} total",
+            total.currency
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_filters_are_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let coffer = demo_profile(dir.path(), clock(2026, 11, 21)).await;
+    let err = coffer
+        .transactions(&Filter::account(999))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound);
+    assert_eq!(err.message, "no account with id 999");
+    let backwards = Filter {
+        from: chrono::NaiveDate::from_ymd_opt(2026, 5, 1),
+        to: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
+        ..Filter::default()
+    };
+    let err = coffer.export_csv(&backwards, Vec::new()).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+}
+
+#[test]
+fn typescript_bindings_are_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/generated/api.ts");
+    let generated = coffer_api::typescript_bindings();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "ui/src/generated/api.ts is stale; run `UPDATE_BINDINGS=1 cargo test -p coffer-api`"
+    );
+}

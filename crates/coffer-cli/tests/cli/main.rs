@@ -1,0 +1,213 @@
+//! The `coffer` binary as a user runs it: exit codes, one-line errors, files left intact.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn coffer(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("COFFER_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = coffer(dir, args);
+    assert!(
+        out.status.success(),
+        "coffer {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Asserts a failure with exactly one line on stderr that contains `needle`.
+fn fails(dir: &Path, args: &[&str], code: i32, needle: &str) -> String {
+    let out = coffer(dir, args);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(code), "coffer {args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line, got: {stderr:?}");
+    assert!(
+        stderr.contains(needle),
+        "{stderr:?} should mention {needle:?}"
+    );
+    assert!(out.stdout.is_empty(), "nothing on stdout when failing");
+    stderr
+}
+
+fn demo(dir: &Path) {
+    ok(dir, &["connect", "demo"]);
+    ok(dir, &["sync"]);
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn connect_sync_and_sync_again_reports_nothing_new() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let report = json(&ok(dir.path(), &["sync", "--json"]));
+    assert_eq!(report["inserted"], 0);
+    assert_eq!(report["updated"], 0);
+    assert!(report["unchanged"].as_u64().unwrap() > 0);
+    assert_eq!(report["errors"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn accounts_and_transactions_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let accounts = json(&ok(dir.path(), &["accounts", "--json"]));
+    let list = accounts["accounts"].as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    let card = list.iter().find(|a| a["currency"] == "EUR").unwrap();
+    let id = card["id"].as_i64().unwrap().to_string();
+    let txs = json(&ok(
+        dir.path(),
+        &["transactions", "--account", &id, "--json"],
+    ));
+    let rows = txs["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows
+        .iter()
+        .all(|r| r["currency"] == "EUR" && r["account_id"] == card["id"]));
+}
+
+#[test]
+fn export_to_a_file_equals_export_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let args = [
+        "export",
+        "csv",
+        "--from",
+        "2025-01-01",
+        "--direction",
+        "debit",
+        "--min",
+        "500",
+    ];
+    let stdout = ok(dir.path(), &args);
+    let file = dir.path().join("out.csv");
+    let mut with_file = args.to_vec();
+    with_file.extend(["-o", file.to_str().unwrap()]);
+    ok(dir.path(), &with_file);
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(written, stdout);
+    let mut reader = csv::Reader::from_reader(written.as_bytes());
+    let rows: Vec<_> = reader.records().map(|r| r.unwrap()).collect();
+    assert!(!rows.is_empty());
+    for r in rows {
+        assert!(&r[0] >= "2025-01-01");
+        assert_eq!(&r[7], "debit");
+        let minor = coffer_core::money::parse_minor(&r[5], 2).unwrap();
+        assert!(minor.abs() >= 50_000, "row {r:?} is below --min");
+    }
+}
+
+#[test]
+fn malformed_arguments_get_one_line_naming_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    fails(
+        dir.path(),
+        &["transactions", "--from", "27.03.2026"],
+        2,
+        "--from",
+    );
+    fails(
+        dir.path(),
+        &["transactions", "--min", "12,50"],
+        2,
+        "'12,50' is not an amount",
+    );
+    fails(
+        dir.path(),
+        &["transactions", "--direction", "sideways"],
+        2,
+        "sideways",
+    );
+    fails(
+        dir.path(),
+        &["transactions", "--account", "99"],
+        1,
+        "no account with id 99",
+    );
+    fails(
+        dir.path(),
+        &["transactions", "--from", "2026-05-01", "--to", "2026-01-01"],
+        1,
+        "date range is empty",
+    );
+}
+
+#[test]
+fn a_failed_export_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let target = dir.path().join("out.csv");
+    fails(
+        dir.path(),
+        &[
+            "export",
+            "csv",
+            "--account",
+            "77",
+            "-o",
+            target.to_str().unwrap(),
+        ],
+        1,
+        "no account with id 77",
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("out.csv"))
+        .collect();
+    assert!(leftovers.is_empty(), "found {leftovers:?}");
+}
+
+#[test]
+fn a_corrupt_database_is_reported_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("coffer.sqlite3");
+    std::fs::write(
+        &db,
+        b"PK\x03\x04 definitely a zip file, not a database".repeat(100),
+    )
+    .unwrap();
+    let before = std::fs::read(&db).unwrap();
+    fails(dir.path(), &["accounts"], 1, "not a Coffer database");
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn a_database_from_a_newer_coffer_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let db = dir.path().join("coffer.sqlite3");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+    }
+    fails(dir.path(), &["sync"], 1, "newer Coffer");
+}
+
+#[test]
+fn a_locked_database_fails_the_sync_with_one_line_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let before = ok(dir.path(), &["transactions", "--json"]);
+    let holder = rusqlite::Connection::open(dir.path().join("coffer.sqlite3")).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    fails(dir.path(), &["sync"], 1, "locked by another process");
+    // Readers still work in WAL mode while another process writes.
+    assert_eq!(ok(dir.path(), &["transactions", "--json"]), before);
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(ok(dir.path(), &["transactions", "--json"]), before);
+}

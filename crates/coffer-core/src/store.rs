@@ -1,0 +1,973 @@
+//! The local SQLite store: one file per profile.
+//!
+//! Opening refuses anything that is not a Coffer database or was written by a newer Coffer,
+//! before touching the file. Migrations are embedded and applied all-or-nothing.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection as Db, OpenFlags, OptionalExtension, Row};
+use rusqlite_migration::{Migrations, M};
+
+use crate::filter::{bound_minor, Filter};
+use crate::model::{
+    Account, AccountId, AccountKind, Connection, ConnectionId, ConnectionStatus, Direction,
+    ProviderAccount, ProviderTransaction, Transaction, TransactionStatus,
+};
+use crate::money::{format_minor, Currency, Money};
+use crate::views::{
+    AccountView, AccountsOverview, AppStatus, ConnectionView, CurrencyTotal, TransactionList,
+    TransactionView,
+};
+
+/// Marks the file as Coffer's (`PRAGMA application_id`), so we never migrate someone else's
+/// SQLite database by accident. "COFR" in ASCII.
+const APPLICATION_ID: i32 = 0x434F_4652;
+
+const MIGRATIONS_SQL: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS_SQL.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// The schema version this build writes.
+pub fn schema_version() -> i64 {
+    MIGRATIONS_SQL.len() as i64
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path} is not a Coffer database: {why}")]
+    NotCoffer { path: PathBuf, why: String },
+    #[error(
+        "{path} was written by a newer Coffer (schema version {found}; this build knows up to \
+         {known}). Upgrade Coffer to open it; the file was left untouched"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("the database is locked by another process; close the other Coffer and retry")]
+    Locked,
+    #[error("the database is corrupt ({detail}); restore it from a backup or move it away")]
+    Corrupt { detail: String },
+    #[error("cannot open the database {path}: {detail}")]
+    Open { path: PathBuf, detail: String },
+    #[error("migrating the database failed, nothing was changed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("stored data is invalid: {0}")]
+    BadRow(String),
+    #[error("no account with id {0}")]
+    UnknownAccount(AccountId),
+    #[error("no connection with id {0}")]
+    UnknownConnection(ConnectionId),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// Maps SQLite's low-level codes onto what a user can act on.
+    fn from(err: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode as C;
+        match err.sqlite_error_code() {
+            Some(C::DatabaseBusy | C::DatabaseLocked) => StoreError::Locked,
+            Some(C::DatabaseCorrupt | C::NotADatabase) => StoreError::Corrupt {
+                detail: err.to_string(),
+            },
+            _ => StoreError::Sqlite(err),
+        }
+    }
+}
+
+impl StoreError {
+    /// Like `From`, but on opening a file that is not a database at all we say so.
+    fn classify(path: &Path, err: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode as C;
+        match err.sqlite_error_code() {
+            Some(C::NotADatabase) => StoreError::NotCoffer {
+                path: path.to_owned(),
+                why: "the file is not an SQLite database".into(),
+            },
+            Some(C::CannotOpen | C::PermissionDenied | C::ReadOnly) => StoreError::Open {
+                path: path.to_owned(),
+                detail: err.to_string(),
+            },
+            _ => err.into(),
+        }
+    }
+}
+
+type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What one upsert of a batch of transactions did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Pending rows the provider no longer reports inside the fetched window.
+    pub expired: u64,
+}
+
+pub struct Store {
+    db: Db,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with_busy_timeout(path, Duration::from_secs(5))
+    }
+
+    /// Like [`Store::open`], waiting at most `busy` for another process's lock.
+    pub fn open_with_busy_timeout(path: &Path, busy: Duration) -> Result<Store> {
+        let existed = path.exists();
+        let db = Db::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::classify(path, e))?;
+        let mut store = Store {
+            db,
+            path: path.to_owned(),
+        };
+        store.prepare(existed, busy)?;
+        Ok(store)
+    }
+
+    fn prepare(&mut self, existed: bool, busy: Duration) -> Result<()> {
+        let path = self.path.clone();
+        let classify = |e| StoreError::classify(&path, e);
+        self.db.busy_timeout(busy).map_err(classify)?;
+        self.db
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(classify)?;
+        // Read-only checks first: a file we must refuse is left byte-for-byte untouched.
+        let version: i64 = self
+            .db
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(classify)?;
+        let app_id: i32 = self
+            .db
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .map_err(classify)?;
+        if existed {
+            if app_id != APPLICATION_ID && app_id != 0 {
+                return Err(StoreError::NotCoffer {
+                    path: self.path.clone(),
+                    why: format!("it belongs to another application (id {app_id:#x})"),
+                });
+            }
+            let tables: i64 = self
+                .db
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(classify)?;
+            if app_id == 0 && tables > 0 {
+                return Err(StoreError::NotCoffer {
+                    path: self.path.clone(),
+                    why: "it holds tables Coffer did not create".into(),
+                });
+            }
+        }
+        if version > schema_version() {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: schema_version(),
+            });
+        }
+        let mode: String = self
+            .db
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(classify)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(mode, "SQLite refused WAL mode; continuing in {mode}");
+        }
+        // FULL: a committed sync survives power loss, not only an application crash.
+        self.db
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(classify)?;
+        migrations().to_latest(&mut self.db).map_err(|e| match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => {
+                StoreError::classify(&path, err)
+            }
+            other => StoreError::Migration(other),
+        })?;
+        if app_id != APPLICATION_ID {
+            self.db
+                .pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(classify)?;
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `PRAGMA quick_check`, for diagnostics and the crash tests.
+    pub fn quick_check(&self) -> Result<String> {
+        Ok(self.db.query_row("PRAGMA quick_check", [], |r| r.get(0))?)
+    }
+
+    // ---- connections ----------------------------------------------------------------------
+
+    pub fn add_connection(
+        &mut self,
+        provider: &str,
+        label: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Connection> {
+        self.db.execute(
+            "INSERT INTO connection (provider, label, status, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![provider, label, ConnectionStatus::Active.as_str(), now],
+        )?;
+        let id = self.db.last_insert_rowid();
+        self.connection(id)
+    }
+
+    pub fn connection(&self, id: ConnectionId) -> Result<Connection> {
+        self.db
+            .query_row(
+                "SELECT id, provider, label, status, consent_expires_at, last_sync_at, last_error,
+                        created_at
+                 FROM connection WHERE id = ?1",
+                [id],
+                connection_from_row,
+            )
+            .optional()?
+            .ok_or(StoreError::UnknownConnection(id))?
+    }
+
+    pub fn connections(&self) -> Result<Vec<Connection>> {
+        let mut stmt = self.db.prepare(
+            "SELECT id, provider, label, status, consent_expires_at, last_sync_at, last_error,
+                    created_at
+             FROM connection ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], connection_from_row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    pub fn connection_views(&self) -> Result<Vec<ConnectionView>> {
+        let counts = self.account_counts()?;
+        Ok(self
+            .connections()?
+            .into_iter()
+            .map(|c| ConnectionView {
+                accounts: counts.get(&c.id).copied().unwrap_or(0),
+                id: c.id,
+                provider: c.provider,
+                label: c.label,
+                status: c.status,
+                last_sync_at: c.last_sync_at.map(|t| t.to_rfc3339()),
+                last_error: c.last_error,
+            })
+            .collect())
+    }
+
+    fn account_counts(&self) -> Result<HashMap<ConnectionId, i64>> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT connection_id, count(*) FROM account GROUP BY connection_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn set_connection_synced(
+        &mut self,
+        id: ConnectionId,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let status = if error.is_some() {
+            ConnectionStatus::Error
+        } else {
+            ConnectionStatus::Active
+        };
+        let n = self.db.execute(
+            "UPDATE connection SET last_sync_at = ?2, last_error = ?3, status = ?4 WHERE id = ?1",
+            params![id, at, error, status.as_str()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::UnknownConnection(id));
+        }
+        Ok(())
+    }
+
+    // ---- accounts -------------------------------------------------------------------------
+
+    /// Inserts or refreshes an account; returns its id. The earliest opening balance ever
+    /// reported is kept, because history before a later window start stays in the store.
+    pub fn upsert_account(
+        &mut self,
+        connection: ConnectionId,
+        account: &ProviderAccount,
+    ) -> Result<AccountId> {
+        let (opening_date, opening_minor) = match account.opening {
+            Some((d, m)) => (Some(d), Some(m.minor)),
+            None => (None, None),
+        };
+        let id = self.db.query_row(
+            "INSERT INTO account (connection_id, provider_account_id, name, number, iban, currency,
+                                  kind, balance_minor, available_minor, balance_at,
+                                  opening_date, opening_minor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT (connection_id, provider_account_id) DO UPDATE SET
+                name = excluded.name, number = excluded.number, iban = excluded.iban,
+                currency = excluded.currency, kind = excluded.kind,
+                balance_minor = excluded.balance_minor, available_minor = excluded.available_minor,
+                balance_at = excluded.balance_at,
+                opening_minor = CASE WHEN account.opening_date IS NULL
+                                       OR excluded.opening_date < account.opening_date
+                                     THEN excluded.opening_minor ELSE account.opening_minor END,
+                opening_date = CASE WHEN account.opening_date IS NULL
+                                      OR excluded.opening_date < account.opening_date
+                                    THEN excluded.opening_date ELSE account.opening_date END
+             RETURNING id",
+            params![
+                connection,
+                account.provider_account_id,
+                account.name,
+                account.number,
+                account.iban,
+                account.balance.currency.as_str(),
+                account.kind.as_str(),
+                account.balance.minor,
+                account.available.map(|m| m.minor),
+                account.balance_at,
+                opening_date,
+                opening_minor,
+            ],
+            |r| r.get(0),
+        )?;
+        Ok(id)
+    }
+
+    pub fn account(&self, id: AccountId) -> Result<Account> {
+        self.db
+            .query_row(
+                &format!("{ACCOUNT_SELECT} WHERE id = ?1"),
+                [id],
+                account_from_row,
+            )
+            .optional()?
+            .ok_or(StoreError::UnknownAccount(id))?
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let mut stmt = self
+            .db
+            .prepare(&format!("{ACCOUNT_SELECT} ORDER BY connection_id, id"))?;
+        let rows = stmt.query_map([], account_from_row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// The date up to which an account's transactions have been fetched.
+    pub fn sync_cursor(&self, account: AccountId) -> Result<Option<NaiveDate>> {
+        Ok(self.db.query_row(
+            "SELECT synced_through FROM account WHERE id = ?1",
+            [account],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn accounts_overview(&self) -> Result<AccountsOverview> {
+        let mut stmt = self.db.prepare(
+            "SELECT a.id, a.connection_id, c.provider, a.name, a.number, a.iban, a.currency,
+                    a.kind, a.balance_minor, a.available_minor, a.balance_at,
+                    (SELECT count(*) FROM \"transaction\" t WHERE t.account_id = a.id)
+             FROM account a JOIN connection c ON c.id = a.connection_id
+             ORDER BY a.connection_id, a.id",
+        )?;
+        let mut totals: Vec<(Currency, i64, i64)> = Vec::new();
+        let mut accounts = Vec::new();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let currency = currency_col(r, 6)?;
+            let balance: i64 = r.get(8)?;
+            let available: Option<i64> = r.get(9)?;
+            let kind: String = r.get(7)?;
+            match totals.iter_mut().find(|(c, _, _)| *c == currency) {
+                Some((_, sum, n)) => {
+                    *sum = sum
+                        .checked_add(balance)
+                        .ok_or_else(|| StoreError::BadRow("balance total overflows".into()))?;
+                    *n += 1;
+                }
+                None => totals.push((currency, balance, 1)),
+            }
+            let balance_at: DateTime<Utc> = r.get(10)?;
+            accounts.push(AccountView {
+                id: r.get(0)?,
+                connection_id: r.get(1)?,
+                provider: r.get(2)?,
+                name: r.get(3)?,
+                number: r.get(4)?,
+                iban: r.get(5)?,
+                currency: currency.to_string(),
+                kind: kind
+                    .parse()
+                    .map_err(|e| StoreError::BadRow(format!("{e}")))?,
+                balance: format_minor(balance, currency.exponent()),
+                available: available.map(|m| format_minor(m, currency.exponent())),
+                balance_at: balance_at.to_rfc3339(),
+                transaction_count: r.get(11)?,
+            });
+        }
+        totals.sort_by_key(|(c, _, _)| *c);
+        Ok(AccountsOverview {
+            accounts,
+            totals: totals
+                .into_iter()
+                .map(|(currency, sum, n)| CurrencyTotal {
+                    currency: currency.to_string(),
+                    balance: format_minor(sum, currency.exponent()),
+                    accounts: n,
+                })
+                .collect(),
+        })
+    }
+
+    pub fn status(&self) -> Result<AppStatus> {
+        let (accounts, transactions) = self.db.query_row(
+            "SELECT (SELECT count(*) FROM account), (SELECT count(*) FROM \"transaction\")",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(AppStatus {
+            connections: self.connection_views()?,
+            accounts,
+            transactions,
+        })
+    }
+
+    // ---- transactions ---------------------------------------------------------------------
+
+    /// Writes one fetched batch for an account in a single SQLite transaction, together with the
+    /// account's new sync cursor, so a crash leaves either all of it or none of it.
+    ///
+    /// `window_from`: the first date the batch covers; pending rows on or after it that the
+    /// provider no longer reports have expired (cancelled authorisations) and are removed.
+    pub fn upsert_transactions(
+        &mut self,
+        account: AccountId,
+        batch: &[ProviderTransaction],
+        window_from: Option<NaiveDate>,
+        synced_through: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<UpsertCounts> {
+        let currency: Currency = self
+            .db
+            .query_row(
+                "SELECT currency FROM account WHERE id = ?1",
+                [account],
+                |r| currency_col(r, 0),
+            )
+            .optional()?
+            .ok_or(StoreError::UnknownAccount(account))?;
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut counts = UpsertCounts::default();
+        {
+            let mut find = tx.prepare_cached(
+                "SELECT id, provider_id, booking_date, value_date, amount_minor, currency, status,
+                        description, counterparty, provider_category
+                 FROM \"transaction\" WHERE account_id = ?1 AND dedup_key = ?2",
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO \"transaction\" (account_id, dedup_key, provider_id, booking_date,
+                    value_date, amount_minor, currency, status, description, counterparty,
+                    provider_category, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+            )?;
+            let mut update = tx.prepare_cached(
+                "UPDATE \"transaction\" SET provider_id = ?2, booking_date = ?3, value_date = ?4,
+                    amount_minor = ?5, currency = ?6, status = ?7, description = ?8,
+                    counterparty = ?9, provider_category = ?10, updated_at = ?11
+                 WHERE id = ?1",
+            )?;
+            for t in batch {
+                if t.amount.currency != currency {
+                    return Err(StoreError::BadRow(format!(
+                        "transaction {} is in {} but its account is in {currency}",
+                        t.dedup_key, t.amount.currency
+                    )));
+                }
+                let existing = find
+                    .query_row(params![account, t.dedup_key], |r| {
+                        Ok((r.get::<_, i64>(0)?, StoredFields::from_row(r)?))
+                    })
+                    .optional()?;
+                let fields = StoredFields::from(t);
+                match existing {
+                    None => {
+                        insert.execute(params![
+                            account,
+                            t.dedup_key,
+                            fields.provider_id,
+                            fields.booking_date,
+                            fields.value_date,
+                            fields.amount_minor,
+                            fields.currency,
+                            fields.status,
+                            fields.description,
+                            fields.counterparty,
+                            fields.provider_category,
+                            now,
+                        ])?;
+                        counts.inserted += 1;
+                    }
+                    Some((_, stored)) if stored == fields => counts.unchanged += 1,
+                    Some((id, _)) => {
+                        update.execute(params![
+                            id,
+                            fields.provider_id,
+                            fields.booking_date,
+                            fields.value_date,
+                            fields.amount_minor,
+                            fields.currency,
+                            fields.status,
+                            fields.description,
+                            fields.counterparty,
+                            fields.provider_category,
+                            now,
+                        ])?;
+                        counts.updated += 1;
+                    }
+                }
+            }
+            if let Some(from) = window_from {
+                let keys: std::collections::HashSet<&str> =
+                    batch.iter().map(|t| t.dedup_key.as_str()).collect();
+                let mut pending = tx.prepare_cached(
+                    "SELECT id, dedup_key FROM \"transaction\"
+                     WHERE account_id = ?1 AND status = 'pending' AND booking_date >= ?2",
+                )?;
+                let stale: Vec<i64> = pending
+                    .query_map(params![account, from], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                    })?
+                    .filter_map(|r| match r {
+                        Ok((id, key)) if !keys.contains(key.as_str()) => Some(Ok(id)),
+                        Ok(_) => None,
+                        Err(e) => Some(Err(e)),
+                    })
+                    .collect::<rusqlite::Result<_>>()?;
+                let mut delete = tx.prepare_cached("DELETE FROM \"transaction\" WHERE id = ?1")?;
+                for id in stale {
+                    delete.execute([id])?;
+                    counts.expired += 1;
+                }
+            }
+            tx.execute(
+                "UPDATE account SET synced_through = ?2 WHERE id = ?1",
+                params![account, synced_through],
+            )?;
+        }
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    pub fn transaction(&self, id: i64) -> Result<Option<Transaction>> {
+        self.db
+            .query_row(
+                &format!("{TRANSACTION_SELECT} WHERE id = ?1"),
+                [id],
+                transaction_from_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    /// Every stored transaction of an account, oldest first (tests and invariants).
+    pub fn account_transactions(&self, account: AccountId) -> Result<Vec<Transaction>> {
+        let mut stmt = self.db.prepare(&format!(
+            "{TRANSACTION_SELECT} WHERE account_id = ?1 ORDER BY booking_date, id"
+        ))?;
+        let rows = stmt.query_map([account], transaction_from_row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// The filtered view, newest first: the rows the UI shows and the export writes.
+    pub fn transactions(&self, filter: &Filter) -> Result<TransactionList> {
+        let mut rows = Vec::new();
+        self.for_each_transaction(filter, |row| {
+            rows.push(row);
+            Ok(())
+        })?;
+        Ok(TransactionList {
+            total: rows.len() as i64,
+            rows,
+        })
+    }
+
+    /// Streams the filtered view without collecting it, for exports of any size.
+    pub fn for_each_transaction(
+        &self,
+        filter: &Filter,
+        mut each: impl FnMut(TransactionView) -> Result<()>,
+    ) -> Result<()> {
+        for id in &filter.accounts {
+            let known: bool = self.db.query_row(
+                "SELECT EXISTS(SELECT 1 FROM account WHERE id = ?1)",
+                [id],
+                |r| r.get(0),
+            )?;
+            if !known {
+                return Err(StoreError::UnknownAccount(*id));
+            }
+        }
+        let (clause, values) = where_clause(filter);
+        let sql = format!(
+            "SELECT t.id, t.account_id, a.name, t.booking_date, t.value_date, t.amount_minor,
+                    t.currency, t.status, t.description, t.counterparty, t.vendor, t.category,
+                    c.provider
+             FROM \"transaction\" t
+             JOIN account a ON a.id = t.account_id
+             JOIN connection c ON c.id = a.connection_id
+             {clause}
+             ORDER BY t.booking_date DESC, t.id DESC"
+        );
+        let mut stmt = self.db.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+        while let Some(r) = rows.next()? {
+            let currency = currency_col(r, 6)?;
+            let minor: i64 = r.get(5)?;
+            let status: String = r.get(7)?;
+            let booking: NaiveDate = r.get(3)?;
+            let value: Option<NaiveDate> = r.get(4)?;
+            each(TransactionView {
+                id: r.get(0)?,
+                account_id: r.get(1)?,
+                account_name: r.get(2)?,
+                booking_date: booking.to_string(),
+                value_date: value.map(|d| d.to_string()),
+                amount: format_minor(minor, currency.exponent()),
+                currency: currency.to_string(),
+                direction: Direction::of(minor),
+                status: status
+                    .parse()
+                    .map_err(|e| StoreError::BadRow(format!("{e}")))?,
+                description: r.get(8)?,
+                counterparty: r.get(9)?,
+                vendor: r.get(10)?,
+                category: r.get(11)?,
+                provider: r.get(12)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    // ---- sync runs ------------------------------------------------------------------------
+
+    pub fn start_sync_run(&mut self, connection: ConnectionId, now: DateTime<Utc>) -> Result<i64> {
+        self.db.execute(
+            "INSERT INTO sync_run (connection_id, started_at) VALUES (?1, ?2)",
+            params![connection, now],
+        )?;
+        Ok(self.db.last_insert_rowid())
+    }
+
+    pub fn finish_sync_run(&mut self, run: i64, record: &SyncRunRecord) -> Result<()> {
+        self.db.execute(
+            "UPDATE sync_run SET finished_at = ?2, fetched = ?3, inserted = ?4, updated = ?5,
+                    unchanged = ?6, expired = ?7, errors = ?8
+             WHERE id = ?1",
+            params![
+                run,
+                record.finished_at,
+                record.fetched,
+                record.inserted,
+                record.updated,
+                record.unchanged,
+                record.expired,
+                record.errors.join("\n"),
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn sync_runs(&self, connection: ConnectionId) -> Result<Vec<SyncRunRecord>> {
+        let mut stmt = self.db.prepare(
+            "SELECT finished_at, fetched, inserted, updated, unchanged, expired, errors
+             FROM sync_run WHERE connection_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([connection], |r| {
+            let errors: Option<String> = r.get(6)?;
+            Ok(SyncRunRecord {
+                finished_at: r.get(0)?,
+                fetched: r.get(1)?,
+                inserted: r.get(2)?,
+                updated: r.get(3)?,
+                unchanged: r.get(4)?,
+                expired: r.get(5)?,
+                errors: errors
+                    .filter(|e| !e.is_empty())
+                    .map(|e| e.lines().map(str::to_string).collect())
+                    .unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncRunRecord {
+    pub finished_at: Option<DateTime<Utc>>,
+    pub fetched: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub expired: i64,
+    pub errors: Vec<String>,
+}
+
+/// The provider-owned columns of a transaction row, for change detection.
+#[derive(Debug, PartialEq, Eq)]
+struct StoredFields {
+    provider_id: Option<String>,
+    booking_date: NaiveDate,
+    value_date: Option<NaiveDate>,
+    amount_minor: i64,
+    currency: String,
+    status: &'static str,
+    description: String,
+    counterparty: Option<String>,
+    provider_category: Option<String>,
+}
+
+impl StoredFields {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredFields> {
+        let status: String = r.get(6)?;
+        Ok(StoredFields {
+            provider_id: r.get(1)?,
+            booking_date: r.get(2)?,
+            value_date: r.get(3)?,
+            amount_minor: r.get(4)?,
+            currency: r.get(5)?,
+            status: if status == "pending" {
+                TransactionStatus::Pending.as_str()
+            } else {
+                TransactionStatus::Booked.as_str()
+            },
+            description: r.get(7)?,
+            counterparty: r.get(8)?,
+            provider_category: r.get(9)?,
+        })
+    }
+}
+
+impl From<&ProviderTransaction> for StoredFields {
+    fn from(t: &ProviderTransaction) -> Self {
+        StoredFields {
+            provider_id: t.provider_id.clone(),
+            booking_date: t.booking_date,
+            value_date: t.value_date,
+            amount_minor: t.amount.minor,
+            currency: t.amount.currency.to_string(),
+            status: t.status.as_str(),
+            description: t.description.clone(),
+            counterparty: t.counterparty.clone(),
+            provider_category: t.provider_category.clone(),
+        }
+    }
+}
+
+/// Builds the WHERE clause for a filter. Every user value is a bound parameter.
+fn where_clause(filter: &Filter) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut parts: Vec<String> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let bind = |values: &mut Vec<Value>, v: Value| {
+        values.push(v);
+        format!("?{}", values.len())
+    };
+    if let Some(from) = filter.from {
+        let p = bind(&mut values, Value::Text(from.to_string()));
+        parts.push(format!("t.booking_date >= {p}"));
+    }
+    if let Some(to) = filter.to {
+        let p = bind(&mut values, Value::Text(to.to_string()));
+        parts.push(format!("t.booking_date <= {p}"));
+    }
+    if !filter.accounts.is_empty() {
+        let ps: Vec<String> = filter
+            .accounts
+            .iter()
+            .map(|id| bind(&mut values, Value::Integer(*id)))
+            .collect();
+        parts.push(format!("t.account_id IN ({})", ps.join(", ")));
+    }
+    match filter.direction {
+        Some(Direction::Debit) => parts.push("t.amount_minor < 0".into()),
+        Some(Direction::Credit) => parts.push("t.amount_minor >= 0".into()),
+        None => {}
+    }
+    for (column, list) in [
+        ("t.category", &filter.categories),
+        ("t.vendor", &filter.vendors),
+    ] {
+        if !list.is_empty() {
+            let ps: Vec<String> = list
+                .iter()
+                .map(|v| bind(&mut values, Value::Text(v.clone())))
+                .collect();
+            parts.push(format!("{column} IN ({})", ps.join(", ")));
+        }
+    }
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let escaped = search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = bind(&mut values, Value::Text(format!("%{escaped}%")));
+        parts.push(format!(
+            "(t.description LIKE {p} ESCAPE '\\' OR t.counterparty LIKE {p} ESCAPE '\\' \
+              OR t.vendor LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    // Amount bounds are decimal; each currency compares them in its own minor units.
+    for (bound, op, round_up) in [(filter.min, ">=", true), (filter.max, "<=", false)] {
+        if let Some(bound) = bound {
+            let mut cases = String::from("CASE");
+            for (exp, codes) in EXPONENT_GROUPS {
+                let p = bind(
+                    &mut values,
+                    Value::Integer(bound_minor(bound, *exp, round_up)),
+                );
+                cases.push_str(&format!(" WHEN t.currency IN ({codes}) THEN {p}"));
+            }
+            let p = bind(&mut values, Value::Integer(bound_minor(bound, 2, round_up)));
+            cases.push_str(&format!(" ELSE {p} END"));
+            parts.push(format!("abs(t.amount_minor) {op} {cases}"));
+        }
+    }
+    let clause = if parts.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", parts.join(" AND "))
+    };
+    (clause, values)
+}
+
+/// Currencies whose minor unit is not hundredths (must agree with `Currency::exponent`).
+const EXPONENT_GROUPS: &[(u32, &str)] = &[
+    (
+        0,
+        "'BIF','CLP','DJF','GNF','ISK','JPY','KMF','KRW','PYG','RWF','UGX','UYI','VND','VUV',\
+         'XAF','XOF','XPF'",
+    ),
+    (3, "'BHD','IQD','JOD','KWD','LYD','OMR','TND'"),
+];
+
+const ACCOUNT_SELECT: &str = "SELECT id, connection_id, provider_account_id, name, number, iban,
+        currency, kind, balance_minor, available_minor, balance_at, opening_date, opening_minor
+     FROM account";
+
+const TRANSACTION_SELECT: &str = "SELECT id, account_id, dedup_key, provider_id, booking_date,
+        value_date, amount_minor, currency, status, description, counterparty, provider_category,
+        vendor, category, created_at, updated_at
+     FROM \"transaction\"";
+
+fn currency_col(r: &Row<'_>, idx: usize) -> rusqlite::Result<Currency> {
+    let text: String = r.get(idx)?;
+    text.parse().map_err(|e: crate::money::MoneyError| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn parse_col<T: std::str::FromStr>(r: &Row<'_>, idx: usize) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let text: String = r.get(idx)?;
+    text.parse()
+        .map_err(|e: T::Err| StoreError::BadRow(format!("column {idx}: {e}")))
+}
+
+fn connection_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Connection>> {
+    let status = match parse_col(r, 3) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok(Connection {
+        id: r.get(0)?,
+        provider: r.get(1)?,
+        label: r.get(2)?,
+        status,
+        consent_expires_at: r.get(4)?,
+        last_sync_at: r.get(5)?,
+        last_error: r.get(6)?,
+        created_at: r.get(7)?,
+    }))
+}
+
+fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Account>> {
+    let currency = currency_col(r, 6)?;
+    let kind: AccountKind = match parse_col(r, 7) {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(e)),
+    };
+    let opening_date: Option<NaiveDate> = r.get(11)?;
+    let opening_minor: Option<i64> = r.get(12)?;
+    let available: Option<i64> = r.get(9)?;
+    Ok(Ok(Account {
+        id: r.get(0)?,
+        connection_id: r.get(1)?,
+        provider_account_id: r.get(2)?,
+        name: r.get(3)?,
+        number: r.get(4)?,
+        iban: r.get(5)?,
+        kind,
+        balance: Money::new(r.get(8)?, currency),
+        available: available.map(|m| Money::new(m, currency)),
+        balance_at: r.get(10)?,
+        opening: opening_date
+            .zip(opening_minor)
+            .map(|(d, m)| (d, Money::new(m, currency))),
+    }))
+}
+
+fn transaction_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Transaction>> {
+    let currency = currency_col(r, 7)?;
+    let status = match parse_col(r, 8) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok(Transaction {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        dedup_key: r.get(2)?,
+        provider_id: r.get(3)?,
+        booking_date: r.get(4)?,
+        value_date: r.get(5)?,
+        amount: Money::new(r.get(6)?, currency),
+        status,
+        description: r.get(9)?,
+        counterparty: r.get(10)?,
+        provider_category: r.get(11)?,
+        vendor: r.get(12)?,
+        category: r.get(13)?,
+        created_at: r.get(14)?,
+        updated_at: r.get(15)?,
+    }))
+}

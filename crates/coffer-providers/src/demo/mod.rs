@@ -1,0 +1,129 @@
+//! The Demo Bank: a deterministic, realistic Norwegian household's banking, built in so Coffer
+//! is useful before any real bank is connected. The same day always yields the same data, and
+//! consecutive days agree on every shared transaction (only pending → booked changes).
+
+mod ledger;
+
+use std::sync::OnceLock;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use coffer_core::model::{AccountKind, ProviderAccount, ProviderTransaction, TransactionStatus};
+use coffer_core::money::{Currency, Money};
+use coffer_core::sync::{Provider, ProviderError, TransactionBatch};
+
+pub use ledger::{ledger, DemoAccount, DemoKind, DemoLedger, DemoTransaction};
+
+pub const PROVIDER_ID: &str = "demo";
+pub const LABEL: &str = "Demo Bank";
+
+/// The Demo Bank as of one calendar day.
+pub struct DemoBank {
+    today: NaiveDate,
+    ledger: OnceLock<DemoLedger>,
+}
+
+impl DemoBank {
+    pub fn new(today: NaiveDate) -> Self {
+        DemoBank {
+            today,
+            ledger: OnceLock::new(),
+        }
+    }
+
+    fn ledger(&self) -> &DemoLedger {
+        self.ledger.get_or_init(|| ledger(self.today))
+    }
+}
+
+fn malformed(detail: String) -> ProviderError {
+    ProviderError::Malformed {
+        provider: PROVIDER_ID,
+        detail,
+    }
+}
+
+fn currency_of(account: &DemoAccount) -> Result<Currency, ProviderError> {
+    account
+        .currency
+        .parse()
+        .map_err(|e| malformed(format!("account {}: {e}", account.id)))
+}
+
+#[async_trait]
+impl Provider for DemoBank {
+    fn id(&self) -> &'static str {
+        PROVIDER_ID
+    }
+
+    async fn accounts(&self) -> Result<Vec<ProviderAccount>, ProviderError> {
+        let balance_at: DateTime<Utc> = self.today.and_time(NaiveTime::MIN).and_utc();
+        self.ledger()
+            .accounts
+            .iter()
+            .map(|a| {
+                let currency = currency_of(a)?;
+                Ok(ProviderAccount {
+                    provider_account_id: a.id.to_string(),
+                    name: a.name.to_string(),
+                    number: Some(a.number.to_string()),
+                    iban: a.iban.map(str::to_string),
+                    kind: match a.kind {
+                        DemoKind::Current => AccountKind::Current,
+                        DemoKind::Savings => AccountKind::Savings,
+                        DemoKind::CreditCard => AccountKind::CreditCard,
+                    },
+                    balance: Money::new(a.balance_minor, currency),
+                    available: Some(Money::new(a.available_minor, currency)),
+                    balance_at,
+                    opening: Some((
+                        a.opening_date,
+                        Money::new(a.opening_balance_minor, currency),
+                    )),
+                })
+            })
+            .collect()
+    }
+
+    async fn transactions(
+        &self,
+        account: &ProviderAccount,
+        since: Option<NaiveDate>,
+    ) -> Result<TransactionBatch, ProviderError> {
+        let ledger = self.ledger();
+        let demo_account = ledger
+            .accounts
+            .iter()
+            .find(|a| a.id == account.provider_account_id)
+            .ok_or_else(|| malformed(format!("no account {}", account.provider_account_id)))?;
+        let currency = currency_of(demo_account)?;
+        let from = since
+            .map(|s| s.max(demo_account.opening_date))
+            .unwrap_or(demo_account.opening_date);
+        let transactions = ledger
+            .transactions
+            .iter()
+            .filter(|t| t.account_id == demo_account.id && t.booking_date >= from)
+            .map(|t| ProviderTransaction {
+                dedup_key: t.id.clone(),
+                provider_id: Some(t.id.clone()),
+                booking_date: t.booking_date,
+                value_date: Some(t.value_date),
+                amount: Money::new(t.amount_minor, currency),
+                status: if t.pending {
+                    TransactionStatus::Pending
+                } else {
+                    TransactionStatus::Booked
+                },
+                description: t.description.clone(),
+                counterparty: t.counterparty.clone(),
+                provider_category: t.category.map(str::to_string),
+            })
+            .collect();
+        Ok(TransactionBatch {
+            from: Some(from),
+            through: self.today,
+            transactions,
+        })
+    }
+}

@@ -1,0 +1,215 @@
+// End-to-end test of the real Coffer desktop window (Tauri 2 + WebKitGTK) through tauri-driver
+// and WebKitWebDriver. Run under a display and a session bus:
+//   xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- node tests/e2e/desktop.mjs
+// It speaks W3C WebDriver over fetch, so it needs no npm packages.
+//
+// First run: empty state → "Explore with demo data" → the accounts appear with exactly the
+// balances the store holds (read back through the `coffer` CLI on the same data directory).
+// Second launch: the window opens straight onto the stored data.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const app = process.env.COFFER_APP ?? join(root, 'target/debug/coffer-desktop');
+const cli = process.env.COFFER_CLI ?? join(root, 'target/debug/coffer');
+const driverBin = process.env.TAURI_DRIVER ?? join(root, '.tools/bin/tauri-driver');
+const artifacts = join(root, 'target/e2e');
+const port = 4444;
+const base = `http://127.0.0.1:${port}`;
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'coffer-e2e-'));
+mkdirSync(artifacts, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok - ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed += 1;
+    console.log(`not ok - ${name}\n  ${String(e?.stack ?? e).replaceAll('\n', '\n  ')}`);
+  }
+}
+
+async function wd(method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    throw new Error(`${method} ${path} -> ${res.status}: ${JSON.stringify(json.value ?? json)}`);
+  }
+  return json.value;
+}
+
+/** Polls `probe` until it returns a truthy value; the deadline is a failure, not a wait. */
+async function until(what, probe, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}
+
+const exec = (session, script, args = []) =>
+  wd('POST', `/session/${session}/execute/sync`, { script, args });
+const find = async (session, css) =>
+  (await wd('POST', `/session/${session}/element`, { using: 'css selector', value: css }))[ELEMENT];
+const click = async (session, css) =>
+  wd('POST', `/session/${session}/element/${await find(session, css)}/click`, {});
+
+async function newSession() {
+  const value = await wd('POST', '/session', {
+    capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: app } } },
+  });
+  return value.sessionId;
+}
+
+function storeAccounts() {
+  const out = execFileSync(cli, ['--data-dir', dataDir, 'accounts', '--json'], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+const readAccounts = (s) =>
+  exec(
+    s,
+    `return [...document.querySelectorAll('.account[data-account-id]')].map(e => ({
+       id: Number(e.dataset.accountId), currency: e.dataset.currency,
+       balance: e.dataset.balance, text: e.textContent }));`,
+  );
+
+const readTotals = (s) =>
+  exec(
+    s,
+    `return [...document.querySelectorAll('.currency-total')].map(e => ({
+       currency: e.dataset.currency, balance: e.dataset.balance }));`,
+  );
+
+async function screenshot(s, name) {
+  const png = await wd('GET', `/session/${s}/screenshot`);
+  const file = join(artifacts, name);
+  writeFileSync(file, Buffer.from(png, 'base64'));
+  return file;
+}
+
+const driver = spawn(driverBin, ['--port', String(port)], {
+  env: { ...process.env, COFFER_DATA_DIR: dataDir },
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
+let driverLog = '';
+driver.stderr.on('data', (d) => (driverLog += d));
+
+try {
+  await until('tauri-driver to listen', async () => (await fetch(`${base}/status`)).ok, 20_000);
+
+  let s = await newSession();
+  await check('the window is titled Coffer', async () => {
+    assert.equal(await wd('GET', `/session/${s}/title`), 'Coffer');
+  });
+
+  await check('first run shows the empty state with demo and a disabled connect', async () => {
+    await until('#explore-demo', () => find(s, '#explore-demo'));
+    const state = await exec(
+      s,
+      `const c = document.querySelector('#connect-bank');
+       return { accounts: document.querySelectorAll('.account').length,
+                connectDisabled: !!c && c.disabled };`,
+    );
+    assert.deepEqual(state, { accounts: 0, connectDisabled: true });
+    await screenshot(s, 'empty-state.png');
+  });
+
+  await check('Explore with demo data shows the balances the store holds', async () => {
+    await click(s, '#explore-demo');
+    const shown = await until('accounts to appear', async () => {
+      const a = await readAccounts(s);
+      return a.length >= 3 ? a : null;
+    });
+    const store = storeAccounts();
+    assert.equal(shown.length, store.accounts.length, 'one entry per stored account');
+    for (const a of store.accounts) {
+      const ui = shown.find((x) => x.id === a.id);
+      assert.ok(ui, `account ${a.id} (${a.name}) is shown`);
+      assert.equal(ui.balance, a.balance, `${a.name}: balance`);
+      assert.equal(ui.currency, a.currency, `${a.name}: currency`);
+      assert.ok(ui.text.includes(a.name), `${a.name}: name is visible`);
+    }
+    const totals = await readTotals(s);
+    assert.deepEqual(
+      totals.map((t) => [t.currency, t.balance]).sort(),
+      store.totals.map((t) => [t.currency, t.balance]).sort(),
+      'per-currency totals match the store',
+    );
+  });
+
+  await check('selecting an account shows only its transactions', async () => {
+    const store = storeAccounts();
+    const card = store.accounts.find((a) => a.kind === 'credit_card') ?? store.accounts[0];
+    await click(s, `.account[data-account-id="${card.id}"]`);
+    const expected = JSON.parse(
+      execFileSync(cli, ['--data-dir', dataDir, 'transactions', '--account', String(card.id), '--json'], {
+        encoding: 'utf8',
+      }),
+    );
+    const rows = await until('the account rows', async () => {
+      const r = await exec(
+        s,
+        `return [...document.querySelectorAll('#transactions tr[data-transaction-id]')]
+           .map(e => Number(e.dataset.transactionId));`,
+      );
+      return r.length === expected.total ? r : null;
+    });
+    assert.deepEqual(rows, expected.rows.map((t) => t.id), 'same rows, same order');
+    await click(s, '.account-all, [data-account-all], #all-accounts').catch(() => {});
+    await screenshot(s, 'main-view.png');
+  });
+
+  await wd('DELETE', `/session/${s}`);
+
+  s = await newSession();
+  await check('a later launch opens straight onto the stored data', async () => {
+    const shown = await until('accounts on relaunch', async () => {
+      const a = await readAccounts(s);
+      return a.length >= 3 ? a : null;
+    }, 30_000);
+    const store = storeAccounts();
+    assert.deepEqual(
+      shown.map((a) => [a.id, a.balance]).sort(),
+      store.accounts.map((a) => [a.id, a.balance]).sort(),
+    );
+    const empty = await exec(s, `return !!document.querySelector('#explore-demo')?.offsetParent;`);
+    assert.equal(empty, false, 'no empty state once data exists');
+    await screenshot(s, 'relaunch.png');
+  });
+  await wd('DELETE', `/session/${s}`);
+} catch (e) {
+  failed += 1;
+  console.log(`not ok - desktop session\n  ${e?.stack ?? e}`);
+} finally {
+  driver.kill();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+if (failed > 0) {
+  console.log(`--- tauri-driver log ---\n${driverLog.slice(-4000)}`);
+}
+console.log(`desktop: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
