@@ -104,6 +104,11 @@ const readTotals = (s) =>
   );
 
 async function screenshot(s, name) {
+  // Let WebKit paint what the DOM already holds before capturing it.
+  await wd('POST', `/session/${s}/execute/async`, {
+    script: 'const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));',
+    args: [],
+  });
   const png = await wd('GET', `/session/${s}/screenshot`);
   const file = join(artifacts, name);
   writeFileSync(file, Buffer.from(png, 'base64'));
@@ -169,16 +174,28 @@ try {
         encoding: 'utf8',
       }),
     );
+    // Rows arrive in chunks; the table says when it is done.
     const rows = await until('the account rows', async () => {
       const r = await exec(
         s,
-        `return [...document.querySelectorAll('#transactions tr[data-transaction-id]')]
-           .map(e => Number(e.dataset.transactionId));`,
+        `const t = document.querySelector('#transactions');
+         if (!t || t.getAttribute('aria-busy') !== 'false') return null;
+         return [...t.querySelectorAll('tr[data-transaction-id]')]
+           .map(e => ({ id: Number(e.dataset.transactionId), account: Number(e.dataset.accountId) }));`,
       );
-      return r.length === expected.total ? r : null;
+      return r && r.length === expected.total ? r : null;
     });
-    assert.deepEqual(rows, expected.rows.map((t) => t.id), 'same rows, same order');
-    await click(s, '.account-all, [data-account-all], #all-accounts').catch(() => {});
+    assert.deepEqual(rows.map((r) => r.id), expected.rows.map((t) => t.id), 'same rows, same order');
+    assert.ok(rows.every((r) => r.account === card.id), 'only the selected account');
+    await click(s, '#all-accounts');
+    await until('all accounts again', () =>
+      exec(
+        s,
+        `const t = document.querySelector('#transactions');
+         return t?.getAttribute('aria-busy') === 'false' &&
+           Number(document.querySelector('#transaction-count')?.dataset.total) > ${expected.total};`,
+      ),
+    );
     await screenshot(s, 'main-view.png');
   });
 

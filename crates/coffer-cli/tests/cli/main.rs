@@ -211,3 +211,15 @@ fn a_locked_database_fails_the_sync_with_one_line_and_loses_nothing() {
     holder.execute_batch("ROLLBACK").unwrap();
     assert_eq!(ok(dir.path(), &["transactions", "--json"]), before);
 }
+
+#[test]
+fn an_unreadable_database_or_data_dir_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("coffer.sqlite3")).unwrap();
+    fails(dir.path(), &["accounts"], 1, "cannot open the database");
+
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    fails(&file, &["accounts"], 1, "is a file");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}

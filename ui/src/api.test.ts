@@ -1,0 +1,138 @@
+import { describe, expect, it, vi } from 'vitest';
+import { Api, HttpTransport, emptyFilter, toApiError, tokenFromUrl, type FetchLike } from './api';
+import type { SyncSummary } from './generated/api';
+
+function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
+function stubFetch(response: () => Response) {
+  return vi.fn<FetchLike>(async () => response());
+}
+
+function headersOf(init: RequestInit | undefined): Record<string, string> {
+  return (init?.headers ?? {}) as Record<string, string>;
+}
+
+describe('tokenFromUrl', () => {
+  it('reads ?token=', () => {
+    expect(tokenFromUrl('http://127.0.0.1:7777/?token=s3cr%2Bt')).toBe('s3cr+t');
+    expect(tokenFromUrl('http://127.0.0.1:7777/index.html?x=1&token=abc#top')).toBe('abc');
+  });
+  it('is null when absent or empty', () => {
+    expect(tokenFromUrl('http://127.0.0.1:7777/')).toBeNull();
+    expect(tokenFromUrl('http://127.0.0.1:7777/?token=')).toBeNull();
+    expect(tokenFromUrl('not a url')).toBeNull();
+  });
+});
+
+describe('HttpTransport', () => {
+  it('POSTs JSON to api/<command> relative to the page, with the bearer token', async () => {
+    const fetch = stubFetch(() => jsonResponse({ connections: [], accounts: 0, transactions: 0 }));
+    const http = new HttpTransport({ baseUrl: 'http://127.0.0.1:7777/?token=abc123', token: 'abc123', fetch });
+    const status = await new Api(http).appStatus();
+
+    expect(status).toEqual({ connections: [], accounts: 0, transactions: 0 });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe('http://127.0.0.1:7777/api/app_status');
+    expect(init.method).toBe('POST');
+    expect(headersOf(init)['Authorization']).toBe('Bearer abc123');
+    expect(headersOf(init)['Content-Type']).toBe('application/json');
+    expect(init.body).toBe('{}');
+  });
+
+  it('resolves against a page in a sub-directory', () => {
+    const http = new HttpTransport({ baseUrl: 'https://host.example/coffer/index.html?token=t', token: 't' });
+    expect(http.urlFor('accounts')).toBe('https://host.example/coffer/api/accounts');
+  });
+
+  it('sends the filter as the body of transactions', async () => {
+    const fetch = stubFetch(() => jsonResponse({ rows: [], total: 0 }));
+    const api = new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/', token: 'tok', fetch }));
+    const filter = { ...emptyFilter(), accounts: [3], search: 'rema' };
+    await api.transactions(filter);
+
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe('http://localhost:1420/api/transactions');
+    expect(JSON.parse(String(init.body))).toEqual({
+      filter: {
+        from: null,
+        to: null,
+        accounts: [3],
+        direction: null,
+        categories: [],
+        vendors: [],
+        search: 'rema',
+        min: null,
+        max: null,
+      },
+    });
+  });
+
+  it('sync_all sends no channel and just returns the summaries', async () => {
+    const summary: SyncSummary = {
+      connection_id: 1,
+      provider: 'demo',
+      label: 'Demo Bank',
+      accounts: 3,
+      fetched: 2000,
+      inserted: 2000,
+      updated: 0,
+      unchanged: 0,
+      expired: 0,
+      errors: [],
+    };
+    const fetch = stubFetch(() => jsonResponse([summary]));
+    const onEvent = vi.fn();
+    const api = new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/', token: 'tok', fetch }));
+    const summaries = await api.syncAll(onEvent);
+
+    expect(summaries).toEqual([summary]);
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe('http://localhost:1420/api/sync_all');
+    expect(init.body).toBe('{}');
+    expect(onEvent).not.toHaveBeenCalled();
+  });
+
+  it('omits Authorization without a token', async () => {
+    const fetch = stubFetch(() => jsonResponse({ accounts: [], totals: [] }));
+    await new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/', token: null, fetch })).accounts();
+    expect(headersOf(fetch.mock.calls[0]![1])['Authorization']).toBeUndefined();
+  });
+
+  it('rejects with the ApiError body of a non-2xx answer', async () => {
+    const fetch = stubFetch(() => jsonResponse({ code: 'unauthorized', message: 'Bad token' }, 401));
+    const api = new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/', token: 'x', fetch }));
+    await expect(api.appStatus()).rejects.toEqual({ code: 'unauthorized', message: 'Bad token' });
+  });
+
+  it('rejects with a readable error when the body is not an ApiError', async () => {
+    const fetch = stubFetch(() => new Response('<html>oops</html>', { status: 502, statusText: 'Bad Gateway' }));
+    const api = new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/', token: 'x', fetch }));
+    await expect(api.appStatus()).rejects.toEqual({
+      code: 'http_502',
+      message: 'The server answered 502 Bad Gateway.',
+    });
+  });
+
+  it('rejects with a network error when fetch throws', async () => {
+    const fetch = vi.fn<FetchLike>(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    const api = new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/', token: 'x', fetch }));
+    await expect(api.accounts()).rejects.toEqual({ code: 'network', message: 'Failed to fetch' });
+  });
+});
+
+describe('toApiError', () => {
+  it('keeps an ApiError, wraps strings and Errors', () => {
+    expect(toApiError({ code: 'demo_exists', message: 'Already connected' })).toEqual({
+      code: 'demo_exists',
+      message: 'Already connected',
+    });
+    expect(toApiError('command not found')).toEqual({ code: 'internal', message: 'command not found' });
+    expect(toApiError(new Error('boom'))).toEqual({ code: 'internal', message: 'boom' });
+    expect(toApiError(undefined).message).toBe('Something went wrong.');
+  });
+});

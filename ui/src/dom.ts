@@ -1,0 +1,82 @@
+// Tiny DOM helpers. Text only ever goes in through text nodes / textContent: bank data is
+// untrusted and never touches innerHTML.
+
+export type AttrValue = string | number | boolean | null | undefined;
+
+export interface ElOptions {
+  id?: string;
+  class?: string;
+  text?: string;
+  title?: string;
+  attrs?: Record<string, AttrValue>;
+  data?: Record<string, string | number>;
+}
+
+export type Child = Node | string | null | undefined | false;
+
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  options: ElOptions = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (options.id) node.id = options.id;
+  if (options.class) node.className = options.class;
+  if (options.title) node.title = options.title;
+  if (options.attrs) {
+    for (const [name, value] of Object.entries(options.attrs)) {
+      if (value === null || value === undefined || value === false) continue;
+      node.setAttribute(name, value === true ? '' : String(value));
+    }
+  }
+  if (options.data) {
+    for (const [name, value] of Object.entries(options.data)) node.dataset[name] = String(value);
+  }
+  if (options.text !== undefined) node.textContent = options.text;
+  append(node, ...children);
+  return node;
+}
+
+export function append(parent: Node, ...children: Child[]): void {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+}
+
+export function clear(node: Node): void {
+  while (node.firstChild) node.removeChild(node.firstChild);
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Static icon paths (24×24, stroked). Never built from data. */
+const ICONS = {
+  sync: ['M20 11a8 8 0 0 0-14.6-4.5L4 8', 'M4 4v4h4', 'M4 13a8 8 0 0 0 14.6 4.5L20 16', 'M20 20v-4h-4'],
+  wallet: ['M4 7.5A2.5 2.5 0 0 1 6.5 5H18v3', 'M4 7.5v10A2.5 2.5 0 0 0 6.5 20H20V8H6.5A2.5 2.5 0 0 1 4 5.5', 'M16 14h.01'],
+  card: ['M3 6.5A1.5 1.5 0 0 1 4.5 5h15A1.5 1.5 0 0 1 21 6.5v11a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 17.5z', 'M3 10h18', 'M7 15h3'],
+  piggy: ['M5 11a7 6 0 0 1 13-2.5h1.5v3l1.5.5v3h-2a7 6 0 0 1-3 2.5V20h-3v-2h-2v2H8v-2.8A6 6 0 0 1 5 11z', 'M3 9.5c0 1 .8 1.5 2 1.5', 'M15 11h.01'],
+  loan: ['M12 3v18', 'M16.5 7.5c0-1.7-2-3-4.5-3s-4.5 1.3-4.5 3 2 2.6 4.5 3 4.5 1.3 4.5 3-2 3-4.5 3-4.5-1.3-4.5-3'],
+  layers: ['M12 4 3 8.5l9 4.5 9-4.5z', 'M3 12.5 12 17l9-4.5', 'M3 16.5 12 21l9-4.5'],
+  close: ['M6 6l12 12', 'M18 6 6 18'],
+  alert: ['M12 8v5', 'M12 16.5h.01', 'M10.3 3.9 2.6 17.5A2 2 0 0 0 4.3 20.5h15.4a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z'],
+  lock: ['M6 11h12v9H6z', 'M8.5 11V8a3.5 3.5 0 0 1 7 0v3'],
+  sparkle: ['M12 3l1.8 5.2L19 10l-5.2 1.8L12 17l-1.8-5.2L5 10l5.2-1.8z', 'M19 15l.7 2 2 .7-2 .7-.7 2-.7-2-2-.7 2-.7z'],
+  bank: ['M3 10 12 4l9 6', 'M5 10v8', 'M19 10v8', 'M9 10v8', 'M15 10v8', 'M3 20h18'],
+} as const;
+
+export type IconName = keyof typeof ICONS;
+
+export function icon(name: IconName, className = 'icon'): SVGSVGElement {
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('class', className);
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  for (const d of ICONS[name]) {
+    const path = document.createElementNS(SVG_NS, 'path');
+    path.setAttribute('d', d);
+    svg.appendChild(path);
+  }
+  return svg;
+}

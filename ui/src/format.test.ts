@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accountNumberLabel,
+  formatAmount,
+  formatCount,
+  formatDate,
+  formatDecimal,
+  formatRelativeTime,
+  isNegative,
+  kindLabel,
+  plural,
+} from './format';
+
+describe('formatAmount', () => {
+  it('groups thousands and keeps the sign and fraction', () => {
+    expect(formatAmount('-61299.00', 'NOK')).toBe('-61,299.00 NOK');
+    expect(formatAmount('4.27', 'EUR')).toBe('4.27 EUR');
+  });
+
+  it('keeps a zero-padded fraction exactly', () => {
+    expect(formatAmount('-0.05', 'EUR')).toBe('-0.05 EUR');
+    expect(formatAmount('0.50', 'USD')).toBe('0.50 USD');
+    expect(formatAmount('10.10', 'NOK')).toBe('10.10 NOK');
+  });
+
+  it('handles zero-decimal currencies', () => {
+    expect(formatAmount('1500', 'JPY')).toBe('1,500 JPY');
+    expect(formatAmount('-250000', 'JPY')).toBe('-250,000 JPY');
+    expect(formatAmount('0', 'JPY')).toBe('0 JPY');
+  });
+
+  it('is exact for values beyond double precision', () => {
+    expect(formatAmount('123456789012.34', 'NOK')).toBe('123,456,789,012.34 NOK');
+    expect(formatAmount('-98765432109876543210.99', 'EUR')).toBe('-98,765,432,109,876,543,210.99 EUR');
+    expect(formatAmount('9007199254740993.01', 'USD')).toBe('9,007,199,254,740,993.01 USD');
+  });
+
+  it('groups only at three-digit boundaries', () => {
+    expect(formatAmount('999.99', 'NOK')).toBe('999.99 NOK');
+    expect(formatAmount('1000.00', 'NOK')).toBe('1,000.00 NOK');
+    expect(formatAmount('100000.00', 'NOK')).toBe('100,000.00 NOK');
+    expect(formatAmount('1000000', 'NOK')).toBe('1,000,000 NOK');
+  });
+
+  it('drops a plus sign and redundant leading zeros', () => {
+    expect(formatAmount('+1234.50', 'EUR')).toBe('1,234.50 EUR');
+    expect(formatAmount('0001234.50', 'EUR')).toBe('1,234.50 EUR');
+  });
+
+  it('shows anything that is not a plain decimal unchanged', () => {
+    expect(formatAmount('1e3', 'EUR')).toBe('1e3 EUR');
+    expect(formatAmount('12,50', 'EUR')).toBe('12,50 EUR');
+    expect(formatAmount('', 'EUR')).toBe(' EUR');
+  });
+
+  it('formatDecimal is the number part alone', () => {
+    expect(formatDecimal('-61299.00')).toBe('-61,299.00');
+  });
+});
+
+describe('isNegative', () => {
+  it('reads the sign from the string', () => {
+    expect(isNegative('-0.05')).toBe(true);
+    expect(isNegative('-61299.00')).toBe(true);
+    expect(isNegative('0.00')).toBe(false);
+    expect(isNegative('-0.00')).toBe(false);
+    expect(isNegative('12')).toBe(false);
+  });
+});
+
+describe('formatCount', () => {
+  it('groups thousands', () => {
+    expect(formatCount(0)).toBe('0');
+    expect(formatCount(7)).toBe('7');
+    expect(formatCount(999)).toBe('999');
+    expect(formatCount(1234)).toBe('1,234');
+    expect(formatCount(1234567)).toBe('1,234,567');
+    expect(formatCount(-4200)).toBe('-4,200');
+  });
+
+  it('pluralises', () => {
+    expect(plural(1, 'transaction', 'transactions')).toBe('1 transaction');
+    expect(plural(0, 'transaction', 'transactions')).toBe('0 transactions');
+    expect(plural(1234, 'transaction', 'transactions')).toBe('1,234 transactions');
+  });
+});
+
+describe('kindLabel', () => {
+  it('names every account kind', () => {
+    expect(kindLabel('current')).toBe('Current account');
+    expect(kindLabel('savings')).toBe('Savings');
+    expect(kindLabel('credit_card')).toBe('Credit card');
+    expect(kindLabel('loan')).toBe('Loan');
+    expect(kindLabel('other')).toBe('Other');
+  });
+});
+
+describe('formatDate', () => {
+  it('formats ISO dates without the locale', () => {
+    expect(formatDate('2026-03-27')).toBe('27 Mar 2026');
+    expect(formatDate('2025-01-05')).toBe('5 Jan 2025');
+    expect(formatDate('2024-12-31')).toBe('31 Dec 2024');
+  });
+
+  it('uses the written date of a timestamp', () => {
+    expect(formatDate('2026-03-27T23:59:59+02:00')).toBe('27 Mar 2026');
+  });
+
+  it('leaves unexpected input alone', () => {
+    expect(formatDate('27.03.2026')).toBe('27.03.2026');
+    expect(formatDate('2026-13-01')).toBe('2026-13-01');
+  });
+});
+
+describe('formatRelativeTime', () => {
+  const now = new Date('2026-03-27T12:00:00Z');
+  it('says how long ago', () => {
+    expect(formatRelativeTime('2026-03-27T11:59:30Z', now)).toBe('just now');
+    expect(formatRelativeTime('2026-03-27T11:55:00Z', now)).toBe('5 min ago');
+    expect(formatRelativeTime('2026-03-27T09:00:00Z', now)).toBe('3 h ago');
+    expect(formatRelativeTime('2026-03-26T10:00:00Z', now)).toBe('yesterday');
+    expect(formatRelativeTime('2026-03-23T12:00:00Z', now)).toBe('4 days ago');
+    expect(formatRelativeTime('2026-02-01T08:00:00Z', now)).toBe('1 Feb 2026');
+  });
+
+  it('copes with clock skew and junk', () => {
+    expect(formatRelativeTime('2026-03-27T12:05:00Z', now)).toBe('just now');
+    expect(formatRelativeTime('not a time', now)).toBe('not a time');
+  });
+});
+
+describe('accountNumberLabel', () => {
+  it('prefers the number, then the IBAN', () => {
+    expect(accountNumberLabel('1234.56.78903', 'NO9386011117947')).toBe('1234.56.78903');
+    expect(accountNumberLabel(null, 'NO9386011117947')).toBe('NO9386011117947');
+    expect(accountNumberLabel(null, null)).toBe('');
+  });
+});

@@ -1,0 +1,98 @@
+import './style.css';
+
+import { Api, createTransport } from './api';
+import { clear, el, icon } from './dom';
+import { hideError, installErrorBanner, showError } from './error-banner';
+import { ProgressView } from './sync-progress';
+import { runSync } from './sync';
+import { renderEmptyState } from './views/empty-state';
+import { MainView } from './views/main-view';
+
+const api = new Api(createTransport());
+const app = document.getElementById('app') as HTMLElement;
+let mainView: MainView | null = null;
+
+function mount(node: HTMLElement): void {
+  mainView?.dispose();
+  mainView = null;
+  clear(app);
+  app.appendChild(node);
+}
+
+function showEmptyState(): void {
+  const view = renderEmptyState();
+  let connected = false;
+  view.explore.addEventListener('click', async () => {
+    if (view.explore.disabled) return;
+    view.explore.disabled = true;
+    view.root.classList.add('working');
+    hideError();
+    const progress = new ProgressView();
+    view.progressSlot.appendChild(progress.element);
+    try {
+      if (!connected) {
+        progress.say('Setting up the demo bank…');
+        await api.connectDemo();
+        connected = true;
+      }
+      await runSync(api, progress);
+      await showMainView();
+    } catch (error) {
+      showError(error);
+      progress.element.remove();
+      view.root.classList.remove('working');
+      view.explore.disabled = false;
+    }
+  });
+  mount(view.root);
+  view.explore.focus();
+}
+
+async function showMainView(): Promise<void> {
+  const view = new MainView(api);
+  // Balances and accounts are in place before the switch; the (large) transaction list then
+  // streams into the visible table, so its layout happens chunk by chunk.
+  await view.loadOverview();
+  mount(view.element);
+  mainView = view;
+  await view.loadTransactions();
+}
+
+function showUnavailable(): void {
+  const retry = el('button', { id: 'retry', class: 'button primary', attrs: { type: 'button' }, text: 'Try again' });
+  retry.addEventListener('click', () => {
+    hideError();
+    void start();
+  });
+  mount(
+    el(
+      'main',
+      { class: 'empty-state' },
+      el(
+        'section',
+        { class: 'card empty-card compact' },
+        el('div', { class: 'empty-mark warn' }, icon('alert')),
+        el('h1', { class: 'empty-title', text: 'Coffer could not load your data' }),
+        el('p', { class: 'empty-lead', text: 'The reason is shown above. Try again in a moment.' }),
+        el('div', { class: 'empty-actions' }, retry),
+      ),
+    ),
+  );
+}
+
+async function start(): Promise<void> {
+  app.setAttribute('aria-busy', 'true');
+  try {
+    const status = await api.appStatus();
+    if (status.accounts > 0) await showMainView();
+    else showEmptyState();
+  } catch (error) {
+    showError(error);
+    showUnavailable();
+  } finally {
+    app.setAttribute('aria-busy', 'false');
+  }
+}
+
+installErrorBanner();
+void start();

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { AppStatus, ConnectionView } from '../generated/api';
+import { lastSyncAt } from './main-view';
+
+const connection = (id: number, last_sync_at: string | null): ConnectionView => ({
+  id,
+  provider: 'demo',
+  label: `Bank ${id}`,
+  status: 'active',
+  last_sync_at,
+  last_error: null,
+  accounts: 1,
+});
+
+describe('lastSyncAt', () => {
+  it('is the latest sync over all connections', () => {
+    const status: AppStatus = {
+      connections: [
+        connection(1, '2026-03-27T08:00:00Z'),
+        connection(2, null),
+        connection(3, '2026-03-27T10:30:00+02:00'),
+        connection(4, '2026-03-27T09:00:00Z'),
+      ],
+      accounts: 4,
+      transactions: 10,
+    };
+    // 10:30+02:00 is 08:30Z, before 09:00Z: compared as instants, not as strings.
+    expect(lastSyncAt(status)).toBe('2026-03-27T09:00:00Z');
+  });
+
+  it('is null before any sync', () => {
+    expect(lastSyncAt({ connections: [connection(1, null)], accounts: 0, transactions: 0 })).toBeNull();
+  });
+});

@@ -1,0 +1,211 @@
+// Left sidebar: per-currency totals (`#currency-totals`) and the account list.
+
+import type { AccountKind, AccountsOverview, AccountView, CurrencyTotal } from '../generated/api';
+import { clear, el, icon, type IconName } from '../dom';
+import { accountNumberLabel, formatDecimal, isNegative, kindLabel, plural } from '../format';
+
+const KIND_ICONS: Record<AccountKind, IconName> = {
+  current: 'wallet',
+  savings: 'piggy',
+  credit_card: 'card',
+  loan: 'loan',
+  other: 'wallet',
+};
+
+/** "-61,299.00 NOK" as a number span and a currency span; its textContent is formatAmount(). */
+export function moneyNode(amount: string, currency: string, className: string): HTMLElement {
+  return el(
+    'span',
+    { class: `${className} money${isNegative(amount) ? ' negative' : ''}` },
+    el('span', { class: 'num', text: formatDecimal(amount) }),
+    ' ',
+    el('span', { class: 'ccy', text: currency }),
+  );
+}
+
+export class Sidebar {
+  readonly element: HTMLElement;
+  readonly #totals: HTMLElement;
+  readonly #list: HTMLElement;
+  #selected: number | null = null;
+  #onSelect: (account: AccountView | null) => void;
+  #accounts: AccountView[] = [];
+
+  constructor(onSelect: (account: AccountView | null) => void) {
+    this.#onSelect = onSelect;
+    this.#totals = el('div', { id: 'currency-totals', class: 'currency-totals' });
+    this.#list = el('div', {
+      id: 'account-list',
+      class: 'account-list',
+      attrs: { role: 'listbox', 'aria-label': 'Accounts' },
+    });
+    this.#list.addEventListener('click', (event) => this.#handleActivate(event));
+    this.#list.addEventListener('keydown', (event) => this.#handleKey(event));
+
+    this.element = el(
+      'aside',
+      { class: 'sidebar', attrs: { 'aria-label': 'Balances and accounts' } },
+      el(
+        'section',
+        { class: 'sidebar-section' },
+        el('h2', { class: 'section-title', text: 'Balances' }),
+        this.#totals,
+      ),
+      el(
+        'section',
+        { class: 'sidebar-section grow' },
+        el('h2', { class: 'section-title', text: 'Accounts' }),
+        this.#list,
+      ),
+    );
+  }
+
+  get selected(): AccountView | null {
+    return this.#accounts.find((a) => a.id === this.#selected) ?? null;
+  }
+
+  render(overview: AccountsOverview): void {
+    this.#accounts = overview.accounts;
+    if (this.#selected !== null && !overview.accounts.some((a) => a.id === this.#selected)) {
+      this.#selected = null;
+    }
+    this.#renderTotals(overview.totals);
+    this.#renderAccounts(overview.accounts);
+  }
+
+  #renderTotals(totals: CurrencyTotal[]): void {
+    const fragment = document.createDocumentFragment();
+    for (const t of totals) {
+      fragment.appendChild(
+        el(
+          'div',
+          { class: 'currency-total', data: { currency: t.currency, balance: t.balance } },
+          el(
+            'div',
+            { class: 'total-meta' },
+            el('span', { class: 'total-currency', text: t.currency }),
+            el('span', { class: 'total-accounts', text: plural(t.accounts, 'account', 'accounts') }),
+          ),
+          moneyNode(t.balance, t.currency, 'total-amount'),
+        ),
+      );
+    }
+    if (totals.length === 0) fragment.appendChild(el('p', { class: 'muted', text: 'No balances yet.' }));
+    clear(this.#totals);
+    this.#totals.appendChild(fragment);
+  }
+
+  #renderAccounts(accounts: AccountView[]): void {
+    const fragment = document.createDocumentFragment();
+    const all = el(
+      'div',
+      {
+        id: 'all-accounts',
+        class: 'nav-item account-all',
+        attrs: { role: 'option', tabindex: 0 },
+      },
+      el('span', { class: 'nav-icon' }, icon('layers')),
+      el(
+        'span',
+        { class: 'nav-body' },
+        el('span', { class: 'nav-title', text: 'All accounts' }),
+        el('span', { class: 'nav-sub', text: plural(accounts.length, 'account', 'accounts') }),
+      ),
+    );
+    fragment.appendChild(all);
+
+    for (const a of accounts) {
+      const number = accountNumberLabel(a.number, a.iban);
+      const sub = number ? `${kindLabel(a.kind)} · ${number}` : kindLabel(a.kind);
+      const item = el(
+        'div',
+        {
+          class: 'nav-item account',
+          title: `${a.name}\n${sub}`,
+          attrs: { role: 'option', tabindex: -1 },
+          data: { accountId: a.id, currency: a.currency, balance: a.balance, kind: a.kind },
+        },
+        el('span', { class: 'nav-icon' }, icon(KIND_ICONS[a.kind] ?? 'wallet')),
+        el(
+          'span',
+          { class: 'nav-body' },
+          el('span', { class: 'nav-title account-name', text: a.name }),
+          el('span', { class: 'nav-sub account-meta', text: sub }),
+        ),
+        moneyNode(a.balance, a.currency, 'account-balance'),
+      );
+      fragment.appendChild(item);
+    }
+    clear(this.#list);
+    this.#list.appendChild(fragment);
+    this.#syncSelection();
+  }
+
+  /** Marks the selected entry; `null` is "All accounts". */
+  select(id: number | null, notify = true): void {
+    this.#selected = id;
+    this.#syncSelection();
+    if (notify) this.#onSelect(this.selected);
+  }
+
+  #items(): HTMLElement[] {
+    return Array.from(this.#list.querySelectorAll<HTMLElement>('.nav-item'));
+  }
+
+  #idOf(item: HTMLElement): number | null {
+    const raw = item.dataset['accountId'];
+    return raw === undefined ? null : Number(raw);
+  }
+
+  #syncSelection(): void {
+    for (const item of this.#items()) {
+      const on = this.#idOf(item) === this.#selected;
+      item.classList.toggle('selected', on);
+      item.setAttribute('aria-selected', on ? 'true' : 'false');
+      item.tabIndex = on ? 0 : -1;
+    }
+  }
+
+  #handleActivate(event: Event): void {
+    const item = (event.target as Element | null)?.closest<HTMLElement>('.nav-item');
+    if (!item || !this.#list.contains(item)) return;
+    const id = this.#idOf(item);
+    if (id === this.#selected) return;
+    this.select(id);
+  }
+
+  #handleKey(event: KeyboardEvent): void {
+    const items = this.#items();
+    const current = (event.target as Element | null)?.closest<HTMLElement>('.nav-item');
+    if (!current) return;
+    const index = items.indexOf(current);
+    let next: HTMLElement | undefined;
+    switch (event.key) {
+      case 'Enter':
+      case ' ':
+        event.preventDefault();
+        this.#handleActivate(event);
+        return;
+      case 'ArrowDown':
+        next = items[Math.min(index + 1, items.length - 1)];
+        break;
+      case 'ArrowUp':
+        next = items[Math.max(index - 1, 0)];
+        break;
+      case 'Home':
+        next = items[0];
+        break;
+      case 'End':
+        next = items[items.length - 1];
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+    if (next) {
+      next.focus();
+      const id = this.#idOf(next);
+      if (id !== this.#selected) this.select(id);
+    }
+  }
+}
