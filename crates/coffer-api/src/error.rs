@@ -3,6 +3,9 @@
 
 use coffer_core::export::ExportError;
 use coffer_core::filter::FilterError;
+use coffer_core::report::ChartFailure;
+use coffer_core::rules::RuleError;
+use coffer_core::snapshot::QueryError;
 use coffer_core::store::StoreError;
 use coffer_core::sync::SyncError;
 use serde::{Deserialize, Serialize};
@@ -13,6 +16,8 @@ use ts_rs::TS;
 pub enum ErrorCode {
     InvalidInput,
     NotFound,
+    /// Refused by policy (a read-only server, a missing token).
+    Forbidden,
     StoreLocked,
     StoreTooNew,
     StoreCorrupt,
@@ -57,6 +62,47 @@ impl From<StoreError> for ApiError {
             }
         };
         ApiError::new(code, e.to_string())
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> Self {
+        match e {
+            QueryError::Store(s) => s.into(),
+            QueryError::UnknownAccount(_) | QueryError::UnknownVendor(_) => {
+                ApiError::new(ErrorCode::NotFound, e.to_string())
+            }
+            QueryError::Filter(_) | QueryError::UnknownCategory(_) => {
+                ApiError::new(ErrorCode::InvalidInput, e.to_string())
+            }
+        }
+    }
+}
+
+impl From<RuleError> for ApiError {
+    fn from(e: RuleError) -> Self {
+        match e {
+            RuleError::Store(s) => s.into(),
+            RuleError::Invalid(_) => ApiError::new(ErrorCode::InvalidInput, e.to_string()),
+            RuleError::UnknownTransaction(_)
+            | RuleError::UnknownVendor(_)
+            | RuleError::UnknownRule(_) => ApiError::new(ErrorCode::NotFound, e.to_string()),
+        }
+    }
+}
+
+impl From<ChartFailure> for ApiError {
+    fn from(e: ChartFailure) -> Self {
+        match e {
+            ChartFailure::Query(q) => q.into(),
+            ChartFailure::NoSuchCurrency(..) => {
+                ApiError::new(ErrorCode::InvalidInput, e.to_string())
+            }
+            ChartFailure::Chart(coffer_core::chart::ChartError::Size { .. }) => {
+                ApiError::new(ErrorCode::InvalidInput, e.to_string())
+            }
+            ChartFailure::Chart(_) => ApiError::internal(e.to_string()),
+        }
     }
 }
 

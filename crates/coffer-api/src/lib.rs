@@ -11,12 +11,20 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use coffer_core::export;
-use coffer_core::model::{Connection, ConnectionId};
+use coffer_core::category::Category;
+use coffer_core::model::{Connection, ConnectionId, TransactionId};
+use coffer_core::report::{
+    self, AccountTotal, BalanceReport, CategoryReport, ChartRequest, ChartView, FlowReport,
+    PeriodKind, VendorReport,
+};
+use coffer_core::rules::{CategoryRuleView, RuleMatch, VendorRuleView, VendorView};
+use coffer_core::snapshot::{Snapshot, SortKey};
 use coffer_core::sync::{self, Provider, SyncEvent, SyncSummary};
 use coffer_core::views::{AccountsOverview, AppStatus, ConnectionView, TransactionList};
 use coffer_core::{Filter, Store};
 use coffer_providers::demo;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 pub use coffer_core::views;
 pub use error::{ApiError, ErrorCode};
@@ -61,8 +69,44 @@ pub fn default_data_dir() -> Result<PathBuf, ApiError> {
 #[derive(Debug)]
 pub struct Coffer {
     store: Arc<Mutex<Store>>,
+    /// Every read of transactions goes through this copy; any write drops it.
+    snapshot: Mutex<Option<Arc<Snapshot>>>,
     clock: Clock,
     data_dir: PathBuf,
+}
+
+/// One page of the filtered, sorted transaction list, for the virtualised table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct TransactionQuery {
+    pub filter: Filter,
+    #[ts(
+        type = "\"date\" | \"account\" | \"description\" | \"vendor\" | \"category\" | \"amount\" | \"status\""
+    )]
+    pub sort: SortKey,
+    pub descending: bool,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+impl Default for TransactionQuery {
+    fn default() -> Self {
+        TransactionQuery {
+            filter: Filter::default(),
+            sort: SortKey::Date,
+            descending: true,
+            offset: 0,
+            limit: 200,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TransactionPage {
+    pub rows: Vec<coffer_core::views::TransactionView>,
+    /// Rows the filter selects in all.
+    pub total: i64,
+    pub offset: u32,
 }
 
 impl Coffer {
@@ -90,6 +134,7 @@ impl Coffer {
         let store = Store::open(&data_dir.join(DATABASE_FILE))?;
         Ok(Coffer {
             store: Arc::new(Mutex::new(store)),
+            snapshot: Mutex::new(None),
             clock,
             data_dir: data_dir.to_owned(),
         })
@@ -108,6 +153,36 @@ impl Coffer {
             .lock()
             .map_err(|_| ApiError::internal("store lock poisoned"))?;
         f(&mut guard)
+    }
+
+    /// Like `with_store`, for operations that change transactions: the snapshot is dropped so
+    /// the next read sees the change.
+    fn write_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let result = self.with_store(f);
+        self.invalidate();
+        result
+    }
+
+    fn invalidate(&self) {
+        if let Ok(mut s) = self.snapshot.lock() {
+            *s = None;
+        }
+    }
+
+    fn snapshot(&self) -> Result<Arc<Snapshot>, ApiError> {
+        let mut cached = self
+            .snapshot
+            .lock()
+            .map_err(|_| ApiError::internal("snapshot lock poisoned"))?;
+        if let Some(s) = cached.as_ref() {
+            return Ok(Arc::clone(s));
+        }
+        let fresh = Arc::new(self.with_store(|s| Ok(Snapshot::load(s)?))?);
+        *cached = Some(Arc::clone(&fresh));
+        Ok(fresh)
     }
 
     /// What the app shows on start: connections and whether there is any data yet.
@@ -160,8 +235,9 @@ impl Coffer {
                 move || clock.now(),
                 &mut progress,
             )
-            .await?;
-            summaries.push(summary);
+            .await;
+            self.invalidate();
+            summaries.push(summary?);
         }
         Ok(summaries)
     }
@@ -186,15 +262,238 @@ impl Coffer {
 
     /// The filtered transaction list, newest first.
     pub async fn transactions(&self, filter: &Filter) -> Result<TransactionList, ApiError> {
-        filter.validate()?;
-        self.with_store(|s| Ok(s.transactions(filter)?))
+        let snap = self.snapshot()?;
+        let sel = snap.select(filter)?;
+        Ok(TransactionList {
+            total: sel.len() as i64,
+            rows: snap.rows(&sel),
+        })
+    }
+
+    /// One sorted page of the filtered list.
+    pub async fn transaction_page(
+        &self,
+        q: &TransactionQuery,
+    ) -> Result<TransactionPage, ApiError> {
+        let snap = self.snapshot()?;
+        let sel = snap.select(&q.filter)?;
+        let limit = q.limit.clamp(1, 5_000) as usize;
+        Ok(TransactionPage {
+            total: sel.len() as i64,
+            rows: snap.page(&sel, q.sort, q.descending, q.offset as usize, limit),
+            offset: q.offset,
+        })
     }
 
     /// Writes exactly the rows `transactions(filter)` returns, as CSV; returns the row count.
     pub async fn export_csv(&self, filter: &Filter, out: impl Write) -> Result<u64, ApiError> {
-        filter.validate()?;
-        self.with_store(|s| Ok(export::write_csv(s, filter, out)?))
+        let snap = self.snapshot()?;
+        let sel = snap.select(filter)?;
+        Ok(snap.write_csv(&sel, out)?)
     }
+
+    /// Exports to a file through a temporary sibling and a rename, so a failure never leaves
+    /// half a file (or overwrites a good one).
+    pub async fn export_csv_to_file(&self, filter: &Filter, path: &Path) -> Result<u64, ApiError> {
+        let snap = self.snapshot()?;
+        let sel = snap.select(filter)?;
+        write_atomically(path, |w| Ok(snap.write_csv(&sel, w)?))
+    }
+
+    pub async fn report_flows(
+        &self,
+        filter: &Filter,
+        period: PeriodKind,
+    ) -> Result<Vec<FlowReport>, ApiError> {
+        Ok(report::flows(&*self.snapshot()?, filter, period.into())?)
+    }
+
+    pub async fn report_categories(
+        &self,
+        filter: &Filter,
+    ) -> Result<Vec<CategoryReport>, ApiError> {
+        Ok(report::categories(&*self.snapshot()?, filter)?)
+    }
+
+    pub async fn report_vendors(
+        &self,
+        filter: &Filter,
+        limit: u32,
+    ) -> Result<Vec<VendorReport>, ApiError> {
+        Ok(report::vendors(
+            &*self.snapshot()?,
+            filter,
+            limit.clamp(1, 1_000) as usize,
+        )?)
+    }
+
+    pub async fn report_accounts(&self, filter: &Filter) -> Result<Vec<AccountTotal>, ApiError> {
+        Ok(report::accounts(&*self.snapshot()?, filter)?)
+    }
+
+    pub async fn report_balances(&self, filter: &Filter) -> Result<Vec<BalanceReport>, ApiError> {
+        Ok(report::balances(&*self.snapshot()?, filter)?)
+    }
+
+    pub async fn chart(&self, request: &ChartRequest) -> Result<ChartView, ApiError> {
+        Ok(report::chart(&*self.snapshot()?, request)?)
+    }
+
+    /// Saves a chart as SVG or PNG, chosen by the file extension.
+    pub async fn save_chart(&self, request: &ChartRequest, path: &Path) -> Result<(), ApiError> {
+        let format = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let png = match format.as_deref() {
+            Some("svg") => false,
+            Some("png") => true,
+            _ => {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidInput,
+                    format!("'{}': charts are saved as .svg or .png", path.display()),
+                ))
+            }
+        };
+        let view = self.chart(request).await?;
+        let bytes = if png {
+            coffer_core::chart::svg_to_png(&view.svg)
+                .map_err(|e| ApiError::internal(e.to_string()))?
+        } else {
+            view.svg.into_bytes()
+        };
+        write_atomically(path, |w| {
+            w.write_all(&bytes).map_err(|e| io_error(path, e))?;
+            Ok(())
+        })
+    }
+
+    // ---- vendors and categories ----------------------------------------------------------
+
+    pub async fn vendors(&self) -> Result<Vec<VendorView>, ApiError> {
+        self.with_store(|s| Ok(s.vendors()?))
+    }
+
+    /// Renames a vendor; renaming several to one name merges them. Returns rows changed.
+    pub async fn rename_vendor(&self, from: &str, to: &str) -> Result<u64, ApiError> {
+        self.write_store(|s| Ok(s.rename_vendor(from, to)?))
+    }
+
+    pub async fn merge_vendors(&self, names: &[String], into: &str) -> Result<u64, ApiError> {
+        if names.is_empty() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "name at least one vendor to merge",
+            ));
+        }
+        self.write_store(|s| {
+            let mut changed = 0;
+            for name in names {
+                changed += s.rename_vendor(name, into)?;
+            }
+            Ok(changed)
+        })
+    }
+
+    pub async fn vendor_rules(&self) -> Result<Vec<VendorRuleView>, ApiError> {
+        self.with_store(|s| Ok(s.vendor_rules()?))
+    }
+
+    pub async fn add_vendor_rule(
+        &self,
+        pattern: &str,
+        is_regex: bool,
+        vendor: &str,
+    ) -> Result<i64, ApiError> {
+        let now = self.clock.now();
+        self.write_store(|s| Ok(s.add_vendor_rule(pattern, is_regex, vendor, now)?.0))
+    }
+
+    pub async fn delete_vendor_rule(&self, id: i64) -> Result<u64, ApiError> {
+        self.write_store(|s| Ok(s.delete_vendor_rule(id)?))
+    }
+
+    pub async fn categories(&self) -> Result<Vec<Category>, ApiError> {
+        Ok(Category::ALL.to_vec())
+    }
+
+    pub async fn category_rules(&self) -> Result<Vec<CategoryRuleView>, ApiError> {
+        self.with_store(|s| Ok(s.category_rules()?))
+    }
+
+    pub async fn add_category_rule(
+        &self,
+        match_kind: RuleMatch,
+        pattern: &str,
+        category: Category,
+    ) -> Result<i64, ApiError> {
+        let now = self.clock.now();
+        self.write_store(|s| Ok(s.add_category_rule(match_kind, pattern, category, now)?.0))
+    }
+
+    pub async fn delete_category_rule(&self, id: i64) -> Result<u64, ApiError> {
+        self.write_store(|s| Ok(s.delete_category_rule(id)?))
+    }
+
+    /// Re-categorises one transaction by hand; the vendor's other transactions follow unless
+    /// they were set by hand too. Returns how many other transactions changed.
+    pub async fn set_category(
+        &self,
+        transaction: TransactionId,
+        category: Option<Category>,
+    ) -> Result<u64, ApiError> {
+        let now = self.clock.now();
+        self.write_store(|s| Ok(s.set_category(transaction, category, now)?))
+    }
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> ApiError {
+    ApiError::new(
+        ErrorCode::Io,
+        format!("cannot write {}: {e}", path.display()),
+    )
+}
+
+/// Writes through `.<name>.partial` next to `path`, then renames over it.
+fn write_atomically<T>(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let name = path.file_name().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("'{}' is not a file name", path.display()),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "cannot write {}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            ),
+        ));
+    }
+    let tmp = dir.join(format!(".{}.partial", name.to_string_lossy()));
+    let file = std::fs::File::create(&tmp).map_err(|e| io_error(path, e))?;
+    let mut out = std::io::BufWriter::new(file);
+    let result = write(&mut out).and_then(|value| {
+        let file = out
+            .into_inner()
+            .map_err(|e| io_error(path, e.into_error()))?;
+        file.sync_all().map_err(|e| io_error(path, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
+        Ok(value)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// Every type that crosses to the UI, in dependency order, for the TypeScript bindings.
@@ -202,6 +501,10 @@ pub fn typescript_bindings() -> String {
     use coffer_core::model::{AccountKind, ConnectionStatus, Direction, TransactionStatus};
     use coffer_core::views::*;
     use ts_rs::TS;
+
+    use coffer_core::category::{Category, CategorySource};
+    use coffer_core::report::*;
+    use coffer_core::rules::*;
 
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
@@ -220,6 +523,31 @@ pub fn typescript_bindings() -> String {
         SyncSummary::decl(&cfg),
         SyncEvent::decl(&cfg),
         ApiError::decl(&cfg),
+        Category::decl(&cfg),
+        CategorySource::decl(&cfg),
+        TransactionQuery::decl(&cfg),
+        TransactionPage::decl(&cfg),
+        Amounts::decl(&cfg),
+        PeriodTotal::decl(&cfg),
+        FlowReport::decl(&cfg),
+        CategoryTotal::decl(&cfg),
+        CategoryReport::decl(&cfg),
+        VendorTotal::decl(&cfg),
+        VendorReport::decl(&cfg),
+        AccountTotal::decl(&cfg),
+        BalancePoint::decl(&cfg),
+        BalanceReport::decl(&cfg),
+        ChartKind::decl(&cfg),
+        PeriodKind::decl(&cfg),
+        ChartTheme::decl(&cfg),
+        ChartRequest::decl(&cfg),
+        HitTarget::decl(&cfg),
+        ChartRegion::decl(&cfg),
+        ChartView::decl(&cfg),
+        RuleMatch::decl(&cfg),
+        CategoryRuleView::decl(&cfg),
+        VendorRuleView::decl(&cfg),
+        VendorView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p coffer-api` (bindings test).\n\

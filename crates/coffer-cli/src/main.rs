@@ -2,13 +2,16 @@
 //! `coffer-api`; this file only parses arguments and prints results.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use coffer_api::{ApiError, Coffer, ErrorCode};
+use coffer_core::category::Category;
 use coffer_core::model::{ConnectionId, Direction};
+use coffer_core::report::{Amounts, ChartKind, ChartRequest, ChartTheme, PeriodKind};
+use coffer_core::rules::RuleMatch;
 use coffer_core::sync::{SyncEvent, SyncSummary};
 use coffer_core::Filter;
 use rust_decimal::Decimal;
@@ -62,6 +65,159 @@ enum Command {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Totals over the filtered transactions (booked only), per currency.
+    Report {
+        #[arg(value_enum)]
+        kind: ReportKind,
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// How many vendors to list.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draw a chart of the filtered transactions to an .svg or .png file.
+    Chart {
+        #[arg(value_enum)]
+        kind: ChartArg,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        #[arg(long, default_value_t = 900)]
+        width: u32,
+        #[arg(long, default_value_t = 360)]
+        height: u32,
+        #[arg(long, value_enum, default_value = "light")]
+        theme: ThemeArg,
+        /// Periods of the debit-credit chart.
+        #[arg(long, value_enum, default_value = "month")]
+        period: PeriodArg,
+        /// Currency to draw when the filter spans several.
+        #[arg(long, value_name = "CODE")]
+        currency: Option<String>,
+    },
+    /// Vendors, with the rules that produced them; rename, merge and vendor rules.
+    Vendors {
+        #[command(subcommand)]
+        action: Option<VendorAction>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the read-only JSON API and the UI on 127.0.0.1, guarded by a per-launch token.
+    Serve {
+        /// 0 picks a free port.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Allow syncing and changing rules over HTTP.
+        #[arg(long)]
+        writable: bool,
+        /// The built UI (default: ui/dist next to the binary's checkout, or $COFFER_UI_DIR).
+        #[arg(long, env = "COFFER_UI_DIR", value_name = "DIR")]
+        ui: Option<PathBuf>,
+    },
+    /// Categories and category rules; re-categorise a transaction.
+    Categories {
+        #[command(subcommand)]
+        action: Option<CategoryAction>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportKind {
+    Month,
+    Week,
+    Category,
+    Vendor,
+    Account,
+    Balance,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ChartArg {
+    DebitCredit,
+    Category,
+    Vendor,
+    Balance,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ThemeArg {
+    Light,
+    Dark,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PeriodArg {
+    Month,
+    Week,
+}
+
+#[derive(Subcommand)]
+enum VendorAction {
+    /// Show vendor FROM as TO from now on.
+    Rename {
+        from: String,
+        to: String,
+    },
+    /// Show every NAME as INTO.
+    Merge {
+        #[arg(required = true)]
+        names: Vec<String>,
+        #[arg(long)]
+        into: String,
+    },
+    /// Add a rule: bank text containing PATTERN (or matching it, with --regex) is VENDOR.
+    AddRule {
+        pattern: String,
+        vendor: String,
+        #[arg(long)]
+        regex: bool,
+    },
+    DeleteRule {
+        id: i64,
+    },
+    Rules,
+}
+
+#[derive(Subcommand)]
+enum CategoryAction {
+    /// Re-categorise one transaction (`none` clears it); its vendor's other rows follow.
+    Set {
+        transaction: i64,
+        #[arg(value_parser = parse_category_or_none)]
+        category: CategoryChoice,
+    },
+    /// Add a rule: --vendor NAME or --text PATTERN puts transactions in CATEGORY.
+    AddRule {
+        #[arg(long, conflicts_with = "text", required_unless_present = "text")]
+        vendor: Option<String>,
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(value_parser = parse_category)]
+        category: Category,
+    },
+    DeleteRule {
+        id: i64,
+    },
+    Rules,
+}
+
+#[derive(Clone, Copy)]
+struct CategoryChoice(Option<Category>);
+
+fn parse_category(s: &str) -> Result<Category, String> {
+    Category::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_category_or_none(s: &str) -> Result<CategoryChoice, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(CategoryChoice(None));
+    }
+    parse_category(s).map(|c| CategoryChoice(Some(c)))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -348,49 +504,325 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                     coffer.export_csv(&filter, &mut out).await?;
                 }
                 Some(path) => {
-                    let rows = export_to_file(&coffer, &filter, &path).await?;
+                    let rows = coffer.export_csv_to_file(&filter, &path).await?;
                     eprintln!("Wrote {rows} transactions to {}", path.display());
                 }
             }
         }
+        Command::Report {
+            kind,
+            filter,
+            limit,
+            json,
+        } => report(&coffer, &mut out, kind, &filter.into(), limit, json).await?,
+        Command::Chart {
+            kind,
+            filter,
+            output,
+            width,
+            height,
+            theme,
+            period,
+            currency,
+        } => {
+            let request = ChartRequest {
+                kind: match kind {
+                    ChartArg::DebitCredit => ChartKind::DebitCredit,
+                    ChartArg::Category => ChartKind::Category,
+                    ChartArg::Vendor => ChartKind::Vendor,
+                    ChartArg::Balance => ChartKind::Balance,
+                },
+                filter: filter.into(),
+                width,
+                height,
+                theme: match theme {
+                    ThemeArg::Light => ChartTheme::Light,
+                    ThemeArg::Dark => ChartTheme::Dark,
+                },
+                period: match period {
+                    PeriodArg::Month => PeriodKind::Month,
+                    PeriodArg::Week => PeriodKind::Week,
+                },
+                currency,
+            };
+            coffer.save_chart(&request, &output).await?;
+            eprintln!("Wrote {}", output.display());
+        }
+        Command::Vendors { action, json } => match action {
+            None => {
+                let vendors = coffer.vendors().await?;
+                if json {
+                    print_json(&mut out, &vendors)?;
+                } else {
+                    for v in vendors {
+                        let aliases = if v.aliases.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  (shown for: {})", v.aliases.join(", "))
+                        };
+                        line(
+                            &mut out,
+                            format!(
+                                "{:>6}  {:<32} {}{aliases}",
+                                v.transactions,
+                                v.name,
+                                v.rules.join(", ")
+                            ),
+                        )?;
+                    }
+                }
+            }
+            Some(VendorAction::Rename { from, to }) => {
+                let n = coffer.rename_vendor(&from, &to).await?;
+                line(
+                    &mut out,
+                    format!("Renamed '{from}' to '{to}' ({n} transactions changed)"),
+                )?;
+            }
+            Some(VendorAction::Merge { names, into }) => {
+                let n = coffer.merge_vendors(&names, &into).await?;
+                line(
+                    &mut out,
+                    format!(
+                        "Merged {} vendors into '{into}' ({n} transactions changed)",
+                        names.len()
+                    ),
+                )?;
+            }
+            Some(VendorAction::AddRule {
+                pattern,
+                vendor,
+                regex,
+            }) => {
+                let id = coffer.add_vendor_rule(&pattern, regex, &vendor).await?;
+                line(&mut out, format!("Added vendor rule {id}"))?;
+            }
+            Some(VendorAction::DeleteRule { id }) => {
+                coffer.delete_vendor_rule(id).await?;
+                line(&mut out, format!("Deleted vendor rule {id}"))?;
+            }
+            Some(VendorAction::Rules) => {
+                let rules = coffer.vendor_rules().await?;
+                if json {
+                    print_json(&mut out, &rules)?;
+                } else {
+                    for r in rules {
+                        let kind = if r.is_regex { "regex" } else { "text" };
+                        line(
+                            &mut out,
+                            format!("{:>4}  {kind:<5} {:<30} → {}", r.id, r.pattern, r.vendor),
+                        )?;
+                    }
+                }
+            }
+        },
+        Command::Serve { port, writable, ui } => {
+            let (listener, port) = coffer_server::bind(port).await.map_err(|e| {
+                ApiError::new(
+                    ErrorCode::Io,
+                    format!("cannot listen on 127.0.0.1:{port}: {e}"),
+                )
+            })?;
+            let token = coffer_server::new_token();
+            let ui = ui.or_else(find_ui_dir);
+            let access = coffer_server::Access {
+                token: token.clone(),
+                port,
+                writable,
+            };
+            line(
+                &mut out,
+                format!("Coffer is serving at http://127.0.0.1:{port}/?token={token}"),
+            )?;
+            if ui.is_none() {
+                line(
+                    &mut out,
+                    "(the UI is not built: only /api answers)".to_string(),
+                )?;
+            }
+            out.flush().map_err(io_error)?;
+            coffer_server::serve(listener, std::sync::Arc::new(coffer), access, ui)
+                .await
+                .map_err(|e| ApiError::new(ErrorCode::Io, format!("the server stopped: {e}")))?;
+        }
+        Command::Categories { action, json } => match action {
+            None => {
+                let categories = coffer.categories().await?;
+                if json {
+                    print_json(&mut out, &categories)?;
+                } else {
+                    for c in categories {
+                        line(&mut out, c.as_str().to_string())?;
+                    }
+                }
+            }
+            Some(CategoryAction::Set {
+                transaction,
+                category,
+            }) => {
+                let n = coffer.set_category(transaction, category.0).await?;
+                line(&mut out, format!("Updated transaction {transaction}; {n} other transactions of its vendor followed"))?;
+            }
+            Some(CategoryAction::AddRule {
+                vendor,
+                text,
+                category,
+            }) => {
+                let (kind, pattern) = match (vendor, text) {
+                    (Some(v), _) => (RuleMatch::Vendor, v),
+                    (None, Some(t)) => (RuleMatch::Text, t),
+                    (None, None) => {
+                        return Err(ApiError::new(
+                            ErrorCode::InvalidInput,
+                            "give --vendor NAME or --text PATTERN",
+                        ));
+                    }
+                };
+                let id = coffer.add_category_rule(kind, &pattern, category).await?;
+                line(&mut out, format!("Added category rule {id}"))?;
+            }
+            Some(CategoryAction::DeleteRule { id }) => {
+                coffer.delete_category_rule(id).await?;
+                line(&mut out, format!("Deleted category rule {id}"))?;
+            }
+            Some(CategoryAction::Rules) => {
+                let rules = coffer.category_rules().await?;
+                if json {
+                    print_json(&mut out, &rules)?;
+                } else {
+                    for r in rules {
+                        let kind = match r.match_kind {
+                            RuleMatch::Vendor => "vendor",
+                            RuleMatch::Text => "text",
+                        };
+                        let learned = if r.learned { "  (learned)" } else { "" };
+                        line(
+                            &mut out,
+                            format!(
+                                "{:>4}  {kind:<6} {:<30} → {}{learned}",
+                                r.id, r.pattern, r.category
+                            ),
+                        )?;
+                    }
+                }
+            }
+        },
     }
     out.flush().map_err(io_error)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes next to the target and renames, so a failed export never leaves half a file behind.
-async fn export_to_file(coffer: &Coffer, filter: &Filter, path: &Path) -> Result<u64, ApiError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = path.file_name().ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::InvalidInput,
-            format!("'{}' is not a file name", path.display()),
+async fn report(
+    coffer: &Coffer,
+    out: &mut impl Write,
+    kind: ReportKind,
+    filter: &Filter,
+    limit: u32,
+    json: bool,
+) -> Result<(), ApiError> {
+    fn amounts(a: &Amounts) -> String {
+        format!(
+            "{:>14} {:>14} {:>14} {:>7}",
+            a.credit, a.debit, a.net, a.count
         )
-    })?;
-    let tmp = dir.join(format!(".{}.partial", name.to_string_lossy()));
-    let file = std::fs::File::create(&tmp).map_err(|e| {
-        ApiError::new(
-            ErrorCode::Io,
-            format!("cannot write {}: {e}", path.display()),
-        )
-    })?;
-    let mut writer = std::io::BufWriter::new(file);
-    let result = coffer.export_csv(filter, &mut writer).await;
-    let finished = result.and_then(|rows| {
-        writer
-            .into_inner()
-            .map_err(|e| io_error(e.into_error()))
-            .and_then(|f| f.sync_all().map_err(io_error))
-            .and_then(|_| std::fs::rename(&tmp, path).map_err(io_error))
-            .map(|_| rows)
-    });
-    if finished.is_err() {
-        let _ = std::fs::remove_file(&tmp);
     }
-    finished
+    let header = format!(
+        "{:<28} {:>14} {:>14} {:>14} {:>7}",
+        "", "in", "out", "net", "count"
+    );
+    match kind {
+        ReportKind::Month | ReportKind::Week => {
+            let period = if matches!(kind, ReportKind::Month) {
+                PeriodKind::Month
+            } else {
+                PeriodKind::Week
+            };
+            let reports = coffer.report_flows(filter, period).await?;
+            if json {
+                return print_json(out, &reports);
+            }
+            for r in reports {
+                line(out, format!("{}{header}", r.currency))?;
+                for p in &r.periods {
+                    line(out, format!("{:<31} {}", p.key, amounts(&p.amounts)))?;
+                }
+                line(out, format!("{:<31} {}", "total", amounts(&r.total)))?;
+            }
+        }
+        ReportKind::Category => {
+            let reports = coffer.report_categories(filter).await?;
+            if json {
+                return print_json(out, &reports);
+            }
+            for r in reports {
+                line(out, format!("{}{header}", r.currency))?;
+                for c in &r.rows {
+                    let name = c.category.map(|c| c.as_str()).unwrap_or("uncategorised");
+                    line(out, format!("{name:<31} {}", amounts(&c.amounts)))?;
+                }
+                line(out, format!("{:<31} {}", "total", amounts(&r.total)))?;
+            }
+        }
+        ReportKind::Vendor => {
+            let reports = coffer.report_vendors(filter, limit).await?;
+            if json {
+                return print_json(out, &reports);
+            }
+            for r in reports {
+                line(out, format!("{}{header}", r.currency))?;
+                for v in &r.rows {
+                    let name = truncate(v.vendor.as_deref().unwrap_or("(no vendor)"), 31);
+                    line(out, format!("{name:<31} {}", amounts(&v.amounts)))?;
+                }
+                line(out, format!("{:<31} {}", "total", amounts(&r.total)))?;
+            }
+        }
+        ReportKind::Account => {
+            let reports = coffer.report_accounts(filter).await?;
+            if json {
+                return print_json(out, &reports);
+            }
+            line(out, format!("   {header}"))?;
+            for a in reports {
+                let name = truncate(&a.account_name, 22);
+                line(
+                    out,
+                    format!(
+                        "{:>4}  {name:<22} {} {}",
+                        a.account_id,
+                        a.currency,
+                        amounts(&a.amounts)
+                    ),
+                )?;
+            }
+        }
+        ReportKind::Balance => {
+            let reports = coffer.report_balances(filter).await?;
+            if json {
+                return print_json(out, &reports);
+            }
+            for r in reports {
+                for p in &r.points {
+                    line(out, format!("{}  {:>16} {}", p.date, p.balance, r.currency))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `ui/dist` of the checkout this binary was built in (`target/<profile>/coffer`), or of the
+/// current directory.
+fn find_ui_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let from_exe = exe.parent()?.parent()?.parent()?.join("ui/dist");
+    [from_exe, PathBuf::from("ui/dist")]
+        .into_iter()
+        .find(|d| d.join("index.html").is_file())
+}
+
+fn line(out: &mut impl Write, text: String) -> Result<(), ApiError> {
+    writeln!(out, "{text}").map_err(io_error)
 }
 
 async fn sync_with_progress(

@@ -1,10 +1,7 @@
-//! CSV export of exactly the filtered view (column contract in design.md §6).
+//! CSV export: the column contract (design.md §6) and formula neutralising. The rows come from
+//! `Snapshot::write_csv`, the same selection the table shows.
 
-use std::io::Write;
-
-use crate::filter::Filter;
-use crate::store::{Store, StoreError};
-use crate::views::TransactionView;
+use crate::store::StoreError;
 
 pub const CSV_COLUMNS: [&str; 11] = [
     "date",
@@ -37,49 +34,6 @@ pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
         _ => text.into(),
     }
-}
-
-/// Writes the header and every row of the filtered view; returns the row count.
-pub fn write_csv<W: Write>(store: &Store, filter: &Filter, out: W) -> Result<u64, ExportError> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
-    writer.write_record(CSV_COLUMNS)?;
-    let mut rows = 0u64;
-    let mut failure: Option<csv::Error> = None;
-    store
-        .for_each_transaction(filter, |t| {
-            if let Err(e) = write_row(&mut writer, &t) {
-                failure = Some(e);
-                // Stop the scan; the error is reported below.
-                return Err(StoreError::BadRow("export interrupted".into()));
-            }
-            rows += 1;
-            Ok(())
-        })
-        .map_err(|e| match failure.take() {
-            Some(csv) => ExportError::Csv(csv),
-            None => ExportError::Store(e),
-        })?;
-    writer.flush()?;
-    Ok(rows)
-}
-
-fn write_row<W: Write>(writer: &mut csv::Writer<W>, t: &TransactionView) -> Result<(), csv::Error> {
-    let id = t.id.to_string();
-    writer.write_record([
-        t.booking_date.as_str(),
-        &neutralise(&t.account_name),
-        &neutralise(&t.description),
-        &neutralise(t.vendor.as_deref().unwrap_or("")),
-        &neutralise(t.category.as_deref().unwrap_or("")),
-        t.amount.as_str(),
-        t.currency.as_str(),
-        t.direction.as_str(),
-        t.status.as_str(),
-        &neutralise(&t.provider),
-        id.as_str(),
-    ])
 }
 
 #[cfg(test)]

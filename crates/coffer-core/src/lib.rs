@@ -4,12 +4,19 @@
 //! domain model, the filter, the SQLite store, the sync engine (against the [`sync::Provider`]
 //! trait) and CSV export. No Tauri, no HTTP: every front end reaches this through `coffer-api`.
 
+pub mod category;
+pub mod chart;
+pub mod enrich;
 pub mod export;
 pub mod filter;
 pub mod model;
 pub mod money;
+pub mod report;
+pub mod rules;
+pub mod snapshot;
 pub mod store;
 pub mod sync;
+pub mod vendor;
 pub mod views;
 
 pub use filter::Filter;

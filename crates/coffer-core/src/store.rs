@@ -11,22 +11,23 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection as Db, OpenFlags, OptionalExtension, Row};
 use rusqlite_migration::{Migrations, M};
 
-use crate::filter::{bound_minor, Filter};
+use crate::category::CategorySource;
+use crate::enrich::Enricher;
 use crate::model::{
-    Account, AccountId, AccountKind, Connection, ConnectionId, ConnectionStatus, Direction,
-    ProviderAccount, ProviderTransaction, Transaction, TransactionStatus,
+    Account, AccountId, AccountKind, Connection, ConnectionId, ConnectionStatus, ProviderAccount,
+    ProviderTransaction, Transaction, TransactionStatus,
 };
 use crate::money::{format_minor, Currency, Money};
-use crate::views::{
-    AccountView, AccountsOverview, AppStatus, ConnectionView, CurrencyTotal, TransactionList,
-    TransactionView,
-};
+use crate::views::{AccountView, AccountsOverview, AppStatus, ConnectionView, CurrencyTotal};
 
 /// Marks the file as Coffer's (`PRAGMA application_id`), so we never migrate someone else's
 /// SQLite database by accident. "COFR" in ASCII.
 const APPLICATION_ID: i32 = 0x434F_4652;
 
-const MIGRATIONS_SQL: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS_SQL: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_vendors_categories.sql"),
+];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS_SQL.iter().map(|sql| M::up(sql)).collect())
@@ -113,7 +114,7 @@ pub struct UpsertCounts {
 }
 
 pub struct Store {
-    db: Db,
+    pub(crate) db: Db,
     path: PathBuf,
 }
 
@@ -478,6 +479,13 @@ impl Store {
             )
             .optional()?
             .ok_or(StoreError::UnknownAccount(account))?;
+        let provider: String = self.db.query_row(
+            "SELECT c.provider FROM account a JOIN connection c ON c.id = a.connection_id
+             WHERE a.id = ?1",
+            [account],
+            |r| r.get(0),
+        )?;
+        let enricher = Enricher::load(&self.db)?;
         let tx = self
             .db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -485,19 +493,22 @@ impl Store {
         {
             let mut find = tx.prepare_cached(
                 "SELECT id, provider_id, booking_date, value_date, amount_minor, currency, status,
-                        description, counterparty, provider_category
+                        description, counterparty, provider_category, category, category_source
                  FROM \"transaction\" WHERE account_id = ?1 AND dedup_key = ?2",
             )?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO \"transaction\" (account_id, dedup_key, provider_id, booking_date,
                     value_date, amount_minor, currency, status, description, counterparty,
-                    provider_category, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                    provider_category, created_at, updated_at, vendor, vendor_rule, category,
+                    category_source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15,
+                    ?16)",
             )?;
             let mut update = tx.prepare_cached(
                 "UPDATE \"transaction\" SET provider_id = ?2, booking_date = ?3, value_date = ?4,
                     amount_minor = ?5, currency = ?6, status = ?7, description = ?8,
-                    counterparty = ?9, provider_category = ?10, updated_at = ?11
+                    counterparty = ?9, provider_category = ?10, updated_at = ?11, vendor = ?12,
+                    vendor_rule = ?13, category = ?14, category_source = ?15
                  WHERE id = ?1",
             )?;
             for t in batch {
@@ -509,12 +520,30 @@ impl Store {
                 }
                 let existing = find
                     .query_row(params![account, t.dedup_key], |r| {
-                        Ok((r.get::<_, i64>(0)?, StoredFields::from_row(r)?))
+                        let user_category: Option<String> =
+                            match r.get::<_, Option<String>>(11)?.as_deref() {
+                                Some("user") => r.get(10)?,
+                                _ => None,
+                            };
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            StoredFields::from_row(r)?,
+                            user_category,
+                        ))
                     })
                     .optional()?;
                 let fields = StoredFields::from(t);
+                let enrich = || {
+                    enricher.enrich(
+                        &provider,
+                        &t.description,
+                        t.counterparty.as_deref(),
+                        t.provider_category.as_deref(),
+                    )
+                };
                 match existing {
                     None => {
+                        let e = enrich();
                         insert.execute(params![
                             account,
                             t.dedup_key,
@@ -528,11 +557,24 @@ impl Store {
                             fields.counterparty,
                             fields.provider_category,
                             now,
+                            e.vendor,
+                            e.vendor_rule,
+                            e.category.map(|c| c.as_str()),
+                            e.category_source.map(|c| c.as_str()),
                         ])?;
                         counts.inserted += 1;
                     }
-                    Some((_, stored)) if stored == fields => counts.unchanged += 1,
-                    Some((id, _)) => {
+                    Some((_, stored, _)) if stored == fields => counts.unchanged += 1,
+                    Some((id, _, user_category)) => {
+                        let e = enrich();
+                        // A category the user chose by hand survives the bank's edits.
+                        let (category, source) = match user_category {
+                            Some(c) => (Some(c), Some(CategorySource::User.as_str())),
+                            None => (
+                                e.category.map(|c| c.as_str().to_string()),
+                                e.category_source.map(|c| c.as_str()),
+                            ),
+                        };
                         update.execute(params![
                             id,
                             fields.provider_id,
@@ -545,6 +587,10 @@ impl Store {
                             fields.counterparty,
                             fields.provider_category,
                             now,
+                            e.vendor,
+                            e.vendor_rule,
+                            category,
+                            source,
                         ])?;
                         counts.updated += 1;
                     }
@@ -600,76 +646,6 @@ impl Store {
         ))?;
         let rows = stmt.query_map([account], transaction_from_row)?;
         rows.map(|r| r?).collect()
-    }
-
-    /// The filtered view, newest first: the rows the UI shows and the export writes.
-    pub fn transactions(&self, filter: &Filter) -> Result<TransactionList> {
-        let mut rows = Vec::new();
-        self.for_each_transaction(filter, |row| {
-            rows.push(row);
-            Ok(())
-        })?;
-        Ok(TransactionList {
-            total: rows.len() as i64,
-            rows,
-        })
-    }
-
-    /// Streams the filtered view without collecting it, for exports of any size.
-    pub fn for_each_transaction(
-        &self,
-        filter: &Filter,
-        mut each: impl FnMut(TransactionView) -> Result<()>,
-    ) -> Result<()> {
-        for id in &filter.accounts {
-            let known: bool = self.db.query_row(
-                "SELECT EXISTS(SELECT 1 FROM account WHERE id = ?1)",
-                [id],
-                |r| r.get(0),
-            )?;
-            if !known {
-                return Err(StoreError::UnknownAccount(*id));
-            }
-        }
-        let (clause, values) = where_clause(filter);
-        let sql = format!(
-            "SELECT t.id, t.account_id, a.name, t.booking_date, t.value_date, t.amount_minor,
-                    t.currency, t.status, t.description, t.counterparty, t.vendor, t.category,
-                    c.provider
-             FROM \"transaction\" t
-             JOIN account a ON a.id = t.account_id
-             JOIN connection c ON c.id = a.connection_id
-             {clause}
-             ORDER BY t.booking_date DESC, t.id DESC"
-        );
-        let mut stmt = self.db.prepare(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
-        while let Some(r) = rows.next()? {
-            let currency = currency_col(r, 6)?;
-            let minor: i64 = r.get(5)?;
-            let status: String = r.get(7)?;
-            let booking: NaiveDate = r.get(3)?;
-            let value: Option<NaiveDate> = r.get(4)?;
-            each(TransactionView {
-                id: r.get(0)?,
-                account_id: r.get(1)?,
-                account_name: r.get(2)?,
-                booking_date: booking.to_string(),
-                value_date: value.map(|d| d.to_string()),
-                amount: format_minor(minor, currency.exponent()),
-                currency: currency.to_string(),
-                direction: Direction::of(minor),
-                status: status
-                    .parse()
-                    .map_err(|e| StoreError::BadRow(format!("{e}")))?,
-                description: r.get(8)?,
-                counterparty: r.get(9)?,
-                vendor: r.get(10)?,
-                category: r.get(11)?,
-                provider: r.get(12)?,
-            })?;
-        }
-        Ok(())
     }
 
     // ---- sync runs ------------------------------------------------------------------------
@@ -786,98 +762,6 @@ impl From<&ProviderTransaction> for StoredFields {
         }
     }
 }
-
-/// Builds the WHERE clause for a filter. Every user value is a bound parameter.
-fn where_clause(filter: &Filter) -> (String, Vec<rusqlite::types::Value>) {
-    use rusqlite::types::Value;
-    let mut parts: Vec<String> = Vec::new();
-    let mut values: Vec<Value> = Vec::new();
-    let bind = |values: &mut Vec<Value>, v: Value| {
-        values.push(v);
-        format!("?{}", values.len())
-    };
-    if let Some(from) = filter.from {
-        let p = bind(&mut values, Value::Text(from.to_string()));
-        parts.push(format!("t.booking_date >= {p}"));
-    }
-    if let Some(to) = filter.to {
-        let p = bind(&mut values, Value::Text(to.to_string()));
-        parts.push(format!("t.booking_date <= {p}"));
-    }
-    if !filter.accounts.is_empty() {
-        let ps: Vec<String> = filter
-            .accounts
-            .iter()
-            .map(|id| bind(&mut values, Value::Integer(*id)))
-            .collect();
-        parts.push(format!("t.account_id IN ({})", ps.join(", ")));
-    }
-    match filter.direction {
-        Some(Direction::Debit) => parts.push("t.amount_minor < 0".into()),
-        Some(Direction::Credit) => parts.push("t.amount_minor >= 0".into()),
-        None => {}
-    }
-    for (column, list) in [
-        ("t.category", &filter.categories),
-        ("t.vendor", &filter.vendors),
-    ] {
-        if !list.is_empty() {
-            let ps: Vec<String> = list
-                .iter()
-                .map(|v| bind(&mut values, Value::Text(v.clone())))
-                .collect();
-            parts.push(format!("{column} IN ({})", ps.join(", ")));
-        }
-    }
-    if let Some(search) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let escaped = search
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let p = bind(&mut values, Value::Text(format!("%{escaped}%")));
-        parts.push(format!(
-            "(t.description LIKE {p} ESCAPE '\\' OR t.counterparty LIKE {p} ESCAPE '\\' \
-              OR t.vendor LIKE {p} ESCAPE '\\')"
-        ));
-    }
-    // Amount bounds are decimal; each currency compares them in its own minor units.
-    for (bound, op, round_up) in [(filter.min, ">=", true), (filter.max, "<=", false)] {
-        if let Some(bound) = bound {
-            let mut cases = String::from("CASE");
-            for (exp, codes) in EXPONENT_GROUPS {
-                let p = bind(
-                    &mut values,
-                    Value::Integer(bound_minor(bound, *exp, round_up)),
-                );
-                cases.push_str(&format!(" WHEN t.currency IN ({codes}) THEN {p}"));
-            }
-            let p = bind(&mut values, Value::Integer(bound_minor(bound, 2, round_up)));
-            cases.push_str(&format!(" ELSE {p} END"));
-            parts.push(format!("abs(t.amount_minor) {op} {cases}"));
-        }
-    }
-    let clause = if parts.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", parts.join(" AND "))
-    };
-    (clause, values)
-}
-
-/// Currencies whose minor unit is not hundredths (must agree with `Currency::exponent`).
-const EXPONENT_GROUPS: &[(u32, &str)] = &[
-    (
-        0,
-        "'BIF','CLP','DJF','GNF','ISK','JPY','KMF','KRW','PYG','RWF','UGX','UYI','VND','VUV',\
-         'XAF','XOF','XPF'",
-    ),
-    (3, "'BHD','IQD','JOD','KWD','LYD','OMR','TND'"),
-];
 
 const ACCOUNT_SELECT: &str = "SELECT id, connection_id, provider_account_id, name, number, iban,
         currency, kind, balance_minor, available_minor, balance_at, opening_date, opening_minor

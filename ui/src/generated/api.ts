@@ -40,3 +40,80 @@ expired: number,
 errors: Array<string>, };
 export type SyncEvent = { "kind": "started", connection_id: number, label: string, } | { "kind": "accounts", connection_id: number, total: number, } | { "kind": "account", connection_id: number, account_name: string, index: number, total: number, fetched: number, } | { "kind": "finished", summary: SyncSummary, } | { "kind": "failed", connection_id: number, message: string, };
 export type ApiError = { code: string, message: string, };
+export type Category = "groceries" | "restaurants" | "transport" | "housing" | "utilities" | "subscriptions" | "shopping" | "travel" | "health" | "fees" | "income" | "transfers" | "other";
+export type CategorySource = "user" | "rule" | "provider" | "builtin";
+export type TransactionQuery = { filter: Filter, sort: "date" | "account" | "description" | "vendor" | "category" | "amount" | "status", descending: boolean, offset: number, limit: number, };
+export type TransactionPage = { rows: Array<TransactionView>, 
+/**
+ * Rows the filter selects in all.
+ */
+total: number, offset: number, };
+export type Amounts = { 
+/**
+ * Money in, `>= 0`.
+ */
+credit: string, 
+/**
+ * Money out, `<= 0`.
+ */
+debit: string, 
+/**
+ * credit + debit.
+ */
+net: string, count: number, };
+export type PeriodTotal = { 
+/**
+ * `2026-03` or `2026-W12`.
+ */
+key: string, label: string, 
+/**
+ * First and last day, to turn a clicked bar into a date filter.
+ */
+from: string, to: string, amounts: Amounts, };
+export type FlowReport = { currency: string, periods: Array<PeriodTotal>, total: Amounts, };
+export type CategoryTotal = { 
+/**
+ * `None`: uncategorised.
+ */
+category: Category | null, amounts: Amounts, };
+export type CategoryReport = { currency: string, rows: Array<CategoryTotal>, total: Amounts, };
+export type VendorTotal = { 
+/**
+ * `None`: rows without a recognisable vendor.
+ */
+vendor: string | null, amounts: Amounts, };
+export type VendorReport = { currency: string, rows: Array<VendorTotal>, total: Amounts, };
+export type AccountTotal = { account_id: number, account_name: string, currency: string, amounts: Amounts, };
+export type BalancePoint = { date: string, balance: string, };
+export type BalanceReport = { currency: string, points: Array<BalancePoint>, };
+export type ChartKind = "debit_credit" | "category" | "vendor" | "balance";
+export type PeriodKind = "month" | "week";
+export type ChartTheme = "light" | "dark";
+export type ChartRequest = { kind: ChartKind, filter: Filter, width: number, height: number, theme: ChartTheme, period: PeriodKind, 
+/**
+ * Which currency to draw when the filter spans several; default: the one with most rows.
+ */
+currency: string | null, };
+export type HitTarget = "period" | "category" | "vendor" | "date";
+export type ChartRegion = { x: number, y: number, width: number, height: number, target: HitTarget, key: string, };
+export type ChartView = { kind: ChartKind, currency: string | null, 
+/**
+ * Every currency the filter spans, for a switcher.
+ */
+currencies: Array<string>, svg: string, regions: Array<ChartRegion>, };
+export type RuleMatch = "vendor" | "text";
+export type CategoryRuleView = { id: number, match_kind: RuleMatch, pattern: string, category: Category, 
+/**
+ * Learned from re-categorising a transaction rather than written by hand.
+ */
+learned: boolean, };
+export type VendorRuleView = { id: number, pattern: string, is_regex: boolean, vendor: string, };
+export type VendorView = { name: string, transactions: number, 
+/**
+ * The rules that produced this vendor, e.g. `known:uber` or `user:3`.
+ */
+rules: Array<string>, 
+/**
+ * Normalised names shown as this vendor (renames and merges).
+ */
+aliases: Array<string>, };

@@ -1,9 +1,10 @@
-use coffer_core::export::{write_csv, CSV_COLUMNS};
+use coffer_core::export::CSV_COLUMNS;
 use coffer_core::model::TransactionStatus;
+use coffer_core::snapshot::Snapshot;
 use coffer_core::store::Store;
 use coffer_core::{Currency, Filter};
 
-use crate::{account, at, date, tx};
+use crate::{account, at, date, shown, tx};
 
 const HOSTILE: &[&str] = &[
     "REMA 1000, GRUNERLOKKA, OSLO",
@@ -56,9 +57,12 @@ fn export_reads_back_with_the_same_rows_and_amounts() {
     let (_dir, store) = stored();
     let filter = Filter::default();
     let mut bytes = Vec::new();
-    let written = write_csv(&store, &filter, &mut bytes).unwrap();
-    let shown = store.transactions(&filter).unwrap();
-    assert_eq!(written, shown.total as u64);
+    let snap = Snapshot::load(&store).unwrap();
+    let written = snap
+        .write_csv(&snap.select(&filter).unwrap(), &mut bytes)
+        .unwrap();
+    let rows = shown(&store, &filter);
+    assert_eq!(written, rows.len() as u64);
 
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     assert_eq!(
@@ -66,8 +70,8 @@ fn export_reads_back_with_the_same_rows_and_amounts() {
         CSV_COLUMNS
     );
     let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    assert_eq!(records.len(), shown.rows.len());
-    for (record, row) in records.iter().zip(&shown.rows) {
+    assert_eq!(records.len(), rows.len());
+    for (record, row) in records.iter().zip(&rows) {
         assert_eq!(&record[0], row.booking_date);
         assert_eq!(&record[5], row.amount, "amounts are plain signed numbers");
         assert_eq!(&record[6], "NOK");
@@ -106,21 +110,20 @@ fn export_follows_the_filter_exactly() {
         ..Filter::default()
     };
     let mut bytes = Vec::new();
-    write_csv(&store, &filter, &mut bytes).unwrap();
+    let snap = Snapshot::load(&store).unwrap();
+    snap.write_csv(&snap.select(&filter).unwrap(), &mut bytes)
+        .unwrap();
     let ids: Vec<String> = csv::Reader::from_reader(bytes.as_slice())
         .records()
         .map(|r| r.unwrap()[10].to_string())
         .collect();
-    let shown: Vec<String> = store
-        .transactions(&filter)
-        .unwrap()
-        .rows
+    let on_screen: Vec<String> = shown(&store, &filter)
         .iter()
         .map(|r| r.id.to_string())
         .collect();
     assert!(
-        !shown.is_empty() && shown.len() < HOSTILE.len(),
+        !on_screen.is_empty() && on_screen.len() < HOSTILE.len(),
         "the filter must bite"
     );
-    assert_eq!(ids, shown);
+    assert_eq!(ids, on_screen);
 }

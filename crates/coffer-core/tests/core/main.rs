@@ -14,6 +14,16 @@ use coffer_core::model::{AccountKind, ProviderAccount, ProviderTransaction, Tran
 use coffer_core::sync::{Provider, ProviderError, TransactionBatch};
 use coffer_core::{Currency, Money};
 
+/// The filtered rows, as every front end sees them.
+pub fn shown(
+    store: &coffer_core::Store,
+    filter: &coffer_core::Filter,
+) -> Vec<coffer_core::views::TransactionView> {
+    let snap = coffer_core::snapshot::Snapshot::load(store).unwrap();
+    let sel = snap.select(filter).unwrap();
+    snap.rows(&sel)
+}
+
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }

@@ -1,0 +1,403 @@
+//! Coffer's own category set and how a transaction lands in one.
+//!
+//! Precedence, strongest first: a category the user set on the transaction itself; the user's
+//! rules (vendor or text pattern, including rules learned from re-categorising); the provider's
+//! category mapped onto ours; built-in knowledge of vendors and keywords. Nothing matching means
+//! uncategorised, which reports show as its own bucket.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown category '{0}'; use one of: groceries, restaurants, transport, housing, utilities, \
+     subscriptions, shopping, travel, health, fees, income, transfers, other"
+)]
+pub struct UnknownCategory(pub String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Groceries,
+    Restaurants,
+    Transport,
+    Housing,
+    Utilities,
+    Subscriptions,
+    Shopping,
+    Travel,
+    Health,
+    Fees,
+    Income,
+    Transfers,
+    Other,
+}
+
+impl Category {
+    pub const ALL: [Category; 13] = [
+        Category::Groceries,
+        Category::Restaurants,
+        Category::Transport,
+        Category::Housing,
+        Category::Utilities,
+        Category::Subscriptions,
+        Category::Shopping,
+        Category::Travel,
+        Category::Health,
+        Category::Fees,
+        Category::Income,
+        Category::Transfers,
+        Category::Other,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Category::Groceries => "groceries",
+            Category::Restaurants => "restaurants",
+            Category::Transport => "transport",
+            Category::Housing => "housing",
+            Category::Utilities => "utilities",
+            Category::Subscriptions => "subscriptions",
+            Category::Shopping => "shopping",
+            Category::Travel => "travel",
+            Category::Health => "health",
+            Category::Fees => "fees",
+            Category::Income => "income",
+            Category::Transfers => "transfers",
+            Category::Other => "other",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Category, UnknownCategory> {
+        let wanted = name.trim().to_lowercase();
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str() == wanted)
+            .ok_or_else(|| UnknownCategory(name.to_string()))
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// How a transaction's category was decided; shown beside it and used to protect choices the
+/// user made by hand from being overwritten by rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CategorySource {
+    /// Set on this transaction by the user.
+    User,
+    /// A user rule (or a rule learned from the user re-categorising a vendor).
+    Rule,
+    /// The provider's own category, mapped.
+    Provider,
+    /// Coffer's built-in vendor and keyword knowledge.
+    Builtin,
+}
+
+impl CategorySource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CategorySource::User => "user",
+            CategorySource::Rule => "rule",
+            CategorySource::Provider => "provider",
+            CategorySource::Builtin => "builtin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CategorySource> {
+        match s {
+            "user" => Some(CategorySource::User),
+            "rule" => Some(CategorySource::Rule),
+            "provider" => Some(CategorySource::Provider),
+            "builtin" => Some(CategorySource::Builtin),
+            _ => None,
+        }
+    }
+}
+
+/// Maps a provider's category onto Coffer's. Unknown or "uncategorised" values give `None`.
+pub fn from_provider(provider: &str, raw: &str) -> Option<Category> {
+    let raw = raw.trim();
+    if let Ok(c) = Category::parse(raw) {
+        // The Demo Bank, and any provider that already speaks Coffer's slugs.
+        return Some(c);
+    }
+    use Category as C;
+    let lower = raw.to_lowercase();
+    let mapped = match (provider, lower.as_str()) {
+        // Finsify (Money Lover tree), providers.md §B.
+        (_, "auto_and_transport") => C::Transport,
+        (_, "bills_and_utilities") => C::Utilities,
+        (_, "food_and_dining") => C::Restaurants,
+        (_, "fees_and_charges" | "taxes") => C::Fees,
+        (_, "health_and_fitness" | "personal_care") => C::Health,
+        (_, "home") => C::Housing,
+        (_, "incoming_transfer") => C::Transfers,
+        (_, "entertainment" | "education" | "business_services" | "gifts_and_donations")
+        | (_, "investments" | "pets") => C::Other,
+        // SpareBank 1 classified transactions (`main`), providers.md §A.
+        (_, "dagligvarer") => C::Groceries,
+        (_, "restaurant" | "restaurant_and_cafe" | "food_and_drink" | "dining") => C::Restaurants,
+        (_, "transportation" | "car_and_transport") => C::Transport,
+        (_, "housing_and_utilities" | "living") => C::Housing,
+        (_, "subscription" | "media_and_subscriptions") => C::Subscriptions,
+        (_, "clothing" | "electronics" | "retail") => C::Shopping,
+        (_, "travel_and_vacation" | "vacation") => C::Travel,
+        (_, "health_and_beauty" | "pharmacy") => C::Health,
+        (_, "bank_fees" | "fees") => C::Fees,
+        (_, "salary" | "wages") => C::Income,
+        (_, "transfer" | "savings" | "internal_transfer") => C::Transfers,
+        _ => return None,
+    };
+    Some(mapped)
+}
+
+/// Coffer's own guess from the vendor and the bank text, for rows no stronger source covers.
+pub fn builtin_guess(vendor: Option<&str>, description: &str) -> Option<Category> {
+    use Category as C;
+    if let Some(v) = vendor {
+        let v = v.to_lowercase();
+        let by_vendor: &[(&[&str], Category)] = &[
+            (
+                &[
+                    "rema 1000",
+                    "kiwi",
+                    "meny",
+                    "coop",
+                    "joker",
+                    "spar",
+                    "bunnpris",
+                    "lidl",
+                ],
+                C::Groceries,
+            ),
+            (
+                &[
+                    "kaufland",
+                    "billa",
+                    "fantastico",
+                    "mega image",
+                    "carrefour",
+                    "auchan",
+                ],
+                C::Groceries,
+            ),
+            (&["tesco", "sainsbury", "extra"], C::Groceries),
+            (
+                &[
+                    "foodora",
+                    "wolt",
+                    "espresso house",
+                    "peppes",
+                    "starbucks",
+                    "mcdonald",
+                ],
+                C::Restaurants,
+            ),
+            (
+                &[
+                    "pret a manger",
+                    "glovo",
+                    "kaffebrenneriet",
+                    "narvesen",
+                    "7-eleven",
+                ],
+                C::Restaurants,
+            ),
+            (
+                &[
+                    "ruter", "vy", "circle k", "bolt", "uber", "tfl", "grab", "flytoget",
+                ],
+                C::Transport,
+            ),
+            (
+                &[
+                    "spotify", "netflix", "apple", "hbo", "icloud", "disney", "youtube",
+                ],
+                C::Subscriptions,
+            ),
+            (
+                &[
+                    "xxl",
+                    "elkjøp",
+                    "clas ohlson",
+                    "zalando",
+                    "amazon",
+                    "emag",
+                    "ikea",
+                ],
+                C::Shopping,
+            ),
+            (&["shopee", "lazada", "h&m", "power"], C::Shopping),
+            (
+                &[
+                    "lufthansa",
+                    "ryanair",
+                    "sas",
+                    "norwegian",
+                    "hotel",
+                    "airbnb",
+                    "booking",
+                ],
+                C::Travel,
+            ),
+            (&["apotek", "vitus", "tannlege", "legesenter"], C::Health),
+            (
+                &["telenor", "telia", "fjordkraft", "elvia", "tibber", "get"],
+                C::Utilities,
+            ),
+        ];
+        for (names, category) in by_vendor {
+            if names.iter().any(|n| {
+                v == *n || v.starts_with(&format!("{n} ")) || (n.len() > 4 && v.contains(n))
+            }) {
+                return Some(*category);
+            }
+        }
+    }
+    let d = description.to_lowercase();
+    let by_text: &[(&[&str], Category)] = &[
+        (
+            &[
+                "lønn",
+                "salary",
+                "feriepenger",
+                "payroll",
+                "salariu",
+                "заплата",
+            ],
+            C::Income,
+        ),
+        (
+            &["husleie", "rent ", "felleskostnader", "chirie"],
+            C::Housing,
+        ),
+        (
+            &[
+                "overføring",
+                "transfer",
+                "innbetaling - takk",
+                "betaling visa",
+                "sparing",
+            ],
+            C::Transfers,
+        ),
+        (
+            &[
+                "gebyr",
+                "kontohold",
+                "årsavgift",
+                "fee",
+                "комисион",
+                "comision",
+            ],
+            C::Fees,
+        ),
+        (&["renter", "interest"], C::Income),
+        (
+            &["hotel", "hotell", "airport", "lufthavn", "musei", "museum"],
+            C::Travel,
+        ),
+        (&["vipps", "nordnet", "revolut"], C::Transfers),
+        (&["eiendom", "borettslag", "sameie"], C::Housing),
+        (
+            &["forsikring", "insurance", "lånekasse", "minibank", " atm "],
+            C::Other,
+        ),
+        (&["sats ", "treningssenter", "fitness", "gym "], C::Health),
+        (
+            &[
+                "bakeri",
+                "bar ",
+                "bryggeri",
+                "caff",
+                "cafe",
+                "kaffe",
+                "pizza",
+                "trattoria",
+            ],
+            C::Restaurants,
+        ),
+        (
+            &["restaurant", "bistro", "sushi", "burger", "mathallen"],
+            C::Restaurants,
+        ),
+        (
+            &["edeka", "conad", "rewe", "aldi", "mercadona"],
+            C::Groceries,
+        ),
+    ];
+    by_text
+        .iter()
+        .find(|(words, _)| words.iter().any(|w| d.contains(w)))
+        .map(|(_, c)| *c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_listed() {
+        for c in Category::ALL {
+            assert_eq!(Category::parse(c.as_str()).unwrap(), c);
+        }
+        assert_eq!(Category::parse(" Groceries ").unwrap(), Category::Groceries);
+        let err = Category::parse("snacks").unwrap_err().to_string();
+        assert!(err.contains("snacks") && err.contains("groceries"), "{err}");
+    }
+
+    #[test]
+    fn provider_categories_map_onto_ours() {
+        assert_eq!(
+            from_provider("finsify", "auto_and_transport"),
+            Some(Category::Transport)
+        );
+        assert_eq!(
+            from_provider("finsify", "food_and_dining"),
+            Some(Category::Restaurants)
+        );
+        assert_eq!(
+            from_provider("sparebank1", "GROCERIES"),
+            Some(Category::Groceries)
+        );
+        assert_eq!(
+            from_provider("sparebank1", "Dagligvarer"),
+            Some(Category::Groceries)
+        );
+        assert_eq!(
+            from_provider("demo", "subscriptions"),
+            Some(Category::Subscriptions)
+        );
+        assert_eq!(from_provider("finsify", "uncategorized"), None);
+        assert_eq!(from_provider("sparebank1", "Ukategorisert"), None);
+    }
+
+    #[test]
+    fn builtin_guesses() {
+        assert_eq!(
+            builtin_guess(Some("Rema 1000"), ""),
+            Some(Category::Groceries)
+        );
+        assert_eq!(builtin_guess(Some("Uber"), ""), Some(Category::Transport));
+        assert_eq!(builtin_guess(Some("Vy"), ""), Some(Category::Transport));
+        assert_eq!(
+            builtin_guess(Some("Vygruppen Kantine"), ""),
+            None,
+            "short names match whole words only"
+        );
+        assert_eq!(
+            builtin_guess(None, "LØNN FRA NORDLYS TEKNOLOGI AS"),
+            Some(Category::Income)
+        );
+        assert_eq!(
+            builtin_guess(None, "Overføring til sparekonto"),
+            Some(Category::Transfers)
+        );
+        assert_eq!(builtin_guess(None, "ZZZ 123"), None);
+    }
+}

@@ -1,0 +1,491 @@
+//! Reports over a filter, as serialisable views. Amounts are exact decimal text; every report is
+//! split by currency because different currencies are never added together. Pending rows are
+//! left out of totals (they are not money yet); the table still shows them.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::category::Category;
+use crate::filter::Filter;
+use crate::model::AccountId;
+use crate::money::{format_minor, Currency};
+use crate::snapshot::{Period, QueryError, Snapshot, Totals};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Amounts {
+    /// Money in, `>= 0`.
+    pub credit: String,
+    /// Money out, `<= 0`.
+    pub debit: String,
+    /// credit + debit.
+    pub net: String,
+    pub count: i64,
+}
+
+impl Amounts {
+    fn of(t: &Totals, currency: Currency) -> Amounts {
+        let e = currency.exponent();
+        Amounts {
+            credit: format_minor(t.credit, e),
+            debit: format_minor(t.debit, e),
+            net: format_minor(t.net(), e),
+            count: t.count as i64,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PeriodTotal {
+    /// `2026-03` or `2026-W12`.
+    pub key: String,
+    pub label: String,
+    /// First and last day, to turn a clicked bar into a date filter.
+    pub from: String,
+    pub to: String,
+    pub amounts: Amounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FlowReport {
+    pub currency: String,
+    pub periods: Vec<PeriodTotal>,
+    pub total: Amounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CategoryTotal {
+    /// `None`: uncategorised.
+    pub category: Option<Category>,
+    pub amounts: Amounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CategoryReport {
+    pub currency: String,
+    pub rows: Vec<CategoryTotal>,
+    pub total: Amounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VendorTotal {
+    /// `None`: rows without a recognisable vendor.
+    pub vendor: Option<String>,
+    pub amounts: Amounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VendorReport {
+    pub currency: String,
+    pub rows: Vec<VendorTotal>,
+    pub total: Amounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AccountTotal {
+    pub account_id: AccountId,
+    pub account_name: String,
+    pub currency: String,
+    pub amounts: Amounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BalancePoint {
+    pub date: String,
+    pub balance: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BalanceReport {
+    pub currency: String,
+    pub points: Vec<BalancePoint>,
+}
+
+fn sum<'a>(totals: impl Iterator<Item = &'a Totals>) -> Totals {
+    totals.fold(Totals::default(), |mut acc, t| {
+        acc.credit += t.credit;
+        acc.debit += t.debit;
+        acc.count += t.count;
+        acc
+    })
+}
+
+pub fn flows(
+    snap: &Snapshot,
+    filter: &Filter,
+    period: Period,
+) -> Result<Vec<FlowReport>, QueryError> {
+    let sel = snap.select(filter)?;
+    Ok(snap
+        .flows(&sel, period)
+        .into_iter()
+        .map(|(currency, periods)| FlowReport {
+            currency: currency.to_string(),
+            total: Amounts::of(&sum(periods.iter().map(|(_, t)| t)), currency),
+            periods: periods
+                .iter()
+                .map(|(k, t)| {
+                    let (from, to) = k.range();
+                    PeriodTotal {
+                        key: k.key(),
+                        label: k.label(),
+                        from: from.to_string(),
+                        to: to.to_string(),
+                        amounts: Amounts::of(t, currency),
+                    }
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+pub fn categories(snap: &Snapshot, filter: &Filter) -> Result<Vec<CategoryReport>, QueryError> {
+    let sel = snap.select(filter)?;
+    Ok(snap
+        .by_category(&sel)
+        .into_iter()
+        .map(|(currency, rows)| CategoryReport {
+            currency: currency.to_string(),
+            total: Amounts::of(&sum(rows.iter().map(|(_, t)| t)), currency),
+            rows: rows
+                .iter()
+                .map(|(c, t)| CategoryTotal {
+                    category: *c,
+                    amounts: Amounts::of(t, currency),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// The top `limit` vendors by spending; the total still covers every selected row.
+pub fn vendors(
+    snap: &Snapshot,
+    filter: &Filter,
+    limit: usize,
+) -> Result<Vec<VendorReport>, QueryError> {
+    let sel = snap.select(filter)?;
+    Ok(snap
+        .by_vendor(&sel)
+        .into_iter()
+        .map(|(currency, rows)| VendorReport {
+            currency: currency.to_string(),
+            total: Amounts::of(&sum(rows.iter().map(|(_, t)| t)), currency),
+            rows: rows
+                .iter()
+                .take(limit)
+                .map(|(v, t)| VendorTotal {
+                    vendor: v.clone(),
+                    amounts: Amounts::of(t, currency),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+pub fn accounts(snap: &Snapshot, filter: &Filter) -> Result<Vec<AccountTotal>, QueryError> {
+    let sel = snap.select(filter)?;
+    Ok(snap
+        .by_account(&sel)
+        .into_iter()
+        .map(|(id, name, currency, t)| AccountTotal {
+            account_id: id,
+            account_name: name,
+            currency: currency.to_string(),
+            amounts: Amounts::of(&t, currency),
+        })
+        .collect())
+}
+
+pub fn balances(snap: &Snapshot, filter: &Filter) -> Result<Vec<BalanceReport>, QueryError> {
+    filter.validate()?;
+    Ok(snap
+        .balance_history(filter)?
+        .into_iter()
+        .map(|(currency, points)| BalanceReport {
+            currency: currency.to_string(),
+            points: points
+                .into_iter()
+                .map(|(d, m)| BalancePoint {
+                    date: d.to_string(),
+                    balance: format_minor(m, currency.exponent()),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// Which chart to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    DebitCredit,
+    Category,
+    Vendor,
+    Balance,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    #[default]
+    Month,
+    Week,
+}
+
+impl From<PeriodKind> for Period {
+    fn from(p: PeriodKind) -> Period {
+        match p {
+            PeriodKind::Month => Period::Month,
+            PeriodKind::Week => Period::Week,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartTheme {
+    #[default]
+    Light,
+    Dark,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct ChartRequest {
+    pub kind: ChartKind,
+    pub filter: Filter,
+    pub width: u32,
+    pub height: u32,
+    pub theme: ChartTheme,
+    pub period: PeriodKind,
+    /// Which currency to draw when the filter spans several; default: the one with most rows.
+    pub currency: Option<String>,
+}
+
+impl Default for ChartRequest {
+    fn default() -> Self {
+        ChartRequest {
+            kind: ChartKind::DebitCredit,
+            filter: Filter::default(),
+            width: 900,
+            height: 360,
+            theme: ChartTheme::Light,
+            period: PeriodKind::Month,
+            currency: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum HitTarget {
+    Period,
+    Category,
+    Vendor,
+    Date,
+}
+
+/// A clickable area of a chart, in SVG pixels; `key` is the filter value it stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ChartRegion {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+    pub target: HitTarget,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ChartView {
+    pub kind: ChartKind,
+    pub currency: Option<String>,
+    /// Every currency the filter spans, for a switcher.
+    pub currencies: Vec<String>,
+    pub svg: String,
+    pub regions: Vec<ChartRegion>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartFailure {
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error(transparent)]
+    Chart(#[from] crate::chart::ChartError),
+    #[error("the filter has no {0} transactions; it spans {1}")]
+    NoSuchCurrency(String, String),
+}
+
+/// Draws one chart for a filter.
+pub fn chart(snap: &Snapshot, req: &ChartRequest) -> Result<ChartView, ChartFailure> {
+    use crate::chart::{self as c, ChartSize, ChartSpec, Share, Theme};
+    let all = snap.select(&req.filter)?;
+    // Moving money between one's own accounts is not spending; leave it out of the spending
+    // charts unless the filter asks for categories explicitly.
+    let spending = if req.filter.categories.is_empty() {
+        snap.without_category(&all, Category::Transfers)
+    } else {
+        all.clone()
+    };
+    let sel = &all;
+    // Currencies by number of selected rows, most first.
+    let counts = snap.by_account(sel);
+    let mut per_currency: Vec<(Currency, u64)> = Vec::new();
+    for (_, _, cur, t) in &counts {
+        match per_currency.iter_mut().find(|(c, _)| c == cur) {
+            Some((_, n)) => *n += t.count,
+            None => per_currency.push((*cur, t.count)),
+        }
+    }
+    per_currency.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let currencies: Vec<String> = per_currency.iter().map(|(c, _)| c.to_string()).collect();
+    let currency: Option<Currency> = match &req.currency {
+        Some(code) => {
+            let wanted: Currency = code
+                .parse()
+                .map_err(|_| ChartFailure::NoSuchCurrency(code.clone(), currencies.join(", ")))?;
+            if !per_currency.iter().any(|(c, _)| *c == wanted) && !per_currency.is_empty() {
+                return Err(ChartFailure::NoSuchCurrency(
+                    code.clone(),
+                    currencies.join(", "),
+                ));
+            }
+            Some(wanted)
+        }
+        None => per_currency.first().map(|(c, _)| *c),
+    };
+    let code = currency.map(|c| c.to_string()).unwrap_or_default();
+    let spec = |title: &str| ChartSpec {
+        title: title.to_string(),
+        currency: code.clone(),
+        exponent: currency.map(|c| c.exponent()).unwrap_or(2),
+        size: ChartSize {
+            width: req.width,
+            height: req.height,
+        },
+        theme: match req.theme {
+            ChartTheme::Light => Theme::Light,
+            ChartTheme::Dark => Theme::Dark,
+        },
+    };
+    let drawn = match req.kind {
+        ChartKind::DebitCredit => {
+            let flows = snap.flows(sel, req.period.into());
+            let data: Vec<c::PeriodFlow> = currency
+                .and_then(|cur| flows.get(&cur))
+                .map(|periods| {
+                    periods
+                        .iter()
+                        .map(|(k, t)| c::PeriodFlow {
+                            key: k.key(),
+                            label: k.label(),
+                            credit_minor: t.credit,
+                            debit_minor: t.debit.saturating_neg(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            c::debit_credit(&spec("Money in and out"), &data)?
+        }
+        ChartKind::Category => {
+            let rows = snap.by_category(&spending);
+            let data: Vec<Share> = currency
+                .and_then(|cur| rows.get(&cur))
+                .map(|rows| {
+                    rows.iter()
+                        .filter(|(_, t)| t.debit < 0)
+                        .map(|(cat, t)| Share {
+                            key: cat
+                                .map(|c| c.as_str())
+                                .unwrap_or("uncategorised")
+                                .to_string(),
+                            label: cat
+                                .map(category_label)
+                                .unwrap_or("Uncategorised")
+                                .to_string(),
+                            minor: t.debit.saturating_neg(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            c::spending_by_category(&spec("Spending by category"), &data)?
+        }
+        ChartKind::Vendor => {
+            let rows = snap.by_vendor(&spending);
+            let data: Vec<Share> = currency
+                .and_then(|cur| rows.get(&cur))
+                .map(|rows| {
+                    rows.iter()
+                        .filter_map(|(v, t)| Some((v.as_ref()?, t)))
+                        .filter(|(_, t)| t.debit < 0)
+                        .take(10)
+                        .map(|(v, t)| Share {
+                            key: v.clone(),
+                            label: v.clone(),
+                            minor: t.debit.saturating_neg(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            c::top_vendors(&spec("Top vendors"), &data)?
+        }
+        ChartKind::Balance => {
+            let history = snap.balance_history(&req.filter)?;
+            let data: Vec<c::BalancePoint> = currency
+                .and_then(|cur| history.get(&cur))
+                .map(|points| {
+                    points
+                        .iter()
+                        .map(|(d, m)| c::BalancePoint {
+                            date: *d,
+                            minor: *m,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            c::balance_over_time(&spec("Balance over time"), &data)?
+        }
+    };
+    Ok(ChartView {
+        kind: req.kind,
+        currency: currency.map(|c| c.to_string()),
+        currencies,
+        svg: drawn.svg,
+        regions: drawn
+            .regions
+            .into_iter()
+            .map(|r| ChartRegion {
+                x: r.x,
+                y: r.y,
+                width: r.width,
+                height: r.height,
+                target: match r.kind {
+                    c::HitKind::Period => HitTarget::Period,
+                    c::HitKind::Category => HitTarget::Category,
+                    c::HitKind::Vendor => HitTarget::Vendor,
+                    c::HitKind::Date => HitTarget::Date,
+                },
+                key: r.key,
+            })
+            .collect(),
+    })
+}
+
+/// Display name of a category.
+pub fn category_label(c: Category) -> &'static str {
+    match c {
+        Category::Groceries => "Groceries",
+        Category::Restaurants => "Restaurants",
+        Category::Transport => "Transport",
+        Category::Housing => "Housing",
+        Category::Utilities => "Utilities",
+        Category::Subscriptions => "Subscriptions",
+        Category::Shopping => "Shopping",
+        Category::Travel => "Travel",
+        Category::Health => "Health",
+        Category::Fees => "Fees",
+        Category::Income => "Income",
+        Category::Transfers => "Transfers",
+        Category::Other => "Other",
+    }
+}

@@ -1,0 +1,727 @@
+//! An in-memory, column-oriented copy of every stored transaction: the one place filters are
+//! evaluated, for the table, the reports, the charts and the export alike, so they can never
+//! disagree about which rows a filter means.
+//!
+//! Why not SQL: a GROUP BY over a million rows takes ~0.6 s in SQLite here, and reports must
+//! answer in tens of milliseconds under any filter. A scan over packed columns does. The store
+//! stays the source of truth; the API layer drops the snapshot after every write and rebuilds it
+//! on the next read.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::category::Category;
+use crate::export::{neutralise, ExportError, CSV_COLUMNS};
+use crate::filter::{bound_minor, Filter, FilterError};
+use crate::model::{AccountId, Direction, TransactionStatus};
+use crate::money::{format_minor, Currency};
+use crate::store::{Store, StoreError};
+use crate::views::TransactionView;
+
+const NONE32: u32 = u32::MAX;
+const NONE8: u8 = u8::MAX;
+
+#[derive(Debug, Clone)]
+struct AccountInfo {
+    id: AccountId,
+    name: String,
+    provider: String,
+    currency: Currency,
+    balance: i64,
+}
+
+/// Strings packed end to end; row `i` is `text[starts[i]..starts[i + 1]]`.
+#[derive(Debug, Default)]
+struct Arena {
+    text: String,
+    starts: Vec<u32>,
+}
+
+impl Arena {
+    fn push(&mut self, s: &str) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.text.push_str(s);
+        self.starts.push(self.text.len() as u32);
+    }
+
+    fn get(&self, i: usize) -> &str {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.text.get(a as usize..b as usize).unwrap_or(""),
+            _ => "",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error(transparent)]
+    Filter(#[from] FilterError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no account with id {0}")]
+    UnknownAccount(AccountId),
+    #[error("{0}")]
+    UnknownCategory(#[from] crate::category::UnknownCategory),
+    #[error("no vendor named '{0}'")]
+    UnknownVendor(String),
+}
+
+/// Rows, newest first (booking date, then id), as the table shows them by default.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    accounts: Vec<AccountInfo>,
+    vendors: Vec<String>,
+    vendor_index: HashMap<String, u32>,
+    id: Vec<i64>,
+    account: Vec<u32>,
+    day: Vec<i32>,
+    value_day: Vec<i32>,
+    amount: Vec<i64>,
+    pending: Vec<bool>,
+    vendor: Vec<u32>,
+    category: Vec<u8>,
+    description: Arena,
+    counterparty: Arena,
+    /// Lower-cased description, counterparty and vendor, for text search.
+    search: Arena,
+}
+
+/// Which rows a filter selects, in the snapshot's row order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection(Vec<u32>);
+
+impl Selection {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Month,
+    Week,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    #[default]
+    Date,
+    Account,
+    Description,
+    Vendor,
+    Category,
+    Amount,
+    Status,
+}
+
+/// Booked money in and out of one group, in minor units of one currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    pub credit: i64,
+    pub debit: i64,
+    pub count: u64,
+}
+
+impl Totals {
+    fn add(&mut self, minor: i64) {
+        if minor < 0 {
+            self.debit += minor;
+        } else {
+            self.credit += minor;
+        }
+        self.count += 1;
+    }
+
+    /// Credit + debit (debit is negative).
+    pub fn net(&self) -> i64 {
+        self.credit + self.debit
+    }
+}
+
+fn days(d: NaiveDate) -> i32 {
+    d.num_days_from_ce()
+}
+
+fn date_of(days: i32) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(days).unwrap_or_default()
+}
+
+impl Snapshot {
+    pub fn load(store: &Store) -> Result<Snapshot, StoreError> {
+        let mut snap = Snapshot::default();
+        let mut account_pos: HashMap<AccountId, u32> = HashMap::new();
+        {
+            let mut stmt = store.db.prepare(
+                "SELECT a.id, a.name, c.provider, a.currency, a.balance_minor
+                 FROM account a JOIN connection c ON c.id = a.connection_id ORDER BY a.id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let currency: String = r.get(3)?;
+                let id: AccountId = r.get(0)?;
+                account_pos.insert(id, snap.accounts.len() as u32);
+                snap.accounts.push(AccountInfo {
+                    id,
+                    name: r.get(1)?,
+                    provider: r.get(2)?,
+                    currency: currency
+                        .parse()
+                        .map_err(|e: crate::money::MoneyError| StoreError::BadRow(e.to_string()))?,
+                    balance: r.get(4)?,
+                });
+            }
+        }
+        let mut stmt = store.db.prepare(
+            "SELECT id, account_id, booking_date, value_date, amount_minor, status, description,
+                    counterparty, vendor, category
+             FROM \"transaction\" ORDER BY booking_date DESC, id DESC",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut search = String::new();
+        while let Some(r) = rows.next()? {
+            let account_id: AccountId = r.get(1)?;
+            let Some(&pos) = account_pos.get(&account_id) else {
+                continue;
+            };
+            let booking: NaiveDate = r.get(2)?;
+            let value: Option<NaiveDate> = r.get(3)?;
+            let status: String = r.get(5)?;
+            let description: String = r.get(6)?;
+            let counterparty: Option<String> = r.get(7)?;
+            let vendor: Option<String> = r.get(8)?;
+            let category: Option<String> = r.get(9)?;
+            snap.id.push(r.get(0)?);
+            snap.account.push(pos);
+            snap.day.push(days(booking));
+            snap.value_day.push(value.map(days).unwrap_or(0));
+            snap.amount.push(r.get(4)?);
+            snap.pending.push(status == "pending");
+            let vendor_ix = match &vendor {
+                Some(v) => snap.intern_vendor(v),
+                None => NONE32,
+            };
+            snap.vendor.push(vendor_ix);
+            snap.category.push(
+                category
+                    .as_deref()
+                    .and_then(|c| Category::parse(c).ok())
+                    .map(|c| c as u8)
+                    .unwrap_or(NONE8),
+            );
+            search.clear();
+            search.push_str(&description.to_lowercase());
+            for extra in [counterparty.as_deref(), vendor.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                search.push('\u{1}');
+                search.push_str(&extra.to_lowercase());
+            }
+            snap.search.push(&search);
+            snap.description.push(&description);
+            snap.counterparty
+                .push(counterparty.as_deref().unwrap_or(""));
+        }
+        Ok(snap)
+    }
+
+    fn intern_vendor(&mut self, v: &str) -> u32 {
+        if let Some(&i) = self.vendor_index.get(v) {
+            return i;
+        }
+        let i = self.vendors.len() as u32;
+        self.vendors.push(v.to_string());
+        self.vendor_index.insert(v.to_string(), i);
+        i
+    }
+
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// Evaluates a filter. Unknown accounts, categories and vendors are errors, not empty
+    /// results, so a typo is never mistaken for "no spending".
+    pub fn select(&self, filter: &Filter) -> Result<Selection, QueryError> {
+        filter.validate()?;
+        let mut account_ok = vec![filter.accounts.is_empty(); self.accounts.len()];
+        for id in &filter.accounts {
+            let pos = self
+                .accounts
+                .iter()
+                .position(|a| a.id == *id)
+                .ok_or(QueryError::UnknownAccount(*id))?;
+            account_ok[pos] = true;
+        }
+        let mut category_ok = [filter.categories.is_empty(); 256];
+        for name in &filter.categories {
+            let c = if name.eq_ignore_ascii_case("uncategorised")
+                || name.eq_ignore_ascii_case("uncategorized")
+            {
+                NONE8
+            } else {
+                Category::parse(name)? as u8
+            };
+            category_ok[c as usize] = true;
+        }
+        let mut vendor_ok: Option<Vec<bool>> = None;
+        if !filter.vendors.is_empty() {
+            let mut ok = vec![false; self.vendors.len() + 1];
+            for name in &filter.vendors {
+                let found = self
+                    .vendor_index
+                    .get(name.as_str())
+                    .copied()
+                    .or_else(|| {
+                        self.vendors
+                            .iter()
+                            .position(|v| v.eq_ignore_ascii_case(name.trim()))
+                            .map(|p| p as u32)
+                    })
+                    .ok_or_else(|| QueryError::UnknownVendor(name.clone()))?;
+                ok[found as usize] = true;
+            }
+            vendor_ok = Some(ok);
+        }
+        let from = filter.from.map(days).unwrap_or(i32::MIN);
+        let to = filter.to.map(days).unwrap_or(i32::MAX);
+        let bounds: Vec<(i64, i64)> = self
+            .accounts
+            .iter()
+            .map(|a| {
+                let e = a.currency.exponent();
+                (
+                    filter.min.map(|m| bound_minor(m, e, true)).unwrap_or(0),
+                    filter
+                        .max
+                        .map(|m| bound_minor(m, e, false))
+                        .unwrap_or(i64::MAX),
+                )
+            })
+            .collect();
+        let needle = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase);
+
+        let mut out = Vec::new();
+        for i in 0..self.id.len() {
+            let acc = self.account[i] as usize;
+            let day = self.day[i];
+            let amount = self.amount[i];
+            if !account_ok[acc] || day < from || day > to {
+                continue;
+            }
+            match filter.direction {
+                Some(Direction::Debit) if amount >= 0 => continue,
+                Some(Direction::Credit) if amount < 0 => continue,
+                _ => {}
+            }
+            let (lo, hi) = bounds[acc];
+            let size = amount.unsigned_abs();
+            if size < lo.unsigned_abs() || size > hi.unsigned_abs() {
+                continue;
+            }
+            if !category_ok[self.category[i] as usize] {
+                continue;
+            }
+            if let Some(ok) = &vendor_ok {
+                let v = self.vendor[i];
+                if v == NONE32 || !ok[v as usize] {
+                    continue;
+                }
+            }
+            if let Some(n) = &needle {
+                if !self.search.get(i).contains(n.as_str()) {
+                    continue;
+                }
+            }
+            out.push(i as u32);
+        }
+        Ok(Selection(out))
+    }
+
+    fn view(&self, i: usize) -> TransactionView {
+        let acc = &self.accounts[self.account[i] as usize];
+        let amount = self.amount[i];
+        let counterparty = self.counterparty.get(i);
+        TransactionView {
+            id: self.id[i],
+            account_id: acc.id,
+            account_name: acc.name.clone(),
+            booking_date: date_of(self.day[i]).to_string(),
+            value_date: (self.value_day[i] != 0).then(|| date_of(self.value_day[i]).to_string()),
+            amount: format_minor(amount, acc.currency.exponent()),
+            currency: acc.currency.to_string(),
+            direction: Direction::of(amount),
+            status: if self.pending[i] {
+                TransactionStatus::Pending
+            } else {
+                TransactionStatus::Booked
+            },
+            description: self.description.get(i).to_string(),
+            counterparty: (!counterparty.is_empty()).then(|| counterparty.to_string()),
+            vendor: self.vendor_name(i).map(str::to_string),
+            category: self.category_of(i).map(|c| c.as_str().to_string()),
+            provider: acc.provider.clone(),
+        }
+    }
+
+    fn vendor_name(&self, i: usize) -> Option<&str> {
+        self.vendors
+            .get(self.vendor[i] as usize)
+            .map(String::as_str)
+    }
+
+    fn category_of(&self, i: usize) -> Option<Category> {
+        Category::ALL.get(self.category[i] as usize).copied()
+    }
+
+    /// The selection without one category's rows: spending charts leave out moves between
+    /// the user's own accounts, which are not spending.
+    pub fn without_category(&self, selection: &Selection, category: Category) -> Selection {
+        let c = category as u8;
+        Selection(
+            selection
+                .0
+                .iter()
+                .copied()
+                .filter(|&i| self.category[i as usize] != c)
+                .collect(),
+        )
+    }
+
+    /// A page of the selection in the requested order.
+    pub fn page(
+        &self,
+        selection: &Selection,
+        sort: SortKey,
+        descending: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Vec<TransactionView> {
+        let mut rows = selection.0.clone();
+        if sort != SortKey::Date || !descending {
+            self.sort(&mut rows, sort);
+            if descending {
+                rows.reverse();
+            }
+        }
+        rows.iter()
+            .skip(offset)
+            .take(limit)
+            .map(|&i| self.view(i as usize))
+            .collect()
+    }
+
+    fn sort(&self, rows: &mut [u32], key: SortKey) {
+        // Stable sorts over the newest-first order keep the date as the tie-breaker; reversing
+        // for "descending" then yields newest first within equal keys. Date ascending is the
+        // row order reversed.
+        rows.reverse();
+        match key {
+            SortKey::Date => {}
+            SortKey::Amount => rows.sort_by_key(|&i| self.amount[i as usize]),
+            SortKey::Account => {
+                rows.sort_by(|&a, &b| self.account_name(a).cmp(self.account_name(b)))
+            }
+            SortKey::Description => {
+                rows.sort_by(|&a, &b| self.search.get(a as usize).cmp(self.search.get(b as usize)))
+            }
+            SortKey::Vendor => rows.sort_by(|&a, &b| {
+                self.vendor_name(a as usize)
+                    .cmp(&self.vendor_name(b as usize))
+            }),
+            SortKey::Category => rows.sort_by_key(|&i| self.category[i as usize]),
+            SortKey::Status => rows.sort_by_key(|&i| self.pending[i as usize]),
+        }
+    }
+
+    fn account_name(&self, i: u32) -> &str {
+        &self.accounts[self.account[i as usize] as usize].name
+    }
+
+    /// Every selected row, newest first.
+    pub fn rows(&self, selection: &Selection) -> Vec<TransactionView> {
+        selection.0.iter().map(|&i| self.view(i as usize)).collect()
+    }
+
+    /// Writes exactly the selected rows as CSV (design.md §6 columns); returns the row count.
+    pub fn write_csv<W: Write>(&self, selection: &Selection, out: W) -> Result<u64, ExportError> {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        w.write_record(CSV_COLUMNS)?;
+        let mut id = String::new();
+        let mut amount = String::new();
+        for &i in &selection.0 {
+            let i = i as usize;
+            let acc = &self.accounts[self.account[i] as usize];
+            id.clear();
+            amount.clear();
+            use std::fmt::Write as _;
+            let _ = write!(id, "{}", self.id[i]);
+            amount.push_str(&format_minor(self.amount[i], acc.currency.exponent()));
+            let date = date_of(self.day[i]).to_string();
+            w.write_record([
+                date.as_str(),
+                &neutralise(&acc.name),
+                &neutralise(self.description.get(i)),
+                &neutralise(self.vendor_name(i).unwrap_or("")),
+                self.category_of(i).map(|c| c.as_str()).unwrap_or(""),
+                amount.as_str(),
+                acc.currency.as_str(),
+                Direction::of(self.amount[i]).as_str(),
+                if self.pending[i] { "pending" } else { "booked" },
+                &neutralise(&acc.provider),
+                id.as_str(),
+            ])?;
+        }
+        w.flush()?;
+        Ok(selection.0.len() as u64)
+    }
+
+    /// Booked totals per currency and per month (or ISO week), oldest first.
+    pub fn flows(
+        &self,
+        selection: &Selection,
+        period: Period,
+    ) -> BTreeMap<Currency, Vec<(PeriodKey, Totals)>> {
+        let mut acc: BTreeMap<Currency, BTreeMap<PeriodKey, Totals>> = BTreeMap::new();
+        for &i in &selection.0 {
+            let i = i as usize;
+            if self.pending[i] {
+                continue;
+            }
+            let currency = self.accounts[self.account[i] as usize].currency;
+            let d = date_of(self.day[i]);
+            let key = match period {
+                Period::Month => PeriodKey::Month(d.year(), d.month()),
+                Period::Week => {
+                    let w = d.iso_week();
+                    PeriodKey::Week(w.year(), w.week())
+                }
+            };
+            acc.entry(currency)
+                .or_default()
+                .entry(key)
+                .or_default()
+                .add(self.amount[i]);
+        }
+        acc.into_iter()
+            .map(|(c, m)| (c, m.into_iter().collect()))
+            .collect()
+    }
+
+    /// Booked totals per currency and category (`None` = uncategorised), largest spending first.
+    pub fn by_category(
+        &self,
+        selection: &Selection,
+    ) -> BTreeMap<Currency, Vec<(Option<Category>, Totals)>> {
+        let mut acc: BTreeMap<Currency, HashMap<u8, Totals>> = BTreeMap::new();
+        for &i in &selection.0 {
+            let i = i as usize;
+            if self.pending[i] {
+                continue;
+            }
+            let currency = self.accounts[self.account[i] as usize].currency;
+            acc.entry(currency)
+                .or_default()
+                .entry(self.category[i])
+                .or_default()
+                .add(self.amount[i]);
+        }
+        acc.into_iter()
+            .map(|(c, m)| {
+                let mut v: Vec<(Option<Category>, Totals)> = m
+                    .into_iter()
+                    .map(|(k, t)| (Category::ALL.get(k as usize).copied(), t))
+                    .collect();
+                v.sort_by_key(|(k, t)| (t.debit, t.credit.wrapping_neg(), k.map(|c| c as u8)));
+                (c, v)
+            })
+            .collect()
+    }
+
+    /// Booked totals per currency and vendor (`None` = no vendor), largest spending first.
+    pub fn by_vendor(
+        &self,
+        selection: &Selection,
+    ) -> BTreeMap<Currency, Vec<(Option<String>, Totals)>> {
+        let mut acc: BTreeMap<Currency, HashMap<u32, Totals>> = BTreeMap::new();
+        for &i in &selection.0 {
+            let i = i as usize;
+            if self.pending[i] {
+                continue;
+            }
+            let currency = self.accounts[self.account[i] as usize].currency;
+            acc.entry(currency)
+                .or_default()
+                .entry(self.vendor[i])
+                .or_default()
+                .add(self.amount[i]);
+        }
+        acc.into_iter()
+            .map(|(c, m)| {
+                let mut v: Vec<(Option<String>, Totals)> = m
+                    .into_iter()
+                    .map(|(k, t)| (self.vendors.get(k as usize).cloned(), t))
+                    .collect();
+                v.sort_by(|(ka, a), (kb, b)| (a.debit, b.credit, ka).cmp(&(b.debit, a.credit, kb)));
+                (c, v)
+            })
+            .collect()
+    }
+
+    /// Booked totals per account in the selection.
+    pub fn by_account(&self, selection: &Selection) -> Vec<(AccountId, String, Currency, Totals)> {
+        let mut totals = vec![Totals::default(); self.accounts.len()];
+        for &i in &selection.0 {
+            let i = i as usize;
+            if !self.pending[i] {
+                totals[self.account[i] as usize].add(self.amount[i]);
+            }
+        }
+        self.accounts
+            .iter()
+            .zip(totals)
+            .filter(|(_, t)| t.count > 0)
+            .map(|(a, t)| (a.id, a.name.clone(), a.currency, t))
+            .collect()
+    }
+
+    /// Month-end booked balance per currency over the accounts the filter names (all when it
+    /// names none), from the current balances walked back through the stored transactions.
+    pub fn balance_history(
+        &self,
+        filter: &Filter,
+    ) -> Result<BTreeMap<Currency, Vec<(NaiveDate, i64)>>, QueryError> {
+        let mut include = vec![filter.accounts.is_empty(); self.accounts.len()];
+        for id in &filter.accounts {
+            let pos = self
+                .accounts
+                .iter()
+                .position(|a| a.id == *id)
+                .ok_or(QueryError::UnknownAccount(*id))?;
+            include[pos] = true;
+        }
+        // Net booked change per currency per month.
+        let mut monthly: BTreeMap<Currency, BTreeMap<(i32, u32), i64>> = BTreeMap::new();
+        let mut current: BTreeMap<Currency, i64> = BTreeMap::new();
+        for (a, inc) in self.accounts.iter().zip(&include) {
+            if *inc {
+                *current.entry(a.currency).or_default() += a.balance;
+                monthly.entry(a.currency).or_default();
+            }
+        }
+        for i in 0..self.id.len() {
+            let acc = self.account[i] as usize;
+            if !include[acc] || self.pending[i] {
+                continue;
+            }
+            let d = date_of(self.day[i]);
+            *monthly
+                .entry(self.accounts[acc].currency)
+                .or_default()
+                .entry((d.year(), d.month()))
+                .or_default() += self.amount[i];
+        }
+        let from = filter.from;
+        let to = filter.to;
+        // The running month ends today, not on its last calendar day.
+        let latest = self.day.first().map(|&d| date_of(d));
+        let mut out = BTreeMap::new();
+        for (currency, months) in monthly {
+            let mut balance = current.get(&currency).copied().unwrap_or(0);
+            let mut points = Vec::new();
+            // Walk back from the latest month: the balance at the end of month m is the current
+            // balance minus everything booked after m.
+            for (&(y, m), &change) in months.iter().rev() {
+                let end = match latest {
+                    Some(l) => {
+                        month_end(y, m).min(l.max(NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(l)))
+                    }
+                    None => month_end(y, m),
+                };
+                if from.is_none_or(|f| end >= f) && to.is_none_or(|t| end <= t) {
+                    points.push((end, balance));
+                }
+                balance -= change;
+            }
+            points.reverse();
+            out.insert(currency, points);
+        }
+        Ok(out)
+    }
+
+    pub fn vendor_names(&self) -> &[String] {
+        &self.vendors
+    }
+}
+
+/// A reporting period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PeriodKey {
+    Month(i32, u32),
+    Week(i32, u32),
+}
+
+impl PeriodKey {
+    /// The key the UI sends back to filter on this period: `2026-03` or `2026-W12`.
+    pub fn key(&self) -> String {
+        match self {
+            PeriodKey::Month(y, m) => format!("{y}-{m:02}"),
+            PeriodKey::Week(y, w) => format!("{y}-W{w:02}"),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        match self {
+            PeriodKey::Month(y, m) => format!(
+                "{} {:02}",
+                MONTHS.get(*m as usize - 1).copied().unwrap_or("?"),
+                y.rem_euclid(100)
+            ),
+            PeriodKey::Week(y, w) => format!("W{w} {}", y.rem_euclid(100)),
+        }
+    }
+
+    /// First and last day of the period, for turning a clicked bar into a date filter.
+    pub fn range(&self) -> (NaiveDate, NaiveDate) {
+        match *self {
+            PeriodKey::Month(y, m) => (
+                NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default(),
+                month_end(y, m),
+            ),
+            PeriodKey::Week(y, w) => {
+                let start =
+                    NaiveDate::from_isoywd_opt(y, w, chrono::Weekday::Mon).unwrap_or_default();
+                (start, start + chrono::Days::new(6))
+            }
+        }
+    }
+}
+
+fn month_end(y: i32, m: u32) -> NaiveDate {
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    NaiveDate::from_ymd_opt(ny, nm, 1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or_default()
+}
