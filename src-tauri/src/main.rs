@@ -34,109 +34,109 @@ impl Profile {
 type P<'a> = State<'a, Profile>;
 type R<T> = Result<T, ApiError>;
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn app_status(p: P<'_>) -> R<AppStatus> {
     p.coffer()?.app_status().await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn connect_demo(p: P<'_>) -> R<ConnectionView> {
     p.coffer()?.connect_demo().await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn sync_all(p: P<'_>, events: Channel<SyncEvent>) -> R<Vec<SyncSummary>> {
     p.coffer()?.sync(None, move |e| drop(events.send(e))).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn accounts(p: P<'_>) -> R<AccountsOverview> {
     p.coffer()?.accounts().await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn transactions(p: P<'_>, filter: Filter) -> R<TransactionList> {
     p.coffer()?.transactions(&filter).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn transaction_page(p: P<'_>, query: TransactionQuery) -> R<TransactionPage> {
     p.coffer()?.transaction_page(&query).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn report_flows(p: P<'_>, filter: Filter, period: PeriodKind) -> R<Vec<FlowReport>> {
     p.coffer()?.report_flows(&filter, period).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn report_categories(p: P<'_>, filter: Filter) -> R<Vec<CategoryReport>> {
     p.coffer()?.report_categories(&filter).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn report_vendors(p: P<'_>, filter: Filter, limit: u32) -> R<Vec<VendorReport>> {
     p.coffer()?.report_vendors(&filter, limit).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn report_accounts(p: P<'_>, filter: Filter) -> R<Vec<AccountTotal>> {
     p.coffer()?.report_accounts(&filter).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn report_balances(p: P<'_>, filter: Filter) -> R<Vec<BalanceReport>> {
     p.coffer()?.report_balances(&filter).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn chart(p: P<'_>, request: ChartRequest) -> R<ChartView> {
     p.coffer()?.chart(&request).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn vendors(p: P<'_>) -> R<Vec<VendorView>> {
     p.coffer()?.vendors().await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn vendor_rules(p: P<'_>) -> R<Vec<VendorRuleView>> {
     p.coffer()?.vendor_rules().await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn rename_vendor(p: P<'_>, from: String, to: String) -> R<u64> {
     p.coffer()?.rename_vendor(&from, &to).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn merge_vendors(p: P<'_>, names: Vec<String>, into: String) -> R<u64> {
     p.coffer()?.merge_vendors(&names, &into).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn add_vendor_rule(p: P<'_>, pattern: String, is_regex: bool, vendor: String) -> R<i64> {
     p.coffer()?
         .add_vendor_rule(&pattern, is_regex, &vendor)
         .await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn delete_vendor_rule(p: P<'_>, id: i64) -> R<u64> {
     p.coffer()?.delete_vendor_rule(id).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn categories(p: P<'_>) -> R<Vec<Category>> {
     p.coffer()?.categories().await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn category_rules(p: P<'_>) -> R<Vec<CategoryRuleView>> {
     p.coffer()?.category_rules().await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn add_category_rule(
     p: P<'_>,
     match_kind: RuleMatch,
@@ -148,12 +148,12 @@ async fn add_category_rule(
         .await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn delete_category_rule(p: P<'_>, id: i64) -> R<u64> {
     p.coffer()?.delete_category_rule(id).await
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn set_category(p: P<'_>, transaction: TransactionId, category: Option<Category>) -> R<u64> {
     p.coffer()?.set_category(transaction, category).await
 }
@@ -176,7 +176,7 @@ async fn ask_path(app: &tauri::AppHandle, name: &str, kind: &str, ext: &str) -> 
     rx.await.ok().flatten()
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn export_csv_dialog(app: tauri::AppHandle, p: P<'_>, filter: Filter) -> R<Option<Saved>> {
     let coffer = p.coffer()?;
     let Some(path) = ask_path(&app, "coffer-transactions.csv", "CSV", "csv").await else {
@@ -189,7 +189,7 @@ async fn export_csv_dialog(app: tauri::AppHandle, p: P<'_>, filter: Filter) -> R
     }))
 }
 
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 async fn save_chart_dialog(
     app: tauri::AppHandle,
     p: P<'_>,

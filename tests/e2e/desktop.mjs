@@ -165,6 +165,42 @@ try {
     );
   });
 
+  await check('the dashboard draws its four charts and totals equal the report', async () => {
+    await click(s, '#tab-dashboard');
+    const state = await until('charts and totals to load', async () => {
+      const r = await exec(
+        s,
+        `const cards = [...document.querySelectorAll('#dashboard .chart-card')];
+         const imgs = cards.map(c => c.querySelector('img.chart-image'));
+         const totals = document.querySelector('#totals');
+         if (cards.length !== 4 || totals?.getAttribute('aria-busy') !== 'false') return null;
+         if (!cards.every(c => c.dataset.state === 'ready')) return null;
+         if (!imgs.every(i => i && i.complete && i.naturalWidth > 0)) return null;
+         return {
+           ids: cards.map(c => c.id),
+           hits: cards.map(c => c.querySelectorAll('.chart-hit').length),
+           totals: [...totals.querySelectorAll('.total-card')].map(t => ({
+             currency: t.dataset.currency, credit: t.dataset.credit, debit: t.dataset.debit, net: t.dataset.net })),
+         };`,
+      );
+      return r;
+    });
+    assert.deepEqual(
+      state.ids.sort(),
+      ['chart-balance', 'chart-category', 'chart-debit-credit', 'chart-vendor'],
+    );
+    assert.ok(state.hits.every((n) => n > 0), `every chart has click targets: ${state.hits}`);
+    const report = JSON.parse(
+      execFileSync(cli, ['--data-dir', dataDir, 'report', 'month', '--json'], { encoding: 'utf8' }),
+    );
+    assert.deepEqual(
+      state.totals.map((t) => [t.currency, t.credit, t.debit, t.net]).sort(),
+      report.map((r) => [r.currency, r.total.credit, r.total.debit, r.total.net]).sort(),
+      'dashboard totals are the CLI report totals',
+    );
+    await screenshot(s, 'dashboard.png');
+  });
+
   await check('selecting an account shows only its transactions', async () => {
     const store = storeAccounts();
     const card = store.accounts.find((a) => a.kind === 'credit_card') ?? store.accounts[0];

@@ -125,6 +125,58 @@ describe('HttpTransport', () => {
   });
 });
 
+describe('Api commands', () => {
+  function api(body: unknown = 0) {
+    const fetch = stubFetch(() => jsonResponse(body));
+    return { api: new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/', token: 'tok', fetch })), fetch };
+  }
+  const sent = (fetch: ReturnType<typeof stubFetch>) => {
+    const [url, init] = fetch.mock.calls[0]!;
+    return { command: String(url).replace('http://localhost:1420/api/', ''), args: JSON.parse(String(init.body)) };
+  };
+
+  it('use snake_case argument objects', async () => {
+    const filter = { ...emptyFilter(), search: 'rema' };
+    const cases: Array<[(a: Api) => Promise<unknown>, string, unknown]> = [
+      [(a) => a.transactionPage({ filter, sort: 'amount', descending: false, offset: 200, limit: 200 }), 'transaction_page',
+        { query: { filter, sort: 'amount', descending: false, offset: 200, limit: 200 } }],
+      [(a) => a.reportFlows(filter, 'week'), 'report_flows', { filter, period: 'week' }],
+      [(a) => a.reportVendors(filter, 10), 'report_vendors', { filter, limit: 10 }],
+      [(a) => a.renameVendor('Kiwi', 'Kiwi Minipris'), 'rename_vendor', { from: 'Kiwi', to: 'Kiwi Minipris' }],
+      [(a) => a.mergeVendors(['A', 'B'], 'A'), 'merge_vendors', { names: ['A', 'B'], into: 'A' }],
+      [(a) => a.addVendorRule('REMA', true, 'Rema 1000'), 'add_vendor_rule', { pattern: 'REMA', is_regex: true, vendor: 'Rema 1000' }],
+      [(a) => a.deleteVendorRule(3), 'delete_vendor_rule', { id: 3 }],
+      [(a) => a.addCategoryRule('vendor', 'Kiwi', 'groceries'), 'add_category_rule', { match_kind: 'vendor', pattern: 'Kiwi', category: 'groceries' }],
+      [(a) => a.setCategory(42, null), 'set_category', { transaction: 42, category: null }],
+    ];
+    for (const [call, command, args] of cases) {
+      const { api: a, fetch } = api();
+      await call(a);
+      expect(sent(fetch)).toEqual({ command, args });
+    }
+  });
+
+  it('exports CSV over HTTP as a download of exactly the filter', async () => {
+    const fetch = vi.fn<FetchLike>(async () => new Response('date,amount\n2026-03-01,-5.00\n', { headers: { 'Content-Type': 'text/csv' } }));
+    const a = new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/?token=tok', token: 'tok', fetch }));
+    const filter = { ...emptyFilter(), direction: 'debit' as const };
+    const result = await a.exportCsv(filter);
+    expect(result.kind).toBe('downloaded');
+    if (result.kind === 'downloaded') expect(await result.blob.text()).toBe('date,amount\n2026-03-01,-5.00\n');
+    const [url, init] = fetch.mock.calls[0]!;
+    expect(url).toBe('http://localhost:1420/api/export_csv');
+    expect(JSON.parse(String(init.body))).toEqual({ filter });
+    expect(headersOf(init)['Authorization']).toBe('Bearer tok');
+  });
+
+  it('passes the read-only refusal on as an ApiError', async () => {
+    const fetch = stubFetch(() => jsonResponse({ code: 'forbidden', message: 'this server is read-only' }, 403));
+    const a = new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/', token: 'tok', fetch }));
+    await expect(a.setCategory(1, 'groceries')).rejects.toEqual({ code: 'forbidden', message: 'this server is read-only' });
+    await expect(a.exportCsv(emptyFilter())).rejects.toEqual({ code: 'forbidden', message: 'this server is read-only' });
+  });
+});
+
 describe('toApiError', () => {
   it('keeps an ApiError, wraps strings and Errors', () => {
     expect(toApiError({ code: 'demo_exists', message: 'Already connected' })).toEqual({

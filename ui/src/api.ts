@@ -1,24 +1,77 @@
 // Calls into the Rust backend. The commands are typed here once; how a call travels (Tauri IPC
-// inside the desktop app, HTTP for a future `coffer serve`) is a Transport.
+// inside the desktop app, HTTP for `coffer serve`) is a Transport.
 
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
   AccountsOverview,
+  AccountTotal,
   ApiError,
   AppStatus,
+  BalanceReport,
+  Category,
+  CategoryReport,
+  CategoryRuleView,
+  ChartRequest,
+  ChartView,
   ConnectionView,
   Filter,
+  FlowReport,
+  PeriodKind,
+  RuleMatch,
   SyncEvent,
   SyncSummary,
   TransactionList,
+  TransactionPage,
+  TransactionQuery,
+  VendorReport,
+  VendorRuleView,
+  VendorView,
 } from './generated/api';
 
-export type Command = 'app_status' | 'connect_demo' | 'sync_all' | 'accounts' | 'transactions';
+export type Command =
+  | 'app_status'
+  | 'connect_demo'
+  | 'sync_all'
+  | 'accounts'
+  | 'transactions'
+  | 'transaction_page'
+  | 'report_flows'
+  | 'report_categories'
+  | 'report_vendors'
+  | 'report_accounts'
+  | 'report_balances'
+  | 'chart'
+  | 'vendors'
+  | 'vendor_rules'
+  | 'rename_vendor'
+  | 'merge_vendors'
+  | 'add_vendor_rule'
+  | 'delete_vendor_rule'
+  | 'categories'
+  | 'category_rules'
+  | 'add_category_rule'
+  | 'delete_category_rule'
+  | 'set_category'
+  | 'export_csv'
+  | 'export_csv_dialog'
+  | 'save_chart_dialog';
+
+/** What the desktop's native save dialogs answer: the file written (`rows` is 0 for charts). */
+export interface SavedFile {
+  path: string;
+  rows: number;
+}
+
+/** How an export ended. */
+export type ExportResult =
+  | { kind: 'saved'; path: string; rows: number }
+  | { kind: 'downloaded'; blob: Blob }
+  | { kind: 'cancelled' };
 
 export type Args = Record<string, unknown>;
 
 export interface Transport {
-  /** Human-readable name, for diagnostics. */
+  /** `tauri` (native dialogs available) or `http` (downloads instead). */
   readonly name: string;
   /**
    * Runs a backend command. `onEvent`, when given, receives the command's progress events
@@ -26,6 +79,8 @@ export interface Transport {
    * Rejects with an {@link ApiError}.
    */
   call<T>(command: Command, args?: Args, onEvent?: (event: SyncEvent) => void): Promise<T>;
+  /** Runs a command whose answer is a file (HTTP only), e.g. `export_csv`. */
+  callBlob?(command: Command, args?: Args): Promise<Blob>;
 }
 
 /** Turns whatever a failed call rejected with into an {@link ApiError}. */
@@ -95,13 +150,12 @@ export class HttpTransport implements Transport {
     return new URL(`./api/${command}`, this.#baseUrl).toString();
   }
 
-  async call<T>(command: Command, args: Args = {}, _onEvent?: (event: SyncEvent) => void): Promise<T> {
+  async #post(command: Command, args: Args, accept: string): Promise<Response> {
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
-      Accept: 'application/json',
+      Accept: accept,
     };
     if (this.#token) headers['Authorization'] = `Bearer ${this.#token}`;
-
     let response: Response;
     try {
       response = await this.#fetch(this.urlFor(command), {
@@ -114,7 +168,25 @@ export class HttpTransport implements Transport {
     } catch (error) {
       throw toApiError(error, 'network');
     }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      let body: unknown = undefined;
+      try {
+        body = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      if (isApiError(body)) throw { code: body.code, message: body.message } satisfies ApiError;
+      throw {
+        code: `http_${response.status}`,
+        message: `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`,
+      } satisfies ApiError;
+    }
+    return response;
+  }
 
+  async call<T>(command: Command, args: Args = {}, _onEvent?: (event: SyncEvent) => void): Promise<T> {
+    const response = await this.#post(command, args, 'application/json');
     let body: unknown = undefined;
     const text = await response.text().catch(() => '');
     if (text !== '') {
@@ -124,18 +196,19 @@ export class HttpTransport implements Transport {
         body = undefined;
       }
     }
-
-    if (!response.ok) {
-      if (isApiError(body)) throw { code: body.code, message: body.message } satisfies ApiError;
-      throw {
-        code: `http_${response.status}`,
-        message: `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`,
-      } satisfies ApiError;
-    }
     if (body === undefined) {
       throw { code: 'bad_response', message: 'The server sent an unreadable answer.' } satisfies ApiError;
     }
     return body as T;
+  }
+
+  async callBlob(command: Command, args: Args = {}): Promise<Blob> {
+    const response = await this.#post(command, args, '*/*');
+    try {
+      return await response.blob();
+    } catch (error) {
+      throw toApiError(error, 'network');
+    }
   }
 }
 
@@ -192,5 +265,105 @@ export class Api {
 
   transactions(filter: Filter): Promise<TransactionList> {
     return this.transport.call<TransactionList>('transactions', { filter });
+  }
+
+  transactionPage(query: TransactionQuery): Promise<TransactionPage> {
+    return this.transport.call<TransactionPage>('transaction_page', { query });
+  }
+
+  reportFlows(filter: Filter, period: PeriodKind): Promise<FlowReport[]> {
+    return this.transport.call<FlowReport[]>('report_flows', { filter, period });
+  }
+
+  reportCategories(filter: Filter): Promise<CategoryReport[]> {
+    return this.transport.call<CategoryReport[]>('report_categories', { filter });
+  }
+
+  reportVendors(filter: Filter, limit: number): Promise<VendorReport[]> {
+    return this.transport.call<VendorReport[]>('report_vendors', { filter, limit });
+  }
+
+  reportAccounts(filter: Filter): Promise<AccountTotal[]> {
+    return this.transport.call<AccountTotal[]>('report_accounts', { filter });
+  }
+
+  reportBalances(filter: Filter): Promise<BalanceReport[]> {
+    return this.transport.call<BalanceReport[]>('report_balances', { filter });
+  }
+
+  chart(request: ChartRequest): Promise<ChartView> {
+    return this.transport.call<ChartView>('chart', { request });
+  }
+
+  vendors(): Promise<VendorView[]> {
+    return this.transport.call<VendorView[]>('vendors');
+  }
+
+  vendorRules(): Promise<VendorRuleView[]> {
+    return this.transport.call<VendorRuleView[]>('vendor_rules');
+  }
+
+  /** Renames a vendor everywhere; resolves to the number of transactions changed. */
+  renameVendor(from: string, to: string): Promise<number> {
+    return this.transport.call<number>('rename_vendor', { from, to });
+  }
+
+  mergeVendors(names: string[], into: string): Promise<number> {
+    return this.transport.call<number>('merge_vendors', { names, into });
+  }
+
+  /** Resolves to the new rule's id. */
+  addVendorRule(pattern: string, isRegex: boolean, vendor: string): Promise<number> {
+    return this.transport.call<number>('add_vendor_rule', { pattern, is_regex: isRegex, vendor });
+  }
+
+  deleteVendorRule(id: number): Promise<number> {
+    return this.transport.call<number>('delete_vendor_rule', { id });
+  }
+
+  categories(): Promise<Category[]> {
+    return this.transport.call<Category[]>('categories');
+  }
+
+  categoryRules(): Promise<CategoryRuleView[]> {
+    return this.transport.call<CategoryRuleView[]>('category_rules');
+  }
+
+  addCategoryRule(matchKind: RuleMatch, pattern: string, category: Category): Promise<number> {
+    return this.transport.call<number>('add_category_rule', { match_kind: matchKind, pattern, category });
+  }
+
+  deleteCategoryRule(id: number): Promise<number> {
+    return this.transport.call<number>('delete_category_rule', { id });
+  }
+
+  /**
+   * Re-categorises one transaction; resolves to how many OTHER transactions of the same vendor
+   * followed (the backend learns a rule from it).
+   */
+  setCategory(transaction: number, category: Category | null): Promise<number> {
+    return this.transport.call<number>('set_category', { transaction, category });
+  }
+
+  /** True when saving goes through the desktop's native dialog (else: a browser download). */
+  get hasNativeDialogs(): boolean {
+    return this.transport.name === 'tauri';
+  }
+
+  /** Exports exactly the rows `filter` selects as CSV: a native save dialog, or a download. */
+  async exportCsv(filter: Filter): Promise<ExportResult> {
+    if (this.hasNativeDialogs) {
+      const saved = await this.transport.call<SavedFile | null>('export_csv_dialog', { filter });
+      return saved ? { kind: 'saved', path: saved.path, rows: saved.rows } : { kind: 'cancelled' };
+    }
+    if (!this.transport.callBlob) {
+      throw { code: 'unsupported', message: 'Export is not available here.' } satisfies ApiError;
+    }
+    return { kind: 'downloaded', blob: await this.transport.callBlob('export_csv', { filter }) };
+  }
+
+  /** Desktop only: saves a chart as SVG or PNG through the native dialog; null when cancelled. */
+  saveChartDialog(request: ChartRequest, format: 'svg' | 'png'): Promise<SavedFile | null> {
+    return this.transport.call<SavedFile | null>('save_chart_dialog', { request, format });
   }
 }

@@ -8,8 +8,12 @@ function parts(): { banner: HTMLElement; message: HTMLElement } | null {
   return banner && message ? { banner, message } : null;
 }
 
-/** Shows the `message` of an ApiError (or of anything thrown) to the user. */
-export function showError(error: unknown): void {
+/**
+ * Shows the `message` of an ApiError (or of anything thrown) to the user. `source` names what
+ * failed (e.g. "filter"), so that a later success of the same thing can take the banner away
+ * without hiding an unrelated error.
+ */
+export function showError(error: unknown, source = ''): void {
   const p = parts();
   const { message, code } = toApiError(error);
   if (!p) {
@@ -18,17 +22,21 @@ export function showError(error: unknown): void {
   }
   p.message.textContent = message;
   p.banner.dataset['code'] = code;
+  p.banner.dataset['source'] = source;
   p.banner.hidden = false;
 }
 
-export function hideError(): void {
+/** Hides the banner; with a `source`, only if that is what it is showing. */
+export function hideError(source?: string): void {
   const p = parts();
-  if (p) p.banner.hidden = true;
+  if (!p) return;
+  if (source !== undefined && (p.banner.hidden || p.banner.dataset['source'] !== source)) return;
+  p.banner.hidden = true;
 }
 
 export function installErrorBanner(): void {
   const banner = document.getElementById('error');
-  banner?.querySelector('.error-dismiss')?.addEventListener('click', hideError);
+  banner?.querySelector('.error-dismiss')?.addEventListener('click', () => hideError());
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && banner && !banner.hidden) hideError();
   });

@@ -50,12 +50,12 @@ function showEmptyState(): void {
 
 async function showMainView(): Promise<void> {
   const view = new MainView(api);
-  // Balances and accounts are in place before the switch; the (large) transaction list then
-  // streams into the visible table, so its layout happens chunk by chunk.
+  // Balances, accounts, categories and vendors are in place before the switch; then the view
+  // from the URL (the dashboard by default) loads, and the transactions table's first page.
   await view.loadOverview();
   mount(view.element);
   mainView = view;
-  await view.loadTransactions();
+  await view.start();
 }
 
 function showUnavailable(): void {

@@ -158,9 +158,15 @@ pub fn from_provider(provider: &str, raw: &str) -> Option<Category> {
 
 /// Coffer's own guess from the vendor and the bank text, for rows no stronger source covers.
 pub fn builtin_guess(vendor: Option<&str>, description: &str) -> Option<Category> {
+    vendor
+        .and_then(|v| guess_from_vendor(&v.to_lowercase()))
+        .or_else(|| guess_from_text(&description.to_lowercase()))
+}
+
+/// Coffer's guess from a lower-cased vendor name alone.
+pub fn guess_from_vendor(v: &str) -> Option<Category> {
     use Category as C;
-    if let Some(v) = vendor {
-        let v = v.to_lowercase();
+    {
         let by_vendor: &[(&[&str], Category)] = &[
             (
                 &[
@@ -252,14 +258,23 @@ pub fn builtin_guess(vendor: Option<&str>, description: &str) -> Option<Category
             ),
         ];
         for (names, category) in by_vendor {
+            // Short names must be the whole vendor or its first word ("Vy", not "Vygruppen");
+            // longer ones may appear anywhere.
             if names.iter().any(|n| {
-                v == *n || v.starts_with(&format!("{n} ")) || (n.len() > 4 && v.contains(n))
+                v == *n
+                    || v.strip_prefix(n).is_some_and(|rest| rest.starts_with(' '))
+                    || (n.len() > 4 && v.contains(n))
             }) {
                 return Some(*category);
             }
         }
     }
-    let d = description.to_lowercase();
+    None
+}
+
+/// Coffer's guess from lower-cased bank text alone.
+pub fn guess_from_text(d: &str) -> Option<Category> {
+    use Category as C;
     let by_text: &[(&[&str], Category)] = &[
         (
             &[

@@ -1,6 +1,7 @@
 //! Vendor and category for a transaction, decided once when it is stored (and again when the
 //! user changes a rule), so reports read stored columns instead of recomputing per row.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use rusqlite::Connection as Db;
@@ -26,9 +27,22 @@ pub struct Enricher {
     by_vendor: HashMap<String, Category>,
     /// Lower-cased text pattern → category, in rule order.
     by_text: Vec<(String, Category)>,
+    /// Built-in guesses per vendor: a batch repeats the same vendors thousands of times.
+    vendor_guesses: RefCell<HashMap<String, Option<Category>>>,
 }
 
 impl Enricher {
+    fn guess_for_vendor(&self, lower_vendor: &str) -> Option<Category> {
+        if let Some(hit) = self.vendor_guesses.borrow().get(lower_vendor) {
+            return *hit;
+        }
+        let guess = category::guess_from_vendor(lower_vendor);
+        self.vendor_guesses
+            .borrow_mut()
+            .insert(lower_vendor.to_string(), guess);
+        guess
+    }
+
     pub fn load(db: &Db) -> Result<Enricher, StoreError> {
         let mut stmt =
             db.prepare("SELECT id, pattern, is_regex, vendor FROM vendor_rule ORDER BY id")?;
@@ -69,6 +83,7 @@ impl Enricher {
             aliases,
             by_vendor,
             by_text,
+            vendor_guesses: RefCell::new(HashMap::new()),
         })
     }
 
@@ -107,7 +122,11 @@ impl Enricher {
         } else if let Some(c) = provider_category.and_then(|p| category::from_provider(provider, p))
         {
             (Some(c), Some(CategorySource::Provider))
-        } else if let Some(c) = category::builtin_guess(vendor.as_deref(), description) {
+        } else if let Some(c) = lower_vendor
+            .as_deref()
+            .and_then(|v| self.guess_for_vendor(v))
+            .or_else(|| category::guess_from_text(&lower_text))
+        {
             (Some(c), Some(CategorySource::Builtin))
         } else {
             (None, None)

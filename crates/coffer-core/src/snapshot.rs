@@ -8,6 +8,7 @@
 //! on the next read.
 
 use std::collections::{BTreeMap, HashMap};
+
 use std::io::Write;
 
 use chrono::{Datelike, NaiveDate};
@@ -74,6 +75,15 @@ pub enum QueryError {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     accounts: Vec<AccountInfo>,
+    /// Distinct currencies, sorted, and each account's index into them: group-bys accumulate
+    /// into dense arrays indexed by currency instead of hashing per row.
+    currencies: Vec<Currency>,
+    account_currency: Vec<u8>,
+    /// `year * 12 + month - 1` and `iso_year * 53 + iso_week` of each row, with their ranges.
+    month: Vec<u32>,
+    week: Vec<u32>,
+    month_range: (u32, u32),
+    week_range: (u32, u32),
     vendors: Vec<String>,
     vendor_index: HashMap<String, u32>,
     id: Vec<i64>,
@@ -230,8 +240,57 @@ impl Snapshot {
             snap.description.push(&description);
             snap.counterparty
                 .push(counterparty.as_deref().unwrap_or(""));
+            let week = booking.iso_week();
+            snap.month
+                .push((booking.year().max(0) as u32) * 12 + booking.month0());
+            snap.week
+                .push((week.year().max(0) as u32) * 53 + week.week());
         }
+        let mut currencies: Vec<Currency> = snap.accounts.iter().map(|a| a.currency).collect();
+        currencies.sort();
+        currencies.dedup();
+        snap.account_currency = snap
+            .accounts
+            .iter()
+            .map(|a| {
+                currencies
+                    .iter()
+                    .position(|c| *c == a.currency)
+                    .unwrap_or(0) as u8
+            })
+            .collect();
+        snap.currencies = currencies;
+        let range = |v: &[u32]| match (v.iter().min(), v.iter().max()) {
+            (Some(&lo), Some(&hi)) => (lo, hi),
+            _ => (0, 0),
+        };
+        snap.month_range = range(&snap.month);
+        snap.week_range = range(&snap.week);
         Ok(snap)
+    }
+
+    fn currency_of_row(&self, i: usize) -> usize {
+        self.account_currency[self.account[i] as usize] as usize
+    }
+
+    /// Booked totals of the selection in `slots` buckets per currency; `slot` picks the bucket.
+    fn dense_totals(
+        &self,
+        selection: &Selection,
+        slots: usize,
+        slot: impl Fn(usize) -> usize,
+    ) -> Vec<Totals> {
+        let mut totals = vec![Totals::default(); slots * self.currencies.len()];
+        for &i in &selection.0 {
+            let i = i as usize;
+            if self.pending[i] {
+                continue;
+            }
+            if let Some(t) = totals.get_mut(self.currency_of_row(i) * slots + slot(i)) {
+                t.add(self.amount[i]);
+            }
+        }
+        totals
     }
 
     fn intern_vendor(&mut self, v: &str) -> u32 {
@@ -317,6 +376,7 @@ impl Snapshot {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_lowercase);
+        let finder = needle.as_deref().map(memchr::memmem::Finder::new);
 
         let mut out = Vec::new();
         for i in 0..self.id.len() {
@@ -345,8 +405,8 @@ impl Snapshot {
                     continue;
                 }
             }
-            if let Some(n) = &needle {
-                if !self.search.get(i).contains(n.as_str()) {
+            if let Some(f) = &finder {
+                if f.find(self.search.get(i).as_bytes()).is_none() {
                     continue;
                 }
             }
@@ -501,30 +561,32 @@ impl Snapshot {
         selection: &Selection,
         period: Period,
     ) -> BTreeMap<Currency, Vec<(PeriodKey, Totals)>> {
-        let mut acc: BTreeMap<Currency, BTreeMap<PeriodKey, Totals>> = BTreeMap::new();
-        for &i in &selection.0 {
-            let i = i as usize;
-            if self.pending[i] {
-                continue;
+        let (column, (lo, hi)) = match period {
+            Period::Month => (&self.month, self.month_range),
+            Period::Week => (&self.week, self.week_range),
+        };
+        let slots = (hi - lo) as usize + 1;
+        let totals = self.dense_totals(selection, slots, |i| (column[i] - lo) as usize);
+        let mut out = BTreeMap::new();
+        for (c, currency) in self.currencies.iter().enumerate() {
+            let periods: Vec<(PeriodKey, Totals)> = totals[c * slots..(c + 1) * slots]
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.count > 0)
+                .map(|(k, t)| {
+                    let v = lo + k as u32;
+                    let key = match period {
+                        Period::Month => PeriodKey::Month((v / 12) as i32, v % 12 + 1),
+                        Period::Week => PeriodKey::Week((v / 53) as i32, v % 53),
+                    };
+                    (key, *t)
+                })
+                .collect();
+            if !periods.is_empty() {
+                out.insert(*currency, periods);
             }
-            let currency = self.accounts[self.account[i] as usize].currency;
-            let d = date_of(self.day[i]);
-            let key = match period {
-                Period::Month => PeriodKey::Month(d.year(), d.month()),
-                Period::Week => {
-                    let w = d.iso_week();
-                    PeriodKey::Week(w.year(), w.week())
-                }
-            };
-            acc.entry(currency)
-                .or_default()
-                .entry(key)
-                .or_default()
-                .add(self.amount[i]);
         }
-        acc.into_iter()
-            .map(|(c, m)| (c, m.into_iter().collect()))
-            .collect()
+        out
     }
 
     /// Booked totals per currency and category (`None` = uncategorised), largest spending first.
@@ -532,29 +594,23 @@ impl Snapshot {
         &self,
         selection: &Selection,
     ) -> BTreeMap<Currency, Vec<(Option<Category>, Totals)>> {
-        let mut acc: BTreeMap<Currency, HashMap<u8, Totals>> = BTreeMap::new();
-        for &i in &selection.0 {
-            let i = i as usize;
-            if self.pending[i] {
-                continue;
+        let none = Category::ALL.len();
+        let slots = none + 1;
+        let totals = self.dense_totals(selection, slots, |i| (self.category[i] as usize).min(none));
+        let mut out = BTreeMap::new();
+        for (c, currency) in self.currencies.iter().enumerate() {
+            let mut rows: Vec<(Option<Category>, Totals)> = totals[c * slots..(c + 1) * slots]
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.count > 0)
+                .map(|(k, t)| (Category::ALL.get(k).copied(), *t))
+                .collect();
+            rows.sort_by_key(|(k, t)| (t.debit, t.credit.wrapping_neg(), k.map(|c| c as u8)));
+            if !rows.is_empty() {
+                out.insert(*currency, rows);
             }
-            let currency = self.accounts[self.account[i] as usize].currency;
-            acc.entry(currency)
-                .or_default()
-                .entry(self.category[i])
-                .or_default()
-                .add(self.amount[i]);
         }
-        acc.into_iter()
-            .map(|(c, m)| {
-                let mut v: Vec<(Option<Category>, Totals)> = m
-                    .into_iter()
-                    .map(|(k, t)| (Category::ALL.get(k as usize).copied(), t))
-                    .collect();
-                v.sort_by_key(|(k, t)| (t.debit, t.credit.wrapping_neg(), k.map(|c| c as u8)));
-                (c, v)
-            })
-            .collect()
+        out
     }
 
     /// Booked totals per currency and vendor (`None` = no vendor), largest spending first.
@@ -562,29 +618,23 @@ impl Snapshot {
         &self,
         selection: &Selection,
     ) -> BTreeMap<Currency, Vec<(Option<String>, Totals)>> {
-        let mut acc: BTreeMap<Currency, HashMap<u32, Totals>> = BTreeMap::new();
-        for &i in &selection.0 {
-            let i = i as usize;
-            if self.pending[i] {
-                continue;
+        let none = self.vendors.len();
+        let slots = none + 1;
+        let totals = self.dense_totals(selection, slots, |i| (self.vendor[i] as usize).min(none));
+        let mut out = BTreeMap::new();
+        for (c, currency) in self.currencies.iter().enumerate() {
+            let mut rows: Vec<(Option<String>, Totals)> = totals[c * slots..(c + 1) * slots]
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.count > 0)
+                .map(|(k, t)| (self.vendors.get(k).cloned(), *t))
+                .collect();
+            rows.sort_by(|(ka, a), (kb, b)| (a.debit, b.credit, ka).cmp(&(b.debit, a.credit, kb)));
+            if !rows.is_empty() {
+                out.insert(*currency, rows);
             }
-            let currency = self.accounts[self.account[i] as usize].currency;
-            acc.entry(currency)
-                .or_default()
-                .entry(self.vendor[i])
-                .or_default()
-                .add(self.amount[i]);
         }
-        acc.into_iter()
-            .map(|(c, m)| {
-                let mut v: Vec<(Option<String>, Totals)> = m
-                    .into_iter()
-                    .map(|(k, t)| (self.vendors.get(k as usize).cloned(), t))
-                    .collect();
-                v.sort_by(|(ka, a), (kb, b)| (a.debit, b.credit, ka).cmp(&(b.debit, a.credit, kb)));
-                (c, v)
-            })
-            .collect()
+        out
     }
 
     /// Booked totals per account in the selection.

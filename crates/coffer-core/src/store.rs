@@ -196,9 +196,15 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(mode, "SQLite refused WAL mode; continuing in {mode}");
         }
-        // FULL: a committed sync survives power loss, not only an application crash.
+        // NORMAL in WAL mode: a crash of the app never loses a commit; a power cut may lose the
+        // last few, and because every batch is committed together with its account's sync
+        // cursor, the next sync simply fetches those rows again (design.md §3).
         self.db
-            .pragma_update(None, "synchronous", "FULL")
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(classify)?;
+        // 64 MiB of page cache keeps the indexes of a large ledger in memory while syncing.
+        self.db
+            .pragma_update(None, "cache_size", -65_536)
             .map_err(classify)?;
         migrations().to_latest(&mut self.db).map_err(|e| match e {
             rusqlite_migration::Error::RusqliteError { err, .. } => {
@@ -212,6 +218,11 @@ impl Store {
                 .map_err(classify)?;
         }
         Ok(())
+    }
+
+    /// The underlying SQLite connection, for read-only diagnostics and benchmarks.
+    pub fn sqlite(&self) -> &Db {
+        &self.db
     }
 
     pub fn path(&self) -> &Path {
@@ -385,6 +396,18 @@ impl Store {
         )?)
     }
 
+    /// Forgets how far an account was fetched, so the next sync fetches its whole history.
+    pub fn reset_sync_cursor(&self, account: AccountId) -> Result<()> {
+        let n = self.db.execute(
+            "UPDATE account SET synced_through = NULL WHERE id = ?1",
+            [account],
+        )?;
+        if n == 0 {
+            return Err(StoreError::UnknownAccount(account));
+        }
+        Ok(())
+    }
+
     pub fn accounts_overview(&self) -> Result<AccountsOverview> {
         let mut stmt = self.db.prepare(
             "SELECT a.id, a.connection_id, c.provider, a.name, a.number, a.iban, a.currency,
@@ -491,11 +514,30 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut counts = UpsertCounts::default();
         {
-            let mut find = tx.prepare_cached(
-                "SELECT id, provider_id, booking_date, value_date, amount_minor, currency, status,
-                        description, counterparty, provider_category, category, category_source
-                 FROM \"transaction\" WHERE account_id = ?1 AND dedup_key = ?2",
-            )?;
+            const COLUMNS: &str = "SELECT id, provider_id, booking_date, value_date,
+                amount_minor, currency, status, description, counterparty, provider_category,
+                category, category_source, dedup_key FROM \"transaction\"";
+            let stored = |r: &Row<'_>| -> rusqlite::Result<Existing> {
+                let user_category: Option<String> = match r.get::<_, Option<String>>(11)?.as_deref()
+                {
+                    Some("user") => r.get(10)?,
+                    _ => None,
+                };
+                Ok((r.get(0)?, StoredFields::from_row(r)?, user_category))
+            };
+            // A big batch (a first sync) reads the account's rows once instead of one lookup per
+            // row; small incremental batches look rows up by key.
+            let preloaded: Option<HashMap<String, Existing>> = if batch.len() > 256 {
+                let mut all = tx.prepare(&format!("{COLUMNS} WHERE account_id = ?1"))?;
+                let rows =
+                    all.query_map([account], |r| Ok((r.get::<_, String>(12)?, stored(r)?)))?;
+                Some(rows.collect::<rusqlite::Result<_>>()?)
+            } else {
+                None
+            };
+            let mut find = tx.prepare_cached(&format!(
+                "{COLUMNS} WHERE account_id = ?1 AND dedup_key = ?2"
+            ))?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO \"transaction\" (account_id, dedup_key, provider_id, booking_date,
                     value_date, amount_minor, currency, status, description, counterparty,
@@ -518,20 +560,12 @@ impl Store {
                         t.dedup_key, t.amount.currency
                     )));
                 }
-                let existing = find
-                    .query_row(params![account, t.dedup_key], |r| {
-                        let user_category: Option<String> =
-                            match r.get::<_, Option<String>>(11)?.as_deref() {
-                                Some("user") => r.get(10)?,
-                                _ => None,
-                            };
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            StoredFields::from_row(r)?,
-                            user_category,
-                        ))
-                    })
-                    .optional()?;
+                let existing = match &preloaded {
+                    Some(map) => map.get(&t.dedup_key).cloned(),
+                    None => find
+                        .query_row(params![account, t.dedup_key], stored)
+                        .optional()?,
+                };
                 let fields = StoredFields::from(t);
                 let enrich = || {
                     enricher.enrich(
@@ -712,8 +746,11 @@ pub struct SyncRunRecord {
     pub errors: Vec<String>,
 }
 
+/// A stored row: id, provider-owned fields, and the category the user set by hand, if any.
+type Existing = (i64, StoredFields, Option<String>);
+
 /// The provider-owned columns of a transaction row, for change detection.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct StoredFields {
     provider_id: Option<String>,
     booking_date: NaiveDate,

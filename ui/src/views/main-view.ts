@@ -1,15 +1,21 @@
-// The main window: header, balances/accounts sidebar, transactions.
+// The main window: header with the view tabs and sync, the balances/accounts sidebar, the
+// shared filter bar and the three views (Dashboard, Transactions, Vendors & categories).
 
-import { emptyFilter, type Api } from '../api';
-import type { AccountView, AppStatus, Filter } from '../generated/api';
+import type { Api } from '../api';
+import type { AppStatus } from '../generated/api';
 import { appMark } from '../brand';
-import { el, icon } from '../dom';
+import { el, icon, type IconName } from '../dom';
+import { localToday } from '../dates';
 import { showError } from '../error-banner';
-import { accountNumberLabel, formatCount, formatRelativeTime, kindLabel, plural } from '../format';
+import { formatRelativeTime } from '../format';
+import { decodeHash, encodeHash, Store, VIEWS, type View } from '../state';
 import { ProgressView } from '../sync-progress';
 import { runSync } from '../sync';
+import { Dashboard } from './dashboard';
+import { FilterBar } from './filter-bar';
+import { ManageView } from './manage-view';
 import { Sidebar } from './sidebar';
-import { TransactionsTable } from './transactions-table';
+import { TransactionsView } from './transactions-view';
 
 /** Latest `last_sync_at` over all connections. */
 export function lastSyncAt(status: AppStatus): string | null {
@@ -26,28 +32,63 @@ export function lastSyncAt(status: AppStatus): string | null {
   return best;
 }
 
+const TABS: Array<{ view: View; label: string; icon: IconName; panel: string }> = [
+  { view: 'dashboard', label: 'Dashboard', icon: 'chart', panel: 'dashboard' },
+  { view: 'transactions', label: 'Transactions', icon: 'list', panel: 'transactions-view' },
+  { view: 'manage', label: 'Vendors & categories', icon: 'tag', panel: 'manage-view' },
+];
+
+interface Panel {
+  element: HTMLElement;
+  activate(): void;
+  deactivate(): void;
+}
+
 export class MainView {
   readonly element: HTMLElement;
+  readonly store: Store;
   readonly #api: Api;
   readonly #sidebar: Sidebar;
-  readonly #table: TransactionsTable;
+  readonly #filterBar: FilterBar;
+  readonly #dashboard: Dashboard;
+  readonly #transactions: TransactionsView;
+  readonly #manage: ManageView;
+  readonly #panels: Record<View, Panel>;
+  readonly #tabs = new Map<View, HTMLButtonElement>();
   readonly #syncButton: HTMLButtonElement;
   readonly #lastSync: HTMLElement;
-  readonly #title: HTMLElement;
-  readonly #subtitle: HTMLElement;
-  readonly #count: HTMLElement;
   readonly #progressSlot: HTMLElement;
-  readonly #scroller: HTMLElement;
   #lastSyncAt: string | null = null;
-  /** Connection labels by id, for "Demo Bank" rather than a provider id. */
   #connections = new Map<number, string>();
-  #request = 0;
+  #shown: View | null = null;
   #clock: number | undefined;
+  readonly #onHashChange = (): void => {
+    const next = decodeHash(window.location.hash, localToday());
+    if (encodeHash(next) !== encodeHash(this.store.state)) this.store.update(next);
+  };
 
   constructor(api: Api) {
     this.#api = api;
-    this.#sidebar = new Sidebar((account) => void this.#onSelect(account));
-    this.#table = new TransactionsTable();
+    this.store = new Store(decodeHash(window.location.hash, localToday()));
+    // First subscriber: the URL, the sidebar and the visible view follow the state before the
+    // views react to it (a view that is being hidden does not start loading).
+    this.store.subscribe((change) => {
+      const hash = `#${encodeHash(change.state)}`;
+      if (window.location.hash !== hash && !(hash === '#' && window.location.hash === '')) {
+        window.history.replaceState(null, '', hash === '#' ? window.location.pathname + window.location.search : hash);
+      }
+      this.#sidebar.showSelection(change.state.filter.accounts);
+      if (change.state.view !== change.previous.view) this.#showView(change.state.view);
+      if (change.dataChanged) void this.#refreshVendors();
+    });
+    this.#sidebar = new Sidebar((account) => this.store.setFilter({ accounts: account ? [account.id] : [] }));
+    this.#filterBar = new FilterBar(this.store);
+    this.#dashboard = new Dashboard(api, this.store);
+    this.#transactions = new TransactionsView(api, this.store);
+    this.#manage = new ManageView(api, this.store, (vendor) =>
+      this.store.update({ view: 'transactions', filter: { ...this.store.filter, vendors: [vendor] } }),
+    );
+    this.#panels = { dashboard: this.#dashboard, transactions: this.#transactions, manage: this.#manage };
 
     this.#syncButton = el(
       'button',
@@ -58,39 +99,41 @@ export class MainView {
     this.#syncButton.addEventListener('click', () => void this.sync());
     this.#lastSync = el('span', { id: 'last-sync', class: 'last-sync', text: 'Never synced' });
 
+    const tablist = el('nav', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Views' } });
+    for (const t of TABS) {
+      const tab = el(
+        'button',
+        {
+          id: `tab-${t.view}`,
+          class: 'tab',
+          attrs: { type: 'button', role: 'tab', 'aria-controls': t.panel, 'aria-selected': 'false', tabindex: -1 },
+          data: { view: t.view },
+        },
+        icon(t.icon),
+        el('span', { text: t.label }),
+      );
+      tab.addEventListener('click', () => this.store.update({ view: t.view }));
+      this.#tabs.set(t.view, tab);
+      tablist.appendChild(tab);
+    }
+    tablist.addEventListener('keydown', (e) => this.#onTabKey(e));
+
     const header = el(
       'header',
       { class: 'topbar' },
-      el(
-        'div',
-        { class: 'brand' },
-        appMark('brand-mark'),
-        el('span', { class: 'brand-name', text: 'Coffer' }),
-      ),
+      el('div', { class: 'brand' }, appMark('brand-mark'), el('span', { class: 'brand-name', text: 'Coffer' })),
+      tablist,
       el('div', { class: 'topbar-actions' }, this.#lastSync, this.#syncButton),
     );
 
-    this.#title = el('h1', { id: 'transactions-title', class: 'content-title', text: 'All accounts' });
-    this.#subtitle = el('p', { class: 'content-subtitle' });
-    this.#count = el('span', { id: 'transaction-count', class: 'transaction-count', attrs: { 'aria-live': 'polite' } });
     this.#progressSlot = el('div', { class: 'progress-slot' });
-    this.#scroller = el('div', { class: 'table-scroll' }, this.#table.element);
-
+    for (const p of Object.values(this.#panels)) p.element.hidden = true;
     const content = el(
       'main',
       { class: 'content' },
       this.#progressSlot,
-      el(
-        'section',
-        { class: 'card transactions-card', attrs: { 'aria-labelledby': 'transactions-title' } },
-        el(
-          'div',
-          { class: 'card-header' },
-          el('div', { class: 'card-heading' }, this.#title, this.#subtitle),
-          this.#count,
-        ),
-        this.#scroller,
-      ),
+      this.#filterBar.element,
+      el('div', { class: 'views' }, this.#dashboard.element, this.#transactions.element, this.#manage.element),
     );
 
     this.element = el(
@@ -99,25 +142,29 @@ export class MainView {
       header,
       el('div', { class: 'workspace' }, this.#sidebar.element, content),
     );
+
+    window.addEventListener('hashchange', this.#onHashChange);
   }
 
-  /** Loads everything; resolves once accounts and every transaction row are in place. */
-  async load(): Promise<void> {
-    await this.loadOverview();
-    await this.loadTransactions();
-  }
-
-  /** Sync status, balances and accounts: small, so it can load before the view is shown. */
+  /** Sync status, balances, accounts, categories and vendors: small, loaded before showing. */
   async loadOverview(): Promise<void> {
-    await Promise.all([this.refreshStatus(), this.refreshAccounts()]);
+    await Promise.all([this.refreshStatus(), this.refreshAccounts(), this.#loadCategories(), this.#refreshVendors()]);
+    this.#sidebar.showSelection(this.store.filter.accounts);
     if (this.#clock === undefined) {
       this.#clock = window.setInterval(() => this.#renderLastSync(), 30_000);
     }
   }
 
+  /** Once mounted: shows the view from the URL and loads what it needs. */
+  async start(): Promise<void> {
+    this.#showView(this.store.state.view);
+    await this.#transactions.reload();
+  }
+
   dispose(): void {
     if (this.#clock !== undefined) window.clearInterval(this.#clock);
     this.#clock = undefined;
+    window.removeEventListener('hashchange', this.#onHashChange);
   }
 
   async refreshStatus(): Promise<void> {
@@ -126,7 +173,7 @@ export class MainView {
       this.#lastSyncAt = lastSyncAt(status);
       this.#connections = new Map(status.connections.map((c) => [c.id, c.label]));
       this.#renderLastSync();
-      this.#renderHeading();
+      this.#transactions.setAccounts(this.#sidebar.accounts, this.#connections);
     } catch (error) {
       showError(error);
     }
@@ -136,39 +183,36 @@ export class MainView {
     try {
       const overview = await this.#api.accounts();
       this.#sidebar.render(overview);
-      this.#renderHeading();
+      this.#sidebar.showSelection(this.store.filter.accounts);
+      this.#filterBar.setAccounts(overview.accounts);
+      this.#transactions.setAccounts(overview.accounts, this.#connections);
     } catch (error) {
       showError(error);
     }
   }
 
-  async loadTransactions(): Promise<void> {
-    const request = ++this.#request;
-    const filter: Filter = emptyFilter();
-    const selected = this.#sidebar.selected;
-    if (selected) filter.accounts = [selected.id];
-    this.#table.busy = true;
+  async #loadCategories(): Promise<void> {
     try {
-      const list = await this.#api.transactions(filter);
-      if (request !== this.#request) return; // a newer selection won
-      let count = plural(list.total, 'transaction', 'transactions');
-      if (list.rows.length < list.total) count += ` (showing ${formatCount(list.rows.length)})`;
-      this.#count.textContent = count;
-      this.#count.dataset['total'] = String(list.total);
-      const rendering = this.#table.render(
-        list.rows,
-        selected ? 'No transactions in this account yet.' : 'No transactions yet.',
-      );
-      this.#scroller.scrollTop = 0;
-      await rendering;
+      const categories = await this.#api.categories();
+      this.#filterBar.setCategories(categories);
+      this.#transactions.setCategories(categories);
+      this.#manage.setCategories(categories);
     } catch (error) {
-      if (request === this.#request) showError(error);
-    } finally {
-      if (request === this.#request) this.#table.busy = false;
+      showError(error);
     }
   }
 
-  /** "Sync now": progress in place, then refresh everything. */
+  async #refreshVendors(): Promise<void> {
+    try {
+      const vendors = await this.#api.vendors();
+      this.#filterBar.setVendors(vendors.map((v) => v.name));
+      this.#manage.setVendors(vendors);
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  /** "Sync now": progress in place, then everything reloads. */
   async sync(): Promise<void> {
     if (this.#syncButton.disabled) return;
     this.#syncButton.disabled = true;
@@ -177,7 +221,8 @@ export class MainView {
     this.#progressSlot.appendChild(progress.element);
     try {
       await runSync(this.#api, progress);
-      await this.load();
+      await Promise.all([this.refreshStatus(), this.refreshAccounts()]);
+      this.store.invalidate();
     } catch (error) {
       showError(error);
     } finally {
@@ -187,19 +232,35 @@ export class MainView {
     }
   }
 
-  async #onSelect(_account: AccountView | null): Promise<void> {
-    this.#renderHeading();
-    await this.loadTransactions();
+  #showView(view: View): void {
+    if (this.#shown === view) return;
+    if (this.#shown) this.#panels[this.#shown].deactivate();
+    for (const v of VIEWS) {
+      const on = v === view;
+      this.#panels[v].element.hidden = !on;
+      const tab = this.#tabs.get(v);
+      tab?.setAttribute('aria-selected', on ? 'true' : 'false');
+      if (tab) tab.tabIndex = on ? 0 : -1;
+      tab?.classList.toggle('selected', on);
+    }
+    this.element.dataset['view'] = view;
+    this.#shown = view;
+    this.#panels[view].activate();
   }
 
-  #renderHeading(): void {
-    const a = this.#sidebar.selected;
-    this.#title.textContent = a ? a.name : 'All accounts';
-    this.#subtitle.textContent = a
-      ? [kindLabel(a.kind), accountNumberLabel(a.number, a.iban), this.#connections.get(a.connection_id) ?? a.provider]
-          .filter((s) => s !== '')
-          .join(' · ')
-      : 'Every transaction across your connected banks';
+  #onTabKey(event: KeyboardEvent): void {
+    const order = TABS.map((t) => t.view);
+    const current = order.indexOf(this.store.state.view);
+    let next = current;
+    if (event.key === 'ArrowRight') next = (current + 1) % order.length;
+    else if (event.key === 'ArrowLeft') next = (current + order.length - 1) % order.length;
+    else if (event.key === 'Home') next = 0;
+    else if (event.key === 'End') next = order.length - 1;
+    else return;
+    event.preventDefault();
+    const view = order[next]!;
+    this.store.update({ view });
+    this.#tabs.get(view)?.focus();
   }
 
   #renderLastSync(): void {

@@ -1,4 +1,5 @@
-// Left sidebar: per-currency totals (`#currency-totals`) and the account list.
+// Left sidebar: per-currency totals (`#currency-totals`) and the account list. Choosing an
+// account sets the shared filter to that account; "All accounts" clears it.
 
 import type { AccountKind, AccountsOverview, AccountView, CurrencyTotal } from '../generated/api';
 import { clear, el, icon, type IconName } from '../dom';
@@ -23,10 +24,13 @@ export function moneyNode(amount: string, currency: string, className: string): 
   );
 }
 
+const NONE = -1;
+
 export class Sidebar {
   readonly element: HTMLElement;
   readonly #totals: HTMLElement;
   readonly #list: HTMLElement;
+  /** The highlighted entry: an account id, null for "All accounts", NONE for several accounts. */
   #selected: number | null = null;
   #onSelect: (account: AccountView | null) => void;
   #accounts: AccountView[] = [];
@@ -64,11 +68,18 @@ export class Sidebar {
     return this.#accounts.find((a) => a.id === this.#selected) ?? null;
   }
 
+  get accounts(): AccountView[] {
+    return this.#accounts;
+  }
+
+  /** Highlights what a filter's `accounts` selects, without notifying. */
+  showSelection(accounts: number[]): void {
+    this.#selected = accounts.length === 0 ? null : accounts.length === 1 ? (accounts[0] ?? null) : NONE;
+    this.#syncSelection();
+  }
+
   render(overview: AccountsOverview): void {
     this.#accounts = overview.accounts;
-    if (this.#selected !== null && !overview.accounts.some((a) => a.id === this.#selected)) {
-      this.#selected = null;
-    }
     this.#renderTotals(overview.totals);
     this.#renderAccounts(overview.accounts);
   }
@@ -158,12 +169,17 @@ export class Sidebar {
   }
 
   #syncSelection(): void {
-    for (const item of this.#items()) {
+    const items = this.#items();
+    let any = false;
+    for (const item of items) {
       const on = this.#idOf(item) === this.#selected;
+      any ||= on;
       item.classList.toggle('selected', on);
       item.setAttribute('aria-selected', on ? 'true' : 'false');
       item.tabIndex = on ? 0 : -1;
     }
+    // Several accounts chosen in the filter bar: nothing is highlighted, the list stays reachable.
+    if (!any && items[0]) items[0].tabIndex = 0;
   }
 
   #handleActivate(event: Event): void {

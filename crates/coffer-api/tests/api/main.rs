@@ -1,6 +1,8 @@
 //! The API layer over the Demo Bank, end to end through a real SQLite file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod insight;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -9,11 +11,11 @@ use coffer_api::{Clock, Coffer, ErrorCode};
 use coffer_core::money::parse_minor;
 use coffer_core::{Currency, Filter};
 
-fn clock(y: i32, m: u32, d: u32) -> Clock {
+pub fn clock(y: i32, m: u32, d: u32) -> Clock {
     Clock::Fixed(Utc.with_ymd_and_hms(y, m, d, 9, 30, 0).unwrap())
 }
 
-async fn demo_profile(dir: &Path, at: Clock) -> Coffer {
+pub async fn demo_profile(dir: &Path, at: Clock) -> Coffer {
     let coffer = Coffer::open_with_clock(dir, at).unwrap();
     coffer.connect_demo().await.unwrap();
     coffer.sync(None, |_| {}).await.unwrap();

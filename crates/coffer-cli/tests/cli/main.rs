@@ -223,3 +223,85 @@ fn an_unreadable_database_or_data_dir_is_named_in_the_error() {
     fails(&file, &["accounts"], 1, "is a file");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }
+
+#[test]
+fn reports_and_charts_refuse_bad_input_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    fails(
+        dir.path(),
+        &["report", "category", "--category", "snacks"],
+        1,
+        "unknown category 'snacks'",
+    );
+    fails(
+        dir.path(),
+        &["report", "vendor", "--vendor", "Nobody Inc"],
+        1,
+        "no vendor named 'Nobody Inc'",
+    );
+    fails(
+        dir.path(),
+        &["transactions", "--min", "1e9"],
+        2,
+        "'1e9' is not an amount",
+    );
+    let nowhere = dir.path().join("missing/dir/chart.svg");
+    fails(
+        dir.path(),
+        &["chart", "category", "-o", nowhere.to_str().unwrap()],
+        1,
+        "does not exist",
+    );
+    fails(
+        dir.path(),
+        &["chart", "balance", "-o", "chart.gif"],
+        1,
+        ".svg or .png",
+    );
+    fails(
+        dir.path(),
+        &["categories", "set", "1", "snacks"],
+        2,
+        "unknown category 'snacks'",
+    );
+    // An absurdly large bound is a valid, empty selection rather than an overflow.
+    let out = ok(
+        dir.path(),
+        &["transactions", "--min", "99999999999999999999", "--json"],
+    );
+    assert_eq!(json(&out)["total"], 0);
+}
+
+#[test]
+fn report_chart_and_vendor_commands_work_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let months = json(&ok(dir.path(), &["report", "month", "--json"]));
+    assert_eq!(months.as_array().unwrap().len(), 2, "NOK and EUR");
+    let png = dir.path().join("flows.png");
+    ok(
+        dir.path(),
+        &[
+            "chart",
+            "debit-credit",
+            "--theme",
+            "dark",
+            "-o",
+            png.to_str().unwrap(),
+        ],
+    );
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    ok(dir.path(), &["vendors", "rename", "Kiwi", "Kiwi Minipris"]);
+    let vendors = json(&ok(dir.path(), &["vendors", "--json"]));
+    assert!(vendors
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["name"] == "Kiwi Minipris"));
+    let rows = json(&ok(
+        dir.path(),
+        &["transactions", "--vendor", "Kiwi Minipris", "--json"],
+    ));
+    assert!(rows["total"].as_i64().unwrap() > 10);
+}

@@ -1,0 +1,770 @@
+// Browser test of the Coffer UI against a real `coffer serve`, driven through headless Chromium
+// with playwright-core (from ui/node_modules; no browser download: the system Chromium is used).
+//
+//   npm --prefix ui run build && cargo build -p coffer-cli && node tests/ui/browser.mjs
+//
+// It sets up a fresh profile with the Demo Bank, serves it, and checks that what the UI shows
+// (table count and rows, totals cards, charts, the CSV export) is exactly what the API answers
+// for the same filter, asked directly over HTTP with the server's token. Screenshots go to
+// target/ui/. Environment: COFFER_CLI (default target/debug/coffer), CHROMIUM (/usr/bin/chromium).
+
+import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = process.env.COFFER_CLI ?? join(root, 'target/debug/coffer');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const artifacts = join(root, 'target/ui');
+const dist = join(root, 'ui/dist/index.html');
+const require = createRequire(join(root, 'ui/package.json'));
+const { chromium } = require('playwright-core');
+
+const VIEWPORT = { width: 1280, height: 800 };
+const EMPTY = { from: null, to: null, accounts: [], direction: null, categories: [], vendors: [], search: null, min: null, max: null };
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok - ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed += 1;
+    console.log(`not ok - ${name}\n  ${String(e?.stack ?? e).replaceAll('\n', '\n  ')}`);
+  }
+}
+
+// ---------------------------------------------------------------- setup helpers
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.name.endsWith('.test.ts')) continue;
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Starts `coffer serve`; resolves once it printed its URL. */
+function serve(dataDir, extra = []) {
+  const child = spawn(cli, ['--data-dir', dataDir, 'serve', '--port', '0', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`coffer serve printed no URL in 20 s: ${out}${err}`)), 20_000);
+    child.on('exit', (code) => reject(new Error(`coffer serve exited with ${code}: ${err}`)));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /Coffer is serving at (http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ child, base: m[1], token: m[2], url: `${m[1]}?token=${m[2]}` });
+      }
+    });
+  });
+}
+
+function stop(server) {
+  if (server?.child && server.child.exitCode === null) process.kill(server.child.pid, 'SIGTERM');
+}
+
+/** Calls the API directly, as the UI would, with the server's token. */
+async function api(server, command, args = {}) {
+  const res = await fetch(`${server.base}api/${command}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+    body: JSON.stringify(args),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${command} -> ${res.status}: ${text}`);
+  return res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+}
+
+const page_ = (server, filter, extra = {}) =>
+  api(server, 'transaction_page', { query: { filter, sort: 'date', descending: true, offset: 0, limit: 5000, ...extra } });
+
+/** `{currency: {credit, debit, net, count}}` from report_flows. */
+async function flowTotals(server, filter) {
+  const reports = await api(server, 'report_flows', { filter, period: 'month' });
+  return Object.fromEntries(
+    reports.map((r) => [r.currency, { credit: r.total.credit, debit: r.total.debit, net: r.total.net, count: String(r.total.count) }]),
+  );
+}
+
+/** RFC 4180: quoted fields, doubled quotes, CRLF or LF line ends. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------- page helpers
+
+/** The filter the page holds, read back from its URL hash through the UI's own rules. */
+const hashOf = (page) => page.evaluate(() => decodeURIComponent(location.hash));
+
+async function tableSettled(page) {
+  await page.waitForFunction(() => {
+    const t = document.querySelector('table#transactions');
+    return t && t.getAttribute('aria-busy') === 'false' && document.querySelector('#transaction-count')?.dataset.total;
+  });
+}
+
+async function dashboardSettled(page) {
+  await page.waitForFunction(() => {
+    const totals = document.querySelector('#totals');
+    const charts = [...document.querySelectorAll('#dashboard .chart-card')];
+    return (
+      totals?.getAttribute('aria-busy') === 'false' &&
+      charts.length === 4 &&
+      charts.every((c) => {
+        const img = c.querySelector('img.chart-image');
+        return c.getAttribute('aria-busy') === 'false' && c.dataset.state === 'ready' && img.complete && img.naturalWidth > 0;
+      })
+    );
+  });
+}
+
+const readCards = (page, selector) =>
+  page.$$eval(selector, (cards) =>
+    Object.fromEntries(
+      cards.map((c) => [c.dataset.currency, { credit: c.dataset.credit, debit: c.dataset.debit, net: c.dataset.net, count: c.dataset.count }]),
+    ),
+  );
+
+const readCount = (page) => page.$eval('#transaction-count', (e) => Number(e.dataset.total));
+
+const readRowIds = (page) =>
+  page.$$eval('table#transactions tr[data-transaction-id]', (rows) => rows.map((r) => Number(r.dataset.transactionId)));
+
+/** A chart as the page shows it: its request parameters and its hit targets. */
+const readChart = (page, id) =>
+  page.$eval(`#${id}`, (card) => ({
+    width: Number(card.dataset.width),
+    currency: card.dataset.currency || null,
+    src: card.querySelector('img.chart-image').getAttribute('src'),
+    keys: [...card.querySelectorAll('.chart-hit')].map((b) => b.dataset.key),
+    labels: [...card.querySelectorAll('.chart-hit')].map((b) => b.getAttribute('aria-label')),
+  }));
+
+/** The same chart asked of the API directly. */
+async function apiChart(server, kind, filter, shown, theme = 'light', period = 'month') {
+  return api(server, 'chart', {
+    request: { kind, filter, width: shown.width, height: 320, theme, period, currency: shown.currency },
+  });
+}
+
+async function showTab(page, view) {
+  await page.click(`#tab-${view}`);
+  await page.waitForFunction((v) => document.querySelector('#main-view')?.dataset.view === v, view);
+}
+
+async function screenshot(page, name) {
+  // Toasts from earlier steps would cover the table.
+  await page.evaluate(() => document.querySelectorAll('#toast .toast').forEach((t) => t.remove()));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const file = join(artifacts, name);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+// ---------------------------------------------------------------- the run
+
+mkdirSync(artifacts, { recursive: true });
+const dataDir = mkdtempSync(join(tmpdir(), 'coffer-ui-'));
+const downloads = mkdtempSync(join(tmpdir(), 'coffer-ui-downloads-'));
+let server = null;
+let browser = null;
+
+try {
+  if (!existsSync(dist)) throw new Error('ui/dist is missing: run `npm --prefix ui run build` first');
+  if (newestMtime(join(root, 'ui/src')) > statSync(dist).mtimeMs) {
+    console.log('# warning: ui/src is newer than ui/dist; run `npm --prefix ui run build`');
+  }
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`cargo build -p coffer-cli\``);
+  execFileSync(cli, ['--data-dir', dataDir, 'connect', 'demo'], { stdio: 'pipe' });
+  execFileSync(cli, ['--data-dir', dataDir, 'sync'], { stdio: 'pipe' });
+  server = await serve(dataDir);
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: VIEWPORT, acceptDownloads: true, colorScheme: 'light' });
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  const apiCalls = [];
+  page.on('request', (r) => {
+    const m = /\/api\/([a-z_]+)/.exec(r.url());
+    if (m) apiCalls.push({ command: m[1], body: r.postData() });
+  });
+
+  let unfiltered = null;
+  let firstCategoryChart = null;
+
+  await check('the dashboard opens with totals and four charts that match the API', async () => {
+    await page.goto(server.url);
+    await page.waitForSelector('#dashboard:not([hidden])');
+    await dashboardSettled(page);
+    assert.deepEqual(await readCards(page, '#totals .total-card'), await flowTotals(server, EMPTY), 'totals = report_flows');
+    const caption = await page.textContent('#totals-caption');
+    assert.match(caption, /pending excluded/);
+    for (const [id, kind] of [
+      ['chart-debit-credit', 'debit_credit'],
+      ['chart-category', 'category'],
+      ['chart-vendor', 'vendor'],
+      ['chart-balance', 'balance'],
+    ]) {
+      const shown = await readChart(page, id);
+      assert.ok(shown.src.startsWith('data:image/svg+xml;charset=utf-8,'), `${id}: an <img> with a data: URL`);
+      assert.ok(shown.width >= 400 && shown.width <= 1600, `${id}: requested width ${shown.width}`);
+      const expected = await apiChart(server, kind, EMPTY, shown);
+      assert.deepEqual(shown.keys, expected.regions.map((r) => r.key), `${id}: one hit target per region`);
+      assert.ok(shown.labels.every((l) => l.startsWith('Filter to ')), `${id}: labelled hit targets`);
+    }
+    // No chart markup is ever parsed into the page.
+    assert.equal(await page.$$eval('#dashboard svg text, #dashboard svg rect', (n) => n.length), 0);
+    firstCategoryChart = await readChart(page, 'chart-category');
+    await screenshot(page, 'dashboard-light.png');
+  });
+
+  await check('hit targets sit over their bars at the rendered size', async () => {
+    const shown = await readChart(page, 'chart-category');
+    const view = await apiChart(server, 'category', EMPTY, shown);
+    const geometry = await page.$eval('#chart-category', (card) => {
+      const img = card.querySelector('img.chart-image').getBoundingClientRect();
+      return {
+        img: { x: img.x, y: img.y, width: img.width, height: img.height },
+        hits: [...card.querySelectorAll('.chart-hit')].map((b) => {
+          const r = b.getBoundingClientRect();
+          return { key: b.dataset.key, x: r.x, y: r.y, width: r.width, height: r.height };
+        }),
+      };
+    });
+    const sx = geometry.img.width / shown.width;
+    const sy = geometry.img.height / 320;
+    assert.ok(Math.abs(sx - 1) < 0.02, `image shown at its requested width (scale ${sx})`);
+    for (const [i, r] of view.regions.entries()) {
+      const h = geometry.hits[i];
+      assert.equal(h.key, r.key);
+      for (const [a, b] of [
+        [h.x, geometry.img.x + r.x * sx],
+        [h.y, geometry.img.y + r.y * sy],
+        [h.width, r.width * sx],
+        [h.height, r.height * sy],
+      ]) {
+        assert.ok(Math.abs(a - b) < 1.01, `${r.key}: ${a} vs ${b}`);
+      }
+    }
+  });
+
+  await check('chart controls: currency, month/week, and Save chart downloads the SVG', async () => {
+    const eur = await page.$('#chart-category .currency-switch button[data-currency="EUR"]');
+    assert.ok(eur, 'a currency switch (the demo has NOK and EUR)');
+    await eur.click();
+    await page.waitForFunction(() => document.querySelector('#chart-category')?.dataset.currency === 'EUR');
+    await dashboardSettled(page);
+    const shown = await readChart(page, 'chart-category');
+    assert.deepEqual(shown.keys, (await apiChart(server, 'category', EMPTY, shown)).regions.map((r) => r.key));
+    assert.equal(await page.getAttribute('#chart-category .currency-switch button[data-currency="EUR"]', 'aria-pressed'), 'true');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#chart-category .chart-save')]);
+    assert.equal(download.suggestedFilename(), 'coffer-chart.svg');
+    const file = join(downloads, 'chart.svg');
+    await download.saveAs(file);
+    const svg = readFileSync(file, 'utf8');
+    assert.equal(svg, decodeURIComponent(shown.src.slice(shown.src.indexOf(',') + 1)), 'the chart as shown');
+    assert.match(svg, /^<svg/);
+
+    await page.click('#chart-category .currency-switch button[data-currency="NOK"]');
+    await page.waitForFunction(() => document.querySelector('#chart-category')?.dataset.currency === 'NOK');
+
+    await page.click('#chart-debit-credit .period-switch button[data-period="week"]');
+    await page.waitForFunction(() => location.hash.includes('period=week'));
+    await page.waitForFunction(() => document.querySelector('#chart-debit-credit .chart-hit')?.dataset.key.includes('-W'));
+    await dashboardSettled(page);
+    const weeks = await readChart(page, 'chart-debit-credit');
+    const expected = await apiChart(server, 'debit_credit', EMPTY, weeks, 'light', 'week');
+    assert.deepEqual(weeks.keys, expected.regions.map((r) => r.key));
+    await page.click('#chart-debit-credit .chart-hit[data-key="2026-W12"]');
+    await page.waitForFunction(() => location.hash.includes('from=2026-03-16') && location.hash.includes('to=2026-03-22'));
+    await dashboardSettled(page);
+    assert.deepEqual(await readCards(page, '#totals .total-card'), await flowTotals(server, { ...EMPTY, from: '2026-03-16', to: '2026-03-22' }));
+    await page.click('#chart-debit-credit .period-switch button[data-period="month"]');
+    await page.click('#filter-clear');
+    await page.waitForFunction(() => location.hash === '');
+    await dashboardSettled(page);
+  });
+
+  await check('the transactions table is virtualised and shows exactly the API rows', async () => {
+    await showTab(page, 'transactions');
+    await tableSettled(page);
+    const total = await readCount(page);
+    const expected = await page_(server, EMPTY);
+    assert.equal(total, expected.total, '#transaction-count = transaction_page total');
+    assert.ok(total > 1000, `the demo has many rows (${total})`);
+    const ids = await readRowIds(page);
+    assert.ok(ids.length > 5 && ids.length < 80, `only a window of rows is built (${ids.length})`);
+    assert.deepEqual(ids, expected.rows.slice(0, ids.length).map((r) => r.id), 'newest first, same order');
+    const accountIds = await page.$$eval('tr[data-transaction-id]', (rows) => rows.map((r) => Number(r.dataset.accountId)));
+    assert.deepEqual(accountIds, expected.rows.slice(0, ids.length).map((r) => r.account_id));
+    const scrollHeight = await page.$eval('.table-scroll', (s) => s.scrollHeight);
+    assert.ok(scrollHeight >= total * 52, `the spacer keeps the full height (${scrollHeight})`);
+    assert.deepEqual(await readCards(page, '#transactions-totals .total-card'), await flowTotals(server, EMPTY));
+    unfiltered = { total, ids };
+  });
+
+  await check('scrolling deep fetches and renders the right page', async () => {
+    await page.$eval('.table-scroll', (s) => (s.scrollTop = 1234 * 52));
+    await page.waitForFunction(() => {
+      const first = document.querySelector('tr[data-transaction-id]');
+      return Number(first?.getAttribute('aria-rowindex')) > 1200 && document.querySelector('#transactions').getAttribute('aria-busy') === 'false';
+    });
+    const rows = await page.$$eval('tr[data-transaction-id]', (rs) =>
+      rs.map((r) => ({ index: Number(r.getAttribute('aria-rowindex')) - 2, id: Number(r.dataset.transactionId) })),
+    );
+    const start = rows[0].index;
+    assert.ok(start <= 1234 && start >= 1200, `window starts near row 1234 (${start})`);
+    const expected = await api(server, 'transaction_page', {
+      query: { filter: EMPTY, sort: 'date', descending: true, offset: start, limit: rows.length },
+    });
+    assert.deepEqual(rows.map((r) => r.id), expected.rows.map((r) => r.id));
+    await page.$eval('.table-scroll', (s) => (s.scrollTop = 0));
+  });
+
+  await check('sorting by a column re-queries and marks the header', async () => {
+    await page.click('th.col-amount .sort-button');
+    await page.waitForFunction(() => document.querySelector('th.col-amount')?.getAttribute('aria-sort') === 'descending');
+    await tableSettled(page);
+    const ids = await readRowIds(page);
+    const expected = await page_(server, EMPTY, { sort: 'amount', descending: true, limit: ids.length });
+    assert.deepEqual(ids, expected.rows.map((r) => r.id));
+    await page.click('th.col-amount .sort-button');
+    await page.waitForFunction(() => document.querySelector('th.col-amount')?.getAttribute('aria-sort') === 'ascending');
+    await tableSettled(page);
+    const asc = await page_(server, EMPTY, { sort: 'amount', descending: false, limit: 5 });
+    assert.deepEqual((await readRowIds(page)).slice(0, 5), asc.rows.map((r) => r.id));
+    await page.click('th.col-date .sort-button');
+    await page.waitForFunction(() => document.querySelector('th.col-date')?.getAttribute('aria-sort') === 'descending');
+    await tableSettled(page);
+  });
+
+  const rema = { ...EMPTY, direction: 'debit', search: 'rema' };
+  await check('Money out + search "rema": table, totals and charts agree with the API', async () => {
+    await page.selectOption('#filter-direction', 'debit');
+    await page.fill('#filter-search', 'rema');
+    await page.waitForFunction(() => location.hash.includes('search=rema') && location.hash.includes('direction=debit'));
+    await page.waitForFunction((before) => Number(document.querySelector('#transaction-count')?.dataset.total) !== before, unfiltered.total);
+    await tableSettled(page);
+    const expected = await page_(server, rema);
+    const count = await readCount(page);
+    assert.equal(count, expected.total, 'count = transaction_page total');
+    assert.ok(count > 0 && count < unfiltered.total, `the filter narrows (${count})`);
+    // Short enough to be built whole: the rows are exactly the API's, in its order.
+    assert.deepEqual(await readRowIds(page), expected.rows.map((r) => r.id));
+    assert.ok(expected.rows.every((r) => r.direction === 'debit'));
+    await page.waitForFunction(() => document.querySelector('#transactions-totals')?.getAttribute('aria-busy') === 'false');
+    assert.deepEqual(await readCards(page, '#transactions-totals .total-card'), await flowTotals(server, rema));
+    const chips = await page.$$eval('#filter-chips .filter-chip', (c) => c.map((e) => e.dataset.chip));
+    assert.deepEqual(chips, ['direction', 'search']);
+    await screenshot(page, 'transactions.png');
+
+    await showTab(page, 'dashboard');
+    await dashboardSettled(page);
+    const totals = await readCards(page, '#totals .total-card');
+    assert.deepEqual(totals, await flowTotals(server, rema), 'dashboard totals = report_flows');
+    const sum = Object.values(totals).reduce((n, t) => n + Number(t.count), 0);
+    const booked = expected.rows.filter((r) => r.status === 'booked').length;
+    assert.equal(sum, booked, 'the cards count the booked rows of the table');
+    const chart = await readChart(page, 'chart-category');
+    assert.notEqual(chart.src, firstCategoryChart.src, 'the category chart was redrawn');
+    const expectedChart = await apiChart(server, 'category', rema, chart);
+    assert.deepEqual(chart.keys, expectedChart.regions.map((r) => r.key));
+    const vendorChart = await readChart(page, 'chart-vendor');
+    const expectedVendors = await apiChart(server, 'vendor', rema, vendorChart);
+    assert.deepEqual(vendorChart.keys, expectedVendors.regions.map((r) => r.key));
+  });
+
+  await check('Export CSV downloads exactly the filtered rows', async () => {
+    await showTab(page, 'transactions');
+    await tableSettled(page);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    assert.equal(download.suggestedFilename(), 'coffer-transactions.csv');
+    const file = join(downloads, 'export.csv');
+    await download.saveAs(file);
+    const [header, ...rows] = parseCsv(readFileSync(file, 'utf8')).filter((r) => r.length > 1);
+    const idColumn = header.indexOf('transaction_id');
+    assert.ok(idColumn >= 0, `an id column in ${header.join(',')}`);
+    const csvIds = rows.map((r) => Number(r[idColumn]));
+    const list = await api(server, 'transactions', { filter: rema });
+    assert.deepEqual(csvIds, list.rows.map((r) => r.id), 'same ids, same order as transactions({filter})');
+    assert.equal(csvIds.length, await readCount(page), 'as many rows as #transaction-count');
+    assert.deepEqual(csvIds, await readRowIds(page), 'the rows of the table');
+  });
+
+  await check('a bad amount shows an inline error and leaves the table alone', async () => {
+    const before = { count: await readCount(page), hash: await hashOf(page), ids: await readRowIds(page) };
+    const calls = apiCalls.length;
+    await page.fill('#filter-min', '12,5');
+    await page.waitForSelector('#filter-amount-error:not([hidden])');
+    assert.equal(await page.getAttribute('#filter-min', 'aria-invalid'), 'true');
+    assert.match(await page.textContent('#filter-amount-error'), /digits/);
+    await page.press('#filter-min', 'Enter');
+    await page.waitForTimeout(900);
+    assert.equal(await hashOf(page), before.hash, 'the filter did not change');
+    assert.equal(await readCount(page), before.count);
+    assert.deepEqual(await readRowIds(page), before.ids);
+    const sent = apiCalls.slice(calls).filter((c) => c.body?.includes('12,5') || c.command === 'transaction_page');
+    assert.deepEqual(sent, [], 'nothing was sent');
+
+    await page.fill('#filter-min', '500');
+    await page.press('#filter-min', 'Enter');
+    await page.waitForSelector('#filter-amount-error', { state: 'hidden' });
+    await page.waitForFunction(() => location.hash.includes('min=500'));
+    await tableSettled(page);
+    await page.waitForFunction((n) => Number(document.querySelector('#transaction-count')?.dataset.total) !== n, before.count);
+    assert.equal(await readCount(page), (await page_(server, { ...rema, min: '500' })).total);
+  });
+
+  await check('a backend error (from after to) is shown and the previous view stays', async () => {
+    await page.click('#filter-clear');
+    await page.waitForFunction(() => location.hash === '' || location.hash === '#' || !location.hash.includes('search'));
+    await tableSettled(page);
+    await page.waitForFunction((n) => Number(document.querySelector('#transaction-count')?.dataset.total) === n, unfiltered.total);
+    await page.fill('#filter-from', '2026-05-01');
+    await page.waitForFunction(() => location.hash.includes('from=2026-05-01'));
+    await tableSettled(page);
+    const before = { count: await readCount(page), ids: await readRowIds(page) };
+    await page.fill('#filter-to', '2026-01-01');
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match(await page.textContent('#error .error-message'), /empty/i);
+    await tableSettled(page);
+    assert.equal(await readCount(page), before.count);
+    assert.deepEqual(await readRowIds(page), before.ids);
+    await page.click('#filter-clear');
+    await page.waitForSelector('#error', { state: 'hidden' });
+    await page.waitForFunction((n) => Number(document.querySelector('#transaction-count')?.dataset.total) === n, unfiltered.total);
+  });
+
+  await check('clicking a category bar filters the dashboard and the table to it', async () => {
+    await showTab(page, 'dashboard');
+    await dashboardSettled(page);
+    const before = await readCards(page, '#totals .total-card');
+    await page.click('#chart-category .chart-hit[data-key="groceries"]');
+    await page.waitForFunction(() => location.hash.includes('category=groceries'));
+    const groceries = { ...EMPTY, categories: ['groceries'] };
+    const expected = await flowTotals(server, groceries);
+    await page.waitForFunction(
+      (net) => [...document.querySelectorAll('#totals .total-card')].some((c) => c.dataset.net === net),
+      Object.values(expected)[0].net,
+    );
+    await dashboardSettled(page);
+    const after = await readCards(page, '#totals .total-card');
+    assert.notDeepEqual(after, before);
+    assert.deepEqual(after, expected);
+    const chart = await readChart(page, 'chart-category');
+    assert.deepEqual(chart.keys, ['groceries'], 'the category chart now shows groceries only');
+    const vendorChart = await readChart(page, 'chart-vendor');
+    assert.deepEqual(vendorChart.keys, (await apiChart(server, 'vendor', groceries, vendorChart)).regions.map((r) => r.key));
+    assert.deepEqual(await page.$$eval('#filter-chips .filter-chip', (c) => c.map((e) => e.dataset.chip)), ['category:groceries']);
+    await showTab(page, 'transactions');
+    await tableSettled(page);
+    assert.equal(await readCount(page), (await page_(server, groceries)).total);
+    await showTab(page, 'dashboard');
+  });
+
+  await check('clicking a month bar sets that month, and the URL keeps it over a reload', async () => {
+    await dashboardSettled(page);
+    const month = await page.$eval('#chart-debit-credit .chart-hit[data-key]', (b) => b.dataset.key);
+    await page.click(`#chart-debit-credit .chart-hit[data-key="${month}"]`);
+    const [y, m] = month.split('-').map(Number);
+    const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+    const from = `${month}-01`;
+    const to = `${month}-${String(last).padStart(2, '0')}`;
+    await page.waitForFunction(([f, t]) => location.hash.includes(`from=${f}`) && location.hash.includes(`to=${t}`), [from, to]);
+    await dashboardSettled(page);
+    const filter = { ...EMPTY, categories: ['groceries'], from, to };
+    assert.deepEqual(await readCards(page, '#totals .total-card'), await flowTotals(server, filter));
+    await page.reload();
+    await dashboardSettled(page);
+    assert.equal(await page.inputValue('#filter-from'), from);
+    assert.equal(await page.inputValue('#filter-to'), to);
+    assert.deepEqual(await readCards(page, '#totals .total-card'), await flowTotals(server, filter));
+    await page.click('#filter-clear');
+    await dashboardSettled(page);
+  });
+
+  await check('the sidebar account sets the filter, All accounts clears it', async () => {
+    // From the dashboard, as the desktop test does: the (hidden) table follows the filter too,
+    // and a list this short is built whole.
+    await showTab(page, 'dashboard');
+    await page.click('.account[data-account-id="3"]');
+    await page.waitForFunction(() => location.hash.includes('account=3'));
+    await tableSettled(page);
+    {
+      const expected = await page_(server, { ...EMPTY, accounts: [3] });
+      await page.waitForFunction((n) => Number(document.querySelector('#transaction-count')?.dataset.total) === n, expected.total);
+      assert.deepEqual(await readRowIds(page), expected.rows.map((r) => r.id), 'every row, while hidden');
+      await page.click('#all-accounts');
+      await page.waitForFunction((n) => Number(document.querySelector('#transaction-count')?.dataset.total) === n, unfiltered.total);
+    }
+    await showTab(page, 'transactions');
+    await page.click('.account[data-account-id="3"]');
+    await page.waitForFunction(() => location.hash.includes('account=3'));
+    await tableSettled(page);
+    const expected = await page_(server, { ...EMPTY, accounts: [3] });
+    assert.equal(await readCount(page), expected.total);
+    assert.deepEqual(await readRowIds(page), expected.rows.map((r) => r.id));
+    assert.equal(await page.textContent('#transactions-title'), 'Visa Reise');
+    await page.click('#all-accounts');
+    await page.waitForFunction((n) => Number(document.querySelector('#transaction-count')?.dataset.total) === n, unfiltered.total);
+  });
+
+  await check('a write over a read-only server is refused in the error banner', async () => {
+    await tableSettled(page);
+    const select = 'tr[data-transaction-id] select.category-select';
+    const before = await page.$eval(select, (s) => s.value);
+    await page.selectOption(select, before === 'shopping' ? 'travel' : 'shopping');
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match(await page.textContent('#error .error-message'), /read-only/);
+    assert.equal(await page.$eval(select, (s) => s.value), before, 'the select went back');
+    await page.click('#error-dismiss');
+  });
+
+  await check('vendors & categories lists what the API has', async () => {
+    await showTab(page, 'manage');
+    await page.waitForSelector('#vendor-list .vendor-row');
+    const vendors = await api(server, 'vendors');
+    const shown = await page.$$eval('#vendor-list .vendor-row', (rows) => rows.map((r) => [r.dataset.vendor, Number(r.dataset.transactions)]));
+    assert.deepEqual(shown, vendors.slice(0, shown.length).map((v) => [v.name, v.transactions]));
+    const rules = await page.$eval('#vendor-list .vendor-row', (r) => [...r.querySelectorAll('.rule-tag')].map((t) => t.textContent));
+    assert.deepEqual(rules, vendors[0].rules);
+    await screenshot(page, 'manage.png');
+  });
+
+  await check('the dashboard follows the OS theme', async () => {
+    await showTab(page, 'dashboard');
+    await dashboardSettled(page);
+    const light = await readChart(page, 'chart-category');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction((src) => document.querySelector('#chart-category img.chart-image')?.getAttribute('src') !== src, light.src);
+    await dashboardSettled(page);
+    const dark = await readChart(page, 'chart-category');
+    const expected = await apiChart(server, 'category', EMPTY, dark, 'dark');
+    assert.equal(decodeURIComponent(dark.src.slice(dark.src.indexOf(',') + 1)), expected.svg, 'the dark chart');
+    await screenshot(page, 'dashboard-dark.png');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  await check('100,000 rows stay windowed and scroll smoothly', async () => {
+    // The backend's pages are replaced by synthetic ones, to exercise the table at scale.
+    const TOTAL = 100_000;
+    const big = await context.newPage();
+    let served = 0;
+    await big.route('**/api/transaction_page', async (route) => {
+      const { query } = JSON.parse(route.request().postData());
+      const rows = [];
+      for (let i = query.offset; i < Math.min(TOTAL, query.offset + query.limit); i++) {
+        const day = String(1 + (i % 28)).padStart(2, '0');
+        rows.push({
+          id: 1_000_000 + i, account_id: 1 + (i % 3), account_name: 'Brukskonto', booking_date: `2026-03-${day}`,
+          value_date: null, amount: `-${(i % 997) + 1}.50`, currency: 'NOK', direction: 'debit',
+          status: i % 50 === 0 ? 'pending' : 'booked', description: `<b>ROW ${i}</b> & "text"`,
+          counterparty: null, vendor: i % 2 ? `Vendor ${i % 40}` : null, category: i % 3 ? 'groceries' : null, provider: 'demo',
+        });
+      }
+      served++;
+      await route.fulfill({ contentType: 'application/json', body: JSON.stringify({ rows, total: TOTAL, offset: query.offset }) });
+    });
+    await big.goto(`${server.url}#view=transactions`);
+    await tableSettled(big);
+    assert.equal(await readCount(big), TOTAL);
+    for (const target of [0, 31_337, 50_000, 99_990]) {
+      await big.$eval('.table-scroll', (s, t) => (s.scrollTop = t * 52), target);
+      await big.waitForFunction((t) => {
+        const rows = [...document.querySelectorAll('tr[data-transaction-id]')];
+        const first = Number(rows[0]?.getAttribute('aria-rowindex')) - 2;
+        return document.querySelector('#transactions').getAttribute('aria-busy') === 'false' && first <= t && first >= t - 30;
+      }, Math.min(target, TOTAL - 10));
+      const rows = await big.$$eval('tr[data-transaction-id]', (rs) =>
+        rs.map((r) => [Number(r.getAttribute('aria-rowindex')) - 2, Number(r.dataset.transactionId)]),
+      );
+      assert.ok(rows.length <= 60, `${rows.length} rows built at row ${target}`);
+      assert.ok(rows.every(([i, id]) => id === 1_000_000 + i), `row ids follow their index at ${target}`);
+    }
+    // Bank text stays text.
+    assert.equal(await big.$$eval('#transactions b', (b) => b.length), 0);
+    // A scripted scroll: one step per frame across the list.
+    const frames = await big.evaluate(async () => {
+      const s = document.querySelector('.table-scroll');
+      s.scrollTop = 40_000 * 52;
+      await new Promise((r) => setTimeout(r, 300));
+      const times = [];
+      let last = performance.now();
+      for (let i = 0; i < 90; i++) {
+        s.scrollTop += 240;
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        times.push(now - last);
+        last = now;
+      }
+      return times.sort((a, b) => a - b);
+    });
+    const median = frames[Math.floor(frames.length / 2)];
+    const worst = frames[frames.length - 1];
+    console.log(`# 100k rows: frame median ${median.toFixed(1)} ms, worst ${worst.toFixed(1)} ms, ${served} pages fetched`);
+    assert.ok(median < 50 && worst < 250, `frames: median ${median} ms, worst ${worst} ms`);
+    await big.close();
+  });
+
+  await check('no script errors on the page', async () => {
+    const unexpected = pageErrors.filter((e) => !/status of 40[03]/.test(e));
+    assert.deepEqual(unexpected, []);
+  });
+
+  await context.close();
+  stop(server);
+
+  // ---- the same profile, served writable: re-categorising and renaming
+  server = await serve(dataDir, ['--writable']);
+  const writable = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light' });
+  const wpage = await writable.newPage();
+
+  await check('re-categorising a row teaches the vendor and says how many followed', async () => {
+    await wpage.goto(`${server.url}#view=transactions&vendor=Kiwi`);
+    await tableSettled(wpage);
+    const kiwi = { ...EMPTY, vendors: ['Kiwi'] };
+    const total = (await page_(server, kiwi)).total;
+    assert.equal(await readCount(wpage), total);
+    const select = 'tr[data-transaction-id] select.category-select';
+    await wpage.selectOption(select, 'shopping');
+    const toast = await wpage.waitForSelector('#toast .toast-message');
+    const text = await toast.textContent();
+    const m = /^Also updated (\d+) other transactions? from Kiwi$/.exec(text);
+    assert.ok(m, `toast: ${text}`);
+    await wpage.waitForFunction(
+      () => [...document.querySelectorAll('tr[data-transaction-id] select.category-select')].every((s) => s.value === 'shopping'),
+    );
+    const shopping = await page_(server, { ...kiwi, categories: ['shopping'] });
+    assert.equal(shopping.total, Number(m[1]) + 1, 'the row and the N others are shopping now');
+    await showTab(wpage, 'manage');
+    await wpage.waitForSelector('#category-rules .rule-row[data-learned="true"]');
+    assert.match(await wpage.textContent('#category-rules'), /Kiwi/);
+  });
+
+  await check('renaming a vendor inline renames it everywhere', async () => {
+    await wpage.waitForSelector('#vendor-list .vendor-row[data-vendor="Narvesen"]');
+    const count = Number(await wpage.getAttribute('#vendor-list .vendor-row[data-vendor="Narvesen"]', 'data-transactions'));
+    await wpage.click('#vendor-list .vendor-row[data-vendor="Narvesen"] .rename-vendor');
+    await wpage.fill('#vendor-list .rename-input', 'Narvesen Kiosk');
+    await wpage.press('#vendor-list .rename-input', 'Enter');
+    await wpage.waitForSelector('#vendor-list .vendor-row[data-vendor="Narvesen Kiosk"]');
+    const row = await wpage.$('#vendor-list .vendor-row[data-vendor="Narvesen Kiosk"]');
+    assert.equal(Number(await row.getAttribute('data-transactions')), count);
+    const vendors = await api(server, 'vendors');
+    assert.ok(vendors.some((v) => v.name === 'Narvesen Kiosk' && v.transactions === count));
+    assert.ok(!vendors.some((v) => v.name === 'Narvesen'));
+  });
+
+  await check('merging vendors and adding/deleting rules refresh every list', async () => {
+    await wpage.fill('#vendor-search', '');
+    const pick = ['Starbucks', 'Espresso House'];
+    const counts = [];
+    for (const name of pick) {
+      counts.push(Number(await wpage.getAttribute(`#vendor-list .vendor-row[data-vendor="${name}"]`, 'data-transactions')));
+      await wpage.check(`#vendor-list .vendor-row[data-vendor="${name}"] .vendor-check`);
+    }
+    await wpage.click('#merge-vendors');
+    await wpage.fill('#merge-into', 'Coffee Shops');
+    await wpage.press('#merge-into', 'Enter');
+    await wpage.waitForSelector('#vendor-list .vendor-row[data-vendor="Coffee Shops"]');
+    const merged = Number(await wpage.getAttribute('#vendor-list .vendor-row[data-vendor="Coffee Shops"]', 'data-transactions'));
+    assert.equal(merged, counts[0] + counts[1]);
+    const aliases = await wpage.textContent('#vendor-list .vendor-row[data-vendor="Coffee Shops"] .vendor-aliases');
+    assert.match(aliases, /Starbucks/);
+    // The filter's vendor list offers the new name.
+    assert.equal(await wpage.$$eval('#filter-vendor-options option[value="Coffee Shops"]', (o) => o.length), 1);
+
+    await wpage.fill('#vendor-rule-pattern', 'TIM WENDELBOE');
+    await wpage.fill('#vendor-rule-vendor', 'Coffee Shops');
+    await wpage.click('#vendor-rule-form button[type="submit"]');
+    await wpage.waitForSelector('#vendor-rules .rule-row');
+    await wpage.waitForFunction(
+      (n) => Number(document.querySelector('#vendor-list .vendor-row[data-vendor="Coffee Shops"]')?.dataset.transactions) > n,
+      merged,
+    );
+    const rules = await api(server, 'vendor_rules');
+    assert.equal(rules.length, 1);
+    const vendors = await api(server, 'vendors');
+    assert.ok(vendors.find((v) => v.name === 'Coffee Shops').rules.includes(`user:${rules[0].id}`));
+    await wpage.click('#vendor-rules .rule-row .delete-rule');
+    await wpage.waitForSelector('#vendor-rules .list-empty');
+    assert.deepEqual(await api(server, 'vendor_rules'), []);
+
+    await wpage.selectOption('#category-rule-kind', 'text');
+    await wpage.fill('#category-rule-pattern', 'PARKERING');
+    await wpage.selectOption('#category-rule-category', 'transport');
+    await wpage.click('#category-rule-form button[type="submit"]');
+    await wpage.waitForSelector('#category-rules .rule-row[data-learned="false"]');
+    const crules = await api(server, 'category_rules');
+    assert.ok(crules.some((r) => r.match_kind === 'text' && r.pattern === 'PARKERING' && r.category === 'transport' && !r.learned));
+    await wpage.click('#category-rules .rule-row[data-learned="false"] .delete-rule');
+    await wpage.waitForFunction(() => !document.querySelector('#category-rules .rule-row[data-learned="false"]'));
+  });
+
+  await writable.close();
+} catch (e) {
+  failed += 1;
+  console.log(`not ok - browser session\n  ${String(e?.stack ?? e).replaceAll('\n', '\n  ')}`);
+} finally {
+  await browser?.close().catch(() => {});
+  stop(server);
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(downloads, { recursive: true, force: true });
+}
+
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
