@@ -157,6 +157,40 @@ impl Totals {
     }
 }
 
+fn text<'a>(r: &'a rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'a str> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn opt_text<'a>(r: &'a rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'a str>> {
+    r.get_ref(i)?.as_str_or_null().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// `YYYY-MM-DD`, as the store writes dates.
+fn iso_day(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+fn push_lowercase(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&s.to_lowercase());
+    }
+}
+
 fn days(d: NaiveDate) -> i32 {
     d.num_days_from_ce()
 }
@@ -197,49 +231,47 @@ impl Snapshot {
         )?;
         let mut rows = stmt.query([])?;
         let mut search = String::new();
+        // Strings are borrowed from SQLite's row buffer and dates parsed by hand: at a million
+        // rows, per-row allocations and chrono's general parser dominate the build.
         while let Some(r) = rows.next()? {
             let account_id: AccountId = r.get(1)?;
             let Some(&pos) = account_pos.get(&account_id) else {
                 continue;
             };
-            let booking: NaiveDate = r.get(2)?;
-            let value: Option<NaiveDate> = r.get(3)?;
-            let status: String = r.get(5)?;
-            let description: String = r.get(6)?;
-            let counterparty: Option<String> = r.get(7)?;
-            let vendor: Option<String> = r.get(8)?;
-            let category: Option<String> = r.get(9)?;
+            let booking = iso_day(text(r, 2)?).ok_or_else(|| {
+                StoreError::BadRow(format!("bad booking date in row {}", snap.id.len()))
+            })?;
+            let value = opt_text(r, 3)?.and_then(iso_day);
+            let description = text(r, 6)?;
+            let counterparty = opt_text(r, 7)?;
+            let vendor = opt_text(r, 8)?;
+            let category = opt_text(r, 9)?;
             snap.id.push(r.get(0)?);
             snap.account.push(pos);
             snap.day.push(days(booking));
             snap.value_day.push(value.map(days).unwrap_or(0));
             snap.amount.push(r.get(4)?);
-            snap.pending.push(status == "pending");
-            let vendor_ix = match &vendor {
+            snap.pending.push(text(r, 5)? == "pending");
+            let vendor_ix = match vendor {
                 Some(v) => snap.intern_vendor(v),
                 None => NONE32,
             };
             snap.vendor.push(vendor_ix);
             snap.category.push(
                 category
-                    .as_deref()
-                    .and_then(|c| Category::parse(c).ok())
+                    .and_then(|c| Category::ALL.iter().position(|k| k.as_str() == c))
                     .map(|c| c as u8)
                     .unwrap_or(NONE8),
             );
             search.clear();
-            search.push_str(&description.to_lowercase());
-            for extra in [counterparty.as_deref(), vendor.as_deref()]
-                .into_iter()
-                .flatten()
-            {
+            push_lowercase(&mut search, description);
+            for extra in [counterparty, vendor].into_iter().flatten() {
                 search.push('\u{1}');
-                search.push_str(&extra.to_lowercase());
+                push_lowercase(&mut search, extra);
             }
             snap.search.push(&search);
-            snap.description.push(&description);
-            snap.counterparty
-                .push(counterparty.as_deref().unwrap_or(""));
+            snap.description.push(description);
+            snap.counterparty.push(counterparty.unwrap_or(""));
             let week = booking.iso_week();
             snap.month
                 .push((booking.year().max(0) as u32) * 12 + booking.month0());
@@ -555,6 +587,28 @@ impl Snapshot {
         Ok(selection.0.len() as u64)
     }
 
+    /// Splits dense totals (`slots` per currency) into per-currency lists of the non-empty slots.
+    fn per_currency<K>(
+        &self,
+        totals: &[Totals],
+        slots: usize,
+        key: impl Fn(usize) -> K,
+    ) -> BTreeMap<Currency, Vec<(K, Totals)>> {
+        let mut out = BTreeMap::new();
+        for (c, currency) in self.currencies.iter().enumerate() {
+            let rows: Vec<(K, Totals)> = totals[c * slots..(c + 1) * slots]
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.count > 0)
+                .map(|(k, t)| (key(k), *t))
+                .collect();
+            if !rows.is_empty() {
+                out.insert(*currency, rows);
+            }
+        }
+        out
+    }
+
     /// Booked totals per currency and per month (or ISO week), oldest first.
     pub fn flows(
         &self,
@@ -567,26 +621,13 @@ impl Snapshot {
         };
         let slots = (hi - lo) as usize + 1;
         let totals = self.dense_totals(selection, slots, |i| (column[i] - lo) as usize);
-        let mut out = BTreeMap::new();
-        for (c, currency) in self.currencies.iter().enumerate() {
-            let periods: Vec<(PeriodKey, Totals)> = totals[c * slots..(c + 1) * slots]
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.count > 0)
-                .map(|(k, t)| {
-                    let v = lo + k as u32;
-                    let key = match period {
-                        Period::Month => PeriodKey::Month((v / 12) as i32, v % 12 + 1),
-                        Period::Week => PeriodKey::Week((v / 53) as i32, v % 53),
-                    };
-                    (key, *t)
-                })
-                .collect();
-            if !periods.is_empty() {
-                out.insert(*currency, periods);
+        self.per_currency(&totals, slots, |k| {
+            let v = lo + k as u32;
+            match period {
+                Period::Month => PeriodKey::Month((v / 12) as i32, v % 12 + 1),
+                Period::Week => PeriodKey::Week((v / 53) as i32, v % 53),
             }
-        }
-        out
+        })
     }
 
     /// Booked totals per currency and category (`None` = uncategorised), largest spending first.
@@ -595,20 +636,12 @@ impl Snapshot {
         selection: &Selection,
     ) -> BTreeMap<Currency, Vec<(Option<Category>, Totals)>> {
         let none = Category::ALL.len();
-        let slots = none + 1;
-        let totals = self.dense_totals(selection, slots, |i| (self.category[i] as usize).min(none));
-        let mut out = BTreeMap::new();
-        for (c, currency) in self.currencies.iter().enumerate() {
-            let mut rows: Vec<(Option<Category>, Totals)> = totals[c * slots..(c + 1) * slots]
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.count > 0)
-                .map(|(k, t)| (Category::ALL.get(k).copied(), *t))
-                .collect();
+        let totals = self.dense_totals(selection, none + 1, |i| {
+            (self.category[i] as usize).min(none)
+        });
+        let mut out = self.per_currency(&totals, none + 1, |k| Category::ALL.get(k).copied());
+        for rows in out.values_mut() {
             rows.sort_by_key(|(k, t)| (t.debit, t.credit.wrapping_neg(), k.map(|c| c as u8)));
-            if !rows.is_empty() {
-                out.insert(*currency, rows);
-            }
         }
         out
     }
@@ -619,20 +652,11 @@ impl Snapshot {
         selection: &Selection,
     ) -> BTreeMap<Currency, Vec<(Option<String>, Totals)>> {
         let none = self.vendors.len();
-        let slots = none + 1;
-        let totals = self.dense_totals(selection, slots, |i| (self.vendor[i] as usize).min(none));
-        let mut out = BTreeMap::new();
-        for (c, currency) in self.currencies.iter().enumerate() {
-            let mut rows: Vec<(Option<String>, Totals)> = totals[c * slots..(c + 1) * slots]
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.count > 0)
-                .map(|(k, t)| (self.vendors.get(k).cloned(), *t))
-                .collect();
+        let totals =
+            self.dense_totals(selection, none + 1, |i| (self.vendor[i] as usize).min(none));
+        let mut out = self.per_currency(&totals, none + 1, |k| self.vendors.get(k).cloned());
+        for rows in out.values_mut() {
             rows.sort_by(|(ka, a), (kb, b)| (a.debit, b.credit, ka).cmp(&(b.debit, a.credit, kb)));
-            if !rows.is_empty() {
-                out.insert(*currency, rows);
-            }
         }
         out
     }
