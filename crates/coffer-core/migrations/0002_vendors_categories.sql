@@ -5,7 +5,6 @@ ALTER TABLE "transaction" ADD COLUMN vendor_rule TEXT;
 ALTER TABLE "transaction" ADD COLUMN category_source TEXT
     CHECK (category_source IN ('user', 'rule', 'provider', 'builtin'));
 
-CREATE INDEX transaction_by_vendor ON "transaction" (vendor);
 
 -- User vendor rules: a substring (or regex) of the bank text gives the vendor.
 CREATE TABLE vendor_rule (

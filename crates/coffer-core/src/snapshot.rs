@@ -55,6 +55,38 @@ impl Arena {
             _ => "",
         }
     }
+
+    /// Calls `found` once for every item that contains `needle` (exact bytes).
+    fn each_item_containing(&self, needle: &str, mut found: impl FnMut(usize)) {
+        let bytes = self.text.as_bytes();
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let mut pos = 0;
+        while let Some(m) = finder.find(&bytes[pos..]) {
+            let at = pos + m;
+            // The item holding `at`: the last start at or before it.
+            let item = self
+                .starts
+                .partition_point(|&s| s as usize <= at)
+                .saturating_sub(1);
+            let end = self
+                .starts
+                .get(item + 1)
+                .map_or(bytes.len(), |&e| e as usize);
+            if at + needle.len() <= end {
+                found(item);
+            }
+            // One hit per item is enough, and a match that ran into the next item must not
+            // hide one that starts inside it.
+            pos = if at + needle.len() <= end {
+                end
+            } else {
+                at + 1
+            };
+            if pos >= bytes.len() {
+                break;
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,8 +128,17 @@ pub struct Snapshot {
     category: Vec<u8>,
     description: Arena,
     counterparty: Arena,
-    /// Lower-cased description, counterparty and vendor, for text search.
-    search: Arena,
+    /// For rows whose text is not pure ASCII: the lower-cased description and counterparty
+    /// (index into `lowered`, `NONE32` for ASCII rows). ASCII rows are searched in place,
+    /// case-insensitively, so most rows need no second copy of their text.
+    lowered_ix: Vec<u32>,
+    lowered: Arena,
+    /// The row of each `lowered` item.
+    lowered_row: Vec<u32>,
+    /// Letter case of each ASCII description: bank text is nearly always all upper or all
+    /// lower case, and then a plain SIMD substring search with the needle in that case is
+    /// exactly a case-insensitive one.
+    case: Vec<TextCase>,
 }
 
 /// Which rows a filter selects, in the snapshot's row order.
@@ -183,12 +224,41 @@ fn iso_day(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
-fn push_lowercase(out: &mut String, s: &str) {
-    if s.is_ascii() {
-        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-    } else {
-        out.push_str(&s.to_lowercase());
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextCase {
+    /// No ASCII lower-case letters.
+    Upper,
+    /// No ASCII upper-case letters.
+    Lower,
+    Mixed,
+}
+
+impl TextCase {
+    fn of(s: &str) -> TextCase {
+        let b = s.as_bytes();
+        match (
+            b.iter().any(u8::is_ascii_lowercase),
+            b.iter().any(u8::is_ascii_uppercase),
+        ) {
+            (false, _) => TextCase::Upper,
+            (true, false) => TextCase::Lower,
+            (true, true) => TextCase::Mixed,
+        }
     }
+}
+
+/// Whether `hay` contains `needle` (lower-case ASCII), ignoring ASCII case.
+fn contains_ascii_ci(hay: &str, needle: &[u8]) -> bool {
+    let h = hay.as_bytes();
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    if h.len() < needle.len() {
+        return false;
+    }
+    let last_start = h.len() - needle.len();
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), &h[..=last_start])
+        .any(|pos| h[pos..pos + needle.len()].eq_ignore_ascii_case(needle))
 }
 
 fn days(d: NaiveDate) -> i32 {
@@ -263,13 +333,18 @@ impl Snapshot {
                     .map(|c| c as u8)
                     .unwrap_or(NONE8),
             );
-            search.clear();
-            push_lowercase(&mut search, description);
-            for extra in [counterparty, vendor].into_iter().flatten() {
+            snap.case.push(TextCase::of(description));
+            if description.is_ascii() && counterparty.is_none_or(str::is_ascii) {
+                snap.lowered_ix.push(NONE32);
+            } else {
+                search.clear();
+                search.push_str(&description.to_lowercase());
                 search.push('\u{1}');
-                push_lowercase(&mut search, extra);
+                search.push_str(&counterparty.unwrap_or("").to_lowercase());
+                snap.lowered_ix.push(snap.lowered_row.len() as u32);
+                snap.lowered_row.push(snap.id.len() as u32 - 1);
+                snap.lowered.push(&search);
             }
-            snap.search.push(&search);
             snap.description.push(description);
             snap.counterparty.push(counterparty.unwrap_or(""));
             let week = booking.iso_week();
@@ -299,6 +374,41 @@ impl Snapshot {
         snap.month_range = range(&snap.month);
         snap.week_range = range(&snap.week);
         Ok(snap)
+    }
+
+    /// Which rows' description or counterparty contain `needle` (lower case), ignoring case.
+    ///
+    /// Searching the packed text of all rows at once lets SIMD substring search run over one
+    /// long buffer instead of a million short ones. Upper-case rows are searched with the
+    /// needle upper-cased and lower-case rows with it lower-cased, which is exact; mixed-case
+    /// and non-ASCII rows (kept lower-cased separately) are checked on their own.
+    fn text_matches(&self, needle: &str) -> Vec<bool> {
+        let mut hit = vec![false; self.id.len()];
+        let ascii_row = |row: usize| self.lowered_ix[row] == NONE32;
+        if needle.is_ascii() {
+            let upper = needle.to_ascii_uppercase();
+            for (case, text) in [(TextCase::Upper, upper.as_str()), (TextCase::Lower, needle)] {
+                self.description.each_item_containing(text, |row| {
+                    if ascii_row(row) && self.case[row] == case {
+                        hit[row] = true;
+                    }
+                });
+            }
+            for (row, h) in hit.iter_mut().enumerate() {
+                if *h || !ascii_row(row) {
+                    continue;
+                }
+                *h = (self.case[row] == TextCase::Mixed
+                    && contains_ascii_ci(self.description.get(row), needle.as_bytes()))
+                    || contains_ascii_ci(self.counterparty.get(row), needle.as_bytes());
+            }
+        }
+        self.lowered.each_item_containing(needle, |item| {
+            if let Some(&row) = self.lowered_row.get(item) {
+                hit[row as usize] = true;
+            }
+        });
+        hit
     }
 
     fn currency_of_row(&self, i: usize) -> usize {
@@ -408,7 +518,16 @@ impl Snapshot {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_lowercase);
-        let finder = needle.as_deref().map(memchr::memmem::Finder::new);
+        // Vendors are few: decide once per vendor whether the text matches it.
+        let vendor_hit: Vec<bool> = match &needle {
+            Some(n) => self
+                .vendors
+                .iter()
+                .map(|v| v.to_lowercase().contains(n.as_str()))
+                .collect(),
+            None => Vec::new(),
+        };
+        let text_hit = needle.as_deref().map(|n| self.text_matches(n));
 
         let mut out = Vec::new();
         for i in 0..self.id.len() {
@@ -437,8 +556,12 @@ impl Snapshot {
                     continue;
                 }
             }
-            if let Some(f) = &finder {
-                if f.find(self.search.get(i).as_bytes()).is_none() {
+            if let Some(hit) = &text_hit {
+                let by_vendor = vendor_hit
+                    .get(self.vendor[i] as usize)
+                    .copied()
+                    .unwrap_or(false);
+                if !hit[i] && !by_vendor {
                     continue;
                 }
             }
@@ -531,9 +654,11 @@ impl Snapshot {
             SortKey::Account => {
                 rows.sort_by(|&a, &b| self.account_name(a).cmp(self.account_name(b)))
             }
-            SortKey::Description => {
-                rows.sort_by(|&a, &b| self.search.get(a as usize).cmp(self.search.get(b as usize)))
-            }
+            SortKey::Description => rows.sort_by(|&a, &b| {
+                self.description
+                    .get(a as usize)
+                    .cmp(self.description.get(b as usize))
+            }),
             SortKey::Vendor => rows.sort_by(|&a, &b| {
                 self.vendor_name(a as usize)
                     .cmp(&self.vendor_name(b as usize))
@@ -798,4 +923,128 @@ fn month_end(y: i32, m: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(ny, nm, 1)
         .and_then(|d| d.pred_opt())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ProviderAccount, ProviderTransaction};
+    use crate::money::Money;
+    use chrono::{TimeZone, Utc};
+
+    fn store_with(rows: &[(&str, Option<&str>)]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+        let conn = store.add_connection("demo", "Demo", now).unwrap();
+        let account = store
+            .upsert_account(
+                conn.id,
+                &ProviderAccount {
+                    provider_account_id: "a".into(),
+                    name: "A".into(),
+                    number: None,
+                    iban: None,
+                    kind: crate::model::AccountKind::Current,
+                    balance: Money::new(0, Currency::NOK),
+                    available: None,
+                    balance_at: now,
+                    opening: None,
+                },
+            )
+            .unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let batch: Vec<ProviderTransaction> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (d, cp))| ProviderTransaction {
+                dedup_key: format!("k{i}"),
+                provider_id: None,
+                booking_date: day,
+                value_date: None,
+                amount: Money::new(-100, Currency::NOK),
+                status: TransactionStatus::Booked,
+                description: d.to_string(),
+                counterparty: cp.map(str::to_string),
+                provider_category: None,
+            })
+            .collect();
+        store
+            .upsert_transactions(account, &batch, None, day, now)
+            .unwrap();
+        (dir, store)
+    }
+
+    fn hits(snap: &Snapshot, text: &str) -> usize {
+        let filter = Filter {
+            search: Some(text.into()),
+            ..Filter::default()
+        };
+        snap.select(&filter).unwrap().len()
+    }
+
+    #[test]
+    fn search_is_case_insensitive_over_text_counterparty_and_vendor() {
+        let (_dir, store) = store_with(&[
+            ("VISA 422149...0052 27.03 REMA 1000 GRÜNERLØKKA OSLO", None),
+            ("rema 1000 oslo 10 september", None),
+            ("KAFFEBRENNERIET TORGGATA", None),
+            ("Kaffe og Kake", None),
+            ("kaffebar", None),
+            ("Nettgiro", Some("Ølhallen AS")),
+            ("Магазин Пятёрочка", None),
+        ]);
+        let snap = Snapshot::load(&store).unwrap();
+        assert_eq!(hits(&snap, "rema"), 2, "ASCII text, either case");
+        assert_eq!(hits(&snap, "REMA"), 2, "the needle's case does not matter");
+        assert_eq!(hits(&snap, "grünerløkka"), 1, "non-ASCII text");
+        assert_eq!(hits(&snap, "GRÜNER"), 1);
+        assert_eq!(hits(&snap, "ølhallen"), 1, "the counterparty is searched");
+        assert_eq!(hits(&snap, "пятёрочка"), 1, "Cyrillic folds too");
+        assert_eq!(
+            hits(&snap, "kaffe"),
+            3,
+            "upper, mixed and lower-case rows alike"
+        );
+        assert_eq!(hits(&snap, "KaFfE"), 3);
+        assert_eq!(
+            hits(&snap, "ø"),
+            2,
+            "a non-ASCII needle skips ASCII-only rows"
+        );
+        assert_eq!(hits(&snap, "zzz"), 0);
+    }
+
+    #[test]
+    fn a_match_across_two_rows_counts_for_neither_and_hides_nothing() {
+        let mut arena = Arena::default();
+        for row in ["xa", "aab", "b", "aa"] {
+            arena.push(row);
+        }
+        let mut found = Vec::new();
+        arena.each_item_containing("aa", |i| found.push(i));
+        assert_eq!(
+            found,
+            vec![1, 3],
+            "'x a|a ab' spans rows 0-1; rows 1 and 3 really match"
+        );
+        let mut found = Vec::new();
+        arena.each_item_containing("bb", |i| found.push(i));
+        assert!(
+            found.is_empty(),
+            "'aab|b' must not match across the boundary"
+        );
+    }
+
+    #[test]
+    fn ascii_case_insensitive_contains() {
+        assert!(contains_ascii_ci("VISA REMA 1000", b"rema"));
+        assert!(contains_ascii_ci("visa rema", b"visa rema"));
+        assert!(!contains_ascii_ci("REM", b"rema"));
+        assert!(contains_ascii_ci("ABC", b""));
+        assert!(
+            contains_ascii_ci("xxRrema", b"rema"),
+            "a false start is skipped"
+        );
+    }
 }
