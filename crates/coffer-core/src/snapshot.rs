@@ -453,19 +453,25 @@ impl Snapshot {
         self.id.is_empty()
     }
 
-    /// Evaluates a filter. Unknown accounts, categories and vendors are errors, not empty
-    /// results, so a typo is never mistaken for "no spending".
-    pub fn select(&self, filter: &Filter) -> Result<Selection, QueryError> {
-        filter.validate()?;
-        let mut account_ok = vec![filter.accounts.is_empty(); self.accounts.len()];
-        for id in &filter.accounts {
+    /// Which accounts (by position) the filter's account list admits; all when it is empty.
+    fn account_mask(&self, ids: &[AccountId]) -> Result<Vec<bool>, QueryError> {
+        let mut mask = vec![ids.is_empty(); self.accounts.len()];
+        for id in ids {
             let pos = self
                 .accounts
                 .iter()
                 .position(|a| a.id == *id)
                 .ok_or(QueryError::UnknownAccount(*id))?;
-            account_ok[pos] = true;
+            mask[pos] = true;
         }
+        Ok(mask)
+    }
+
+    /// Evaluates a filter. Unknown accounts, categories and vendors are errors, not empty
+    /// results, so a typo is never mistaken for "no spending".
+    pub fn select(&self, filter: &Filter) -> Result<Selection, QueryError> {
+        filter.validate()?;
+        let account_ok = self.account_mask(&filter.accounts)?;
         let mut category_ok = [filter.categories.is_empty(); 256];
         for name in &filter.categories {
             let c = if name.eq_ignore_ascii_case("uncategorised")
@@ -809,15 +815,7 @@ impl Snapshot {
         &self,
         filter: &Filter,
     ) -> Result<BTreeMap<Currency, Vec<(NaiveDate, i64)>>, QueryError> {
-        let mut include = vec![filter.accounts.is_empty(); self.accounts.len()];
-        for id in &filter.accounts {
-            let pos = self
-                .accounts
-                .iter()
-                .position(|a| a.id == *id)
-                .ok_or(QueryError::UnknownAccount(*id))?;
-            include[pos] = true;
-        }
+        let include = self.account_mask(&filter.accounts)?;
         // Net booked change per currency per month.
         let mut monthly: BTreeMap<Currency, BTreeMap<(i32, u32), i64>> = BTreeMap::new();
         let mut current: BTreeMap<Currency, i64> = BTreeMap::new();
