@@ -123,10 +123,7 @@ impl From<SyncError> for ApiError {
 
 impl From<ExportError> for ApiError {
     fn from(e: ExportError) -> Self {
-        match e {
-            ExportError::Store(s) => s.into(),
-            ExportError::Csv(_) | ExportError::Io(_) => ApiError::new(ErrorCode::Io, e.to_string()),
-        }
+        ApiError::new(ErrorCode::Io, e.to_string())
     }
 }
 

@@ -1,8 +1,6 @@
 //! CSV export: the column contract (design.md §6) and formula neutralising. The rows come from
 //! `Snapshot::write_csv`, the same selection the table shows.
 
-use crate::store::StoreError;
-
 pub const CSV_COLUMNS: [&str; 11] = [
     "date",
     "account",
@@ -19,8 +17,6 @@ pub const CSV_COLUMNS: [&str; 11] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
     #[error("writing the CSV failed: {0}")]
     Csv(#[from] csv::Error),
     #[error("writing the CSV failed: {0}")]

@@ -527,7 +527,7 @@ impl Store {
             };
             // A big batch (a first sync) reads the account's rows once instead of one lookup per
             // row; small incremental batches look rows up by key.
-            let preloaded: Option<HashMap<String, Existing>> = if batch.len() > 256 {
+            let mut preloaded: Option<HashMap<String, Existing>> = if batch.len() > 256 {
                 let mut all = tx.prepare(&format!("{COLUMNS} WHERE account_id = ?1"))?;
                 let rows =
                     all.query_map([account], |r| Ok((r.get::<_, String>(12)?, stored(r)?)))?;
@@ -560,8 +560,10 @@ impl Store {
                         t.dedup_key, t.amount.currency
                     )));
                 }
-                let existing = match &preloaded {
-                    Some(map) => map.get(&t.dedup_key).cloned(),
+                // Keys are unique within a batch (the sync engine refuses repeats), so each
+                // preloaded row is needed once and can be moved out.
+                let existing = match &mut preloaded {
+                    Some(map) => map.remove(&t.dedup_key),
                     None => find
                         .query_row(params![account, t.dedup_key], stored)
                         .optional()?,
@@ -750,7 +752,7 @@ pub struct SyncRunRecord {
 type Existing = (i64, StoredFields, Option<String>);
 
 /// The provider-owned columns of a transaction row, for change detection.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 struct StoredFields {
     provider_id: Option<String>,
     booking_date: NaiveDate,

@@ -266,6 +266,17 @@ async fn sync_account(
             bad.dedup_key, bad.amount.currency
         )));
     }
+    let mut keys = std::collections::HashSet::with_capacity(batch.transactions.len());
+    if let Some(twice) = batch
+        .transactions
+        .iter()
+        .find(|t| !keys.insert(t.dedup_key.as_str()))
+    {
+        return Err(AccountFailure::Provider(format!(
+            "the provider sent transaction '{}' twice in one answer",
+            twice.dedup_key
+        )));
+    }
     let fetched = u32::try_from(batch.transactions.len()).unwrap_or(u32::MAX);
     let counts = store
         .lock()

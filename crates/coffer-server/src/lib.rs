@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -407,7 +407,6 @@ async fn export_csv(
 async fn transactions_csv(
     State(app): State<App>,
     Query(pairs): Query<Vec<(String, String)>>,
-    _headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let filter = filter_from_query(&pairs)?;
     let mut bytes = Vec::new();

@@ -122,20 +122,11 @@ export class ManageView {
     });
     this.#vendorList.addEventListener('click', (e) => this.#onVendorClick(e));
 
-    const vendorsCard = el(
-      'section',
-      { id: 'vendors-card', class: 'card manage-card', attrs: { 'aria-labelledby': 'vendors-title' } },
-      el(
-        'div',
-        { class: 'card-header' },
-        el(
-          'div',
-          { class: 'card-heading' },
-          el('h2', { id: 'vendors-title', class: 'card-title', text: 'Vendors' }),
-          el('p', { class: 'content-subtitle', text: 'Recognised in the bank text, with the rules behind each' }),
-        ),
-        this.#vendorCount,
-      ),
+    const vendorsCard = manageCard(
+      'vendors',
+      'Vendors',
+      'Recognised in the bank text, with the rules behind each',
+      this.#vendorCount,
       el(
         'div',
         { class: 'card-toolbar' },
@@ -190,19 +181,11 @@ export class ManageView {
         toast(`Added a rule: “${pattern}” is ${vendor}`);
       });
     });
-    const vendorRulesCard = el(
-      'section',
-      { id: 'vendor-rules-card', class: 'card manage-card', attrs: { 'aria-labelledby': 'vendor-rules-title' } },
-      el(
-        'div',
-        { class: 'card-header' },
-        el(
-          'div',
-          { class: 'card-heading' },
-          el('h2', { id: 'vendor-rules-title', class: 'card-title', text: 'Vendor rules' }),
-          el('p', { class: 'content-subtitle', text: 'Bank text containing the pattern is shown as the vendor' }),
-        ),
-      ),
+    const vendorRulesCard = manageCard(
+      'vendor-rules',
+      'Vendor rules',
+      'Bank text containing the pattern is shown as the vendor',
+      null,
       this.#vendorRules,
       vendorForm,
       this.#vendorNames,
@@ -255,19 +238,11 @@ export class ManageView {
         toast(`Added a rule: ${cKind.value === 'vendor' ? pattern : `“${pattern}”`} → ${categoryLabel(category)}`);
       });
     });
-    const categoryRulesCard = el(
-      'section',
-      { id: 'category-rules-card', class: 'card manage-card', attrs: { 'aria-labelledby': 'category-rules-title' } },
-      el(
-        'div',
-        { class: 'card-header' },
-        el(
-          'div',
-          { class: 'card-heading' },
-          el('h2', { id: 'category-rules-title', class: 'card-title', text: 'Category rules' }),
-          el('p', { class: 'content-subtitle', text: 'Written here, or learned when you re-categorise a transaction' }),
-        ),
-      ),
+    const categoryRulesCard = manageCard(
+      'category-rules',
+      'Category rules',
+      'Written here, or learned when you re-categorise a transaction',
+      null,
       this.#categoryRules,
       categoryForm,
     );
@@ -584,4 +559,30 @@ export class ManageView {
     });
     if (!ok) button.disabled = false;
   }
+}
+
+/** A card of the management view: `#<id>-card`, titled by `#<id>-title`. */
+function manageCard(
+  id: string,
+  title: string,
+  subtitle: string,
+  aside: HTMLElement | null,
+  ...body: HTMLElement[]
+): HTMLElement {
+  return el(
+    'section',
+    { id: `${id}-card`, class: 'card manage-card', attrs: { 'aria-labelledby': `${id}-title` } },
+    el(
+      'div',
+      { class: 'card-header' },
+      el(
+        'div',
+        { class: 'card-heading' },
+        el('h2', { id: `${id}-title`, class: 'card-title', text: title }),
+        el('p', { class: 'content-subtitle', text: subtitle }),
+      ),
+      aside,
+    ),
+    ...body,
+  );
 }

@@ -253,3 +253,24 @@ async fn a_transaction_in_the_wrong_currency_fails_only_its_account() {
         "only account b's row is stored"
     );
 }
+
+#[tokio::test]
+async fn a_key_sent_twice_fails_only_its_account_with_a_clear_message() {
+    let (_dir, store) = open();
+    let mut provider = two_accounts();
+    // Big enough for the bulk path, with one key repeated.
+    let rows: Vec<_> = (0..300)
+        .map(|n| tx(&format!("a-{n}"), date(2026, 10, 1), -100 - n, "KIWI"))
+        .chain([tx("a-7", date(2026, 10, 2), -999, "KIWI AGAIN")])
+        .collect();
+    provider.transactions[0].1 = rows;
+    let (summary, _) = run(&store, &provider).await;
+    assert_eq!(summary.errors.len(), 1, "{:?}", summary.errors);
+    assert!(
+        summary.errors[0].contains("'a-7'") && summary.errors[0].contains("twice"),
+        "{}",
+        summary.errors[0]
+    );
+    assert_eq!(summary.inserted, 1, "account b still synced");
+    assert_eq!(all_rows(&store).len(), 1, "nothing of account a was stored");
+}
