@@ -26,6 +26,19 @@ const COMMANDS: &[&str] = &[
     "set_category",
     "export_csv_dialog",
     "save_chart_dialog",
+    "connections",
+    "sync_connection",
+    "providers",
+    "finsify_services",
+    "connect_begin",
+    "connect_finish",
+    "connect_cancel",
+    "disconnect",
+    "refresh_at_bank",
+    "settings",
+    "set_setting",
+    "vault_status",
+    "reset_vault",
 ];
 
 fn main() {

@@ -7,9 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use coffer_api::views::{AccountsOverview, AppStatus, ConnectionView, TransactionList};
-use coffer_api::{ApiError, Coffer, ErrorCode, TransactionPage, TransactionQuery};
+use coffer_api::{
+    ApiError, Coffer, ErrorCode, FinsifyService, LoginRequest, LoginStarted, ProviderInfo,
+    RefreshAtBank, Setting, TransactionPage, TransactionQuery, VaultStatus,
+};
 use coffer_core::category::Category;
-use coffer_core::model::TransactionId;
+use coffer_core::model::{ConnectionId, TransactionId};
 use coffer_core::report::{
     AccountTotal, BalanceReport, CategoryReport, ChartRequest, ChartView, FlowReport, PeriodKind,
     VendorReport,
@@ -19,7 +22,7 @@ use coffer_core::sync::{SyncEvent, SyncSummary};
 use coffer_core::Filter;
 use serde::Serialize;
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{Emitter, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 
 /// The open profile, or why it could not be opened (shown in the window instead of crashing).
@@ -158,6 +161,108 @@ async fn set_category(p: P<'_>, transaction: TransactionId, category: Option<Cat
     p.coffer()?.set_category(transaction, category).await
 }
 
+#[tauri::command(rename_all = "snake_case")]
+async fn connections(p: P<'_>) -> R<Vec<ConnectionView>> {
+    p.coffer()?.connections().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn sync_connection(
+    p: P<'_>,
+    connection: ConnectionId,
+    events: Channel<SyncEvent>,
+) -> R<Vec<SyncSummary>> {
+    p.coffer()?
+        .sync(Some(connection), move |e| drop(events.send(e)))
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn providers(p: P<'_>) -> R<Vec<ProviderInfo>> {
+    p.coffer()?.providers().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn finsify_services(p: P<'_>, query: Option<String>) -> R<Vec<FinsifyService>> {
+    p.coffer()?.finsify_services(query.as_deref()).await
+}
+
+/// Opens the system browser from Rust; the URL itself never reaches the webview.
+#[tauri::command(rename_all = "snake_case")]
+async fn connect_begin(p: P<'_>, request: LoginRequest) -> R<LoginStarted> {
+    Ok(p.coffer()?.begin_login(&request, true).await?.started)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn connect_finish(app: tauri::AppHandle, p: P<'_>, login_id: u64) -> R<ConnectionView> {
+    let connection = p.coffer()?.finish_login(login_id).await?;
+    // The user is in the browser; bring Coffer back in front to show the new bank syncing.
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+    Ok(connection)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn connect_cancel(p: P<'_>, login_id: u64) -> R<()> {
+    p.coffer()?.cancel_login(login_id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn disconnect(p: P<'_>, connection: ConnectionId, keep_history: bool) -> R<()> {
+    p.coffer()?.disconnect(connection, keep_history).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn refresh_at_bank(p: P<'_>, connection: ConnectionId) -> R<RefreshAtBank> {
+    p.coffer()?.refresh_at_bank(connection).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn settings(p: P<'_>) -> R<Vec<Setting>> {
+    p.coffer()?.settings().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_setting(p: P<'_>, key: String, value: Option<String>) -> R<Setting> {
+    p.coffer()?.set_setting(&key, value.as_deref()).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn vault_status(p: P<'_>) -> R<VaultStatus> {
+    p.coffer()?.vault_status().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn reset_vault(p: P<'_>) -> R<VaultStatus> {
+    p.coffer()?.reset_vault().await
+}
+
+/// Hands `coffer://` URLs (from argv at cold start, the OS, or a second instance) to the
+/// pending login. A refused link is reported to the window, never trusted.
+fn deliver_links(app: &tauri::AppHandle, links: Vec<String>) {
+    let links: Vec<String> = links
+        .into_iter()
+        .filter(|l| l.starts_with(&format!("{}:", coffer_api::DEEP_LINK_SCHEME)))
+        .collect();
+    if links.is_empty() {
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(coffer) = app.state::<Profile>().coffer().ok() else {
+            return;
+        };
+        for link in links {
+            if let Err(e) = coffer.deliver_deep_link(&link).await {
+                tracing::warn!("refused a coffer:// link: {}", e.message);
+                let _ = app.emit("deep-link-refused", e);
+            }
+        }
+    });
+}
+
 /// What a save dialog led to; `None` from the command means the user cancelled.
 #[derive(Serialize)]
 struct Saved {
@@ -254,7 +359,32 @@ fn main() {
         tracing::error!(code = ?e.code, "cannot open the Coffer profile: {}", e.message);
     }
     let result = tauri::Builder::default()
+        // First, so a second launch (e.g. the OS opening a coffer:// link) hands its argv to
+        // this instance and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            deliver_links(app, argv);
+        }))
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            use tauri_plugin_deep_link::DeepLinkExt;
+            // Linux has no install-time registration for AppImage/dev builds; the .deb's
+            // desktop entry registers the scheme too.
+            if let Err(e) = app.deep_link().register_all() {
+                tracing::warn!("cannot register the coffer:// scheme: {e}");
+            }
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                deliver_links(
+                    &handle,
+                    event.urls().iter().map(|u| u.to_string()).collect(),
+                );
+            });
+            if let Ok(Some(urls)) = app.deep_link().get_current() {
+                deliver_links(app.handle(), urls.iter().map(|u| u.to_string()).collect());
+            }
+            Ok(())
+        })
         .manage(Profile(profile))
         .invoke_handler(tauri::generate_handler![
             app_status,
@@ -281,7 +411,20 @@ fn main() {
             delete_category_rule,
             set_category,
             export_csv_dialog,
-            save_chart_dialog
+            save_chart_dialog,
+            connections,
+            sync_connection,
+            providers,
+            finsify_services,
+            connect_begin,
+            connect_finish,
+            connect_cancel,
+            disconnect,
+            refresh_at_bank,
+            settings,
+            set_setting,
+            vault_status,
+            reset_vault
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -77,6 +77,8 @@ const click = async (session, css) =>
   wd('POST', `/session/${session}/element/${await find(session, css)}/click`, {});
 
 async function newSession() {
+  // After a session ends the driver can take a moment before it accepts the next one.
+  await until('tauri-driver to be ready', async () => (await fetch(`${base}/status`)).ok, 20_000);
   const value = await wd('POST', '/session', {
     capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: app } } },
   });
@@ -115,8 +117,77 @@ async function screenshot(s, name) {
   return file;
 }
 
+const sandboxBin = process.env.COFFER_SANDBOX ?? join(root, 'target/debug/coffer-sandbox');
+const passphrase = 'e2e passphrase';
+const sandboxProcs = [];
+function startSandbox(provider) {
+  const p = spawn(sandboxBin, ['--provider', provider, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  sandboxProcs.push(p);
+  return new Promise((resolveUrl, reject) => {
+    p.stdout.once('data', (d) => resolveUrl(String(d).trim()));
+    p.once('exit', (code) => reject(new Error(`${provider} sandbox exited ${code}`)));
+  });
+}
+const sandboxes = { sparebank1: startSandbox('sparebank1'), finsify: startSandbox('finsify') };
+
+function cliOk(args) {
+  return execFileSync(cli, ['--data-dir', dataDir, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, COFFER_PASSPHRASE: passphrase },
+  });
+}
+
+async function freePort() {
+  const { createServer } = await import('node:net');
+  return new Promise((r) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = srv.address();
+      srv.close(() => r(p));
+    });
+  });
+}
+
+/** Types into inputs by data-testid the way a user would, so the form's own handlers run. */
+async function fill(s, values) {
+  for (const [testid, text] of Object.entries(values)) {
+    const el = await until(testid, () => find(s, `[data-testid="${testid}"]`));
+    await wd('POST', `/session/${s}/element/${el}/clear`, {});
+    await wd('POST', `/session/${s}/element/${el}/value`, { text });
+  }
+}
+
+/** Waits until the provider's connection card is active and its first sync has finished. */
+async function waitForCard(s, provider) {
+  return until(`${provider} connection to be active`, async () => {
+    lastCards = await exec(
+      s,
+      `return [...document.querySelectorAll('[data-testid="connection-card"]')].map(c => c.textContent).join(' | ') + ' || ' + (document.querySelector('[data-testid="login-error"]')?.textContent ?? '') + (document.querySelector('[role="dialog"]')?.textContent ?? '');`,
+    );
+    return exec(
+      s,
+      `const cards = [...document.querySelectorAll('[data-testid="connection-card"]')];
+       const c = cards.find(c => c.textContent.toLowerCase().includes(${JSON.stringify(provider === 'sparebank1' ? 'sparebank 1' : provider)}));
+       const badge = c?.querySelector('[data-testid="connection-status"]')?.textContent ?? '';
+       return c && /active/i.test(badge) && !/Last sync\s*never/i.test(c.textContent) && !/Syncing/.test(c.textContent)
+         ? { id: Number(c.dataset.connectionId), text: c.textContent } : null;`,
+    );
+  }, 90_000).catch((e) => {
+    throw new Error(`${e.message}; the page shows: ${lastCards}`);
+  });
+}
+let lastCards = '';
+
 const driver = spawn(driverBin, ['--port', String(port)], {
-  env: { ...process.env, COFFER_DATA_DIR: dataDir },
+  env: {
+    ...process.env,
+    COFFER_DATA_DIR: dataDir,
+    COFFER_PASSPHRASE: passphrase,
+    COFFER_APP: app,
+    COFFER_BROWSER: join(root, 'tests/e2e/browser-user.mjs'),
+    COFFER_BROWSER_LOG: join(artifacts, 'browser-user.log'),
+  },
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 let driverLog = '';
@@ -130,15 +201,15 @@ try {
     assert.equal(await wd('GET', `/session/${s}/title`), 'Coffer');
   });
 
-  await check('first run shows the empty state with demo and a disabled connect', async () => {
+  await check('first run shows the empty state with demo and connect a bank', async () => {
     await until('#explore-demo', () => find(s, '#explore-demo'));
     const state = await exec(
       s,
       `const c = document.querySelector('#connect-bank');
        return { accounts: document.querySelectorAll('.account').length,
-                connectDisabled: !!c && c.disabled };`,
+                connectEnabled: !!c && !c.disabled };`,
     );
-    assert.deepEqual(state, { accounts: 0, connectDisabled: true });
+    assert.deepEqual(state, { accounts: 0, connectEnabled: true });
     await screenshot(s, 'empty-state.png');
   });
 
@@ -235,6 +306,60 @@ try {
     await screenshot(s, 'main-view.png');
   });
 
+  await check('connect the SpareBank 1 sandbox: form, system browser, loopback, sync', async () => {
+    const sb1 = await sandboxes.sparebank1;
+    cliOk(['settings', 'set', 'sparebank1.api_url', sb1]);
+    cliOk(['settings', 'set', 'sparebank1.auth_url', sb1]);
+    const redirectPort = await freePort();
+    await fetch(`${sb1}/_sandbox/redirect-uris`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ uri: `http://127.0.0.1:${redirectPort}/callback/sparebank1` }),
+    });
+    await click(s, '[data-testid="nav-connections"]');
+    await click(s, '[data-testid="connect-bank"]');
+    await click(s, '[data-testid="provider-sparebank1"]');
+    await fill(s, {
+      'field-client_id': 'sandbox-client',
+      'field-client_secret': 'sandbox-secret',
+      'field-redirect_port': String(redirectPort),
+    });
+    const shownUri = await exec(s, `return document.querySelector('[data-testid="redirect-uri"]')?.textContent ?? document.querySelector('[data-testid="redirect-uri"]')?.value;`);
+    assert.ok(String(shownUri).includes(`127.0.0.1:${redirectPort}/callback/sparebank1`), `shown: ${shownUri}`);
+    await click(s, '[data-testid="login-in-browser"]');
+    const card = await waitForCard(s, 'sparebank1');
+    const store = storeAccounts().accounts.filter((a) => a.provider === 'sparebank1');
+    assert.equal(store.length, 3, 'the sandbox bank has three accounts');
+    assert.ok(card.text.includes('3'), `card shows the account count: ${card.text}`);
+    const shown = await until('sandbox accounts in the sidebar', async () => {
+      const a = (await readAccounts(s)).filter((x) => store.some((y) => y.id === x.id));
+      return a.length === 3 ? a : null;
+    });
+    assert.deepEqual(
+      shown.map((a) => [a.id, a.balance]).sort(),
+      store.map((a) => [a.id, a.balance]).sort(),
+    );
+    await screenshot(s, 'connections.png');
+  });
+
+  await check('connect Finsify through a coffer:// deep link to the running app', async () => {
+    const fin = await sandboxes.finsify;
+    // The sandbox prints its API base, which ends in /v2; the catalogue is beside it.
+    cliOk(['settings', 'set', 'finsify.api_url', fin]);
+    cliOk(['settings', 'set', 'finsify.catalogue_url', fin.replace(/\/v2$/, '/service.json')]);
+    await click(s, '[data-testid="connect-bank"]');
+    await click(s, '[data-testid="provider-finsify"]');
+    await fill(s, {
+      'field-client_id': 'sandbox-client-id',
+      'field-service_secret': 'sandbox-service-secret',
+      'field-service_id': '8',
+    });
+    await click(s, '[data-testid="login-in-browser"]');
+    await waitForCard(s, 'finsify');
+    const store = storeAccounts().accounts.filter((a) => a.provider === 'finsify');
+    assert.equal(store.length, 2, 'the Finsify sandbox login has two accounts');
+  });
+
   await wd('DELETE', `/session/${s}`);
 
   s = await newSession();
@@ -258,6 +383,7 @@ try {
   console.log(`not ok - desktop session\n  ${e?.stack ?? e}`);
 } finally {
   driver.kill();
+  for (const p of sandboxProcs) p.kill();
   rmSync(dataDir, { recursive: true, force: true });
 }
 

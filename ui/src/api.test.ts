@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Api, HttpTransport, emptyFilter, toApiError, tokenFromUrl, type FetchLike } from './api';
+import { Api, HttpTransport, emptyFilter, toApiError, tokenFromUrl, type FetchLike, type LoginKind, type ProviderInfo } from './api';
 import type { SyncSummary } from './generated/api';
 
 function jsonResponse(body: unknown, status = 200): Response {
@@ -154,6 +154,48 @@ describe('Api commands', () => {
       await call(a);
       expect(sent(fetch)).toEqual({ command, args });
     }
+  });
+
+  it('send the bank-connection commands with snake_case arguments', async () => {
+    const request = {
+      provider: 'sparebank1',
+      fields: { client_id: 'app', redirect_port: '8321' },
+      connection: null,
+      callback: 'loopback' as const,
+    };
+    const cases: Array<[(a: Api) => Promise<unknown>, string, unknown]> = [
+      [(a) => a.connections(), 'connections', {}],
+      [(a) => a.providers(), 'providers', {}],
+      [(a) => a.finsifyServices('dnb'), 'finsify_services', { query: 'dnb' }],
+      [(a) => a.finsifyServices(null), 'finsify_services', { query: null }],
+      [(a) => a.connectBegin(request), 'connect_begin', { request }],
+      [(a) => a.connectFinish(42), 'connect_finish', { login_id: 42 }],
+      [(a) => a.connectCancel(42), 'connect_cancel', { login_id: 42 }],
+      [(a) => a.syncConnection(7, () => undefined), 'sync_connection', { connection: 7 }],
+      [(a) => a.disconnect(7, true), 'disconnect', { connection: 7, keep_history: true }],
+      [(a) => a.disconnect(7, false), 'disconnect', { connection: 7, keep_history: false }],
+      [(a) => a.refreshAtBank(7), 'refresh_at_bank', { connection: 7 }],
+      [(a) => a.settings(), 'settings', {}],
+      [(a) => a.setSetting('sync.days', '90'), 'set_setting', { key: 'sync.days', value: '90' }],
+      [(a) => a.setSetting('sync.days', null), 'set_setting', { key: 'sync.days', value: null }],
+      [(a) => a.vaultStatus(), 'vault_status', {}],
+      [(a) => a.resetVault(), 'reset_vault', {}],
+    ];
+    for (const [call, command, args] of cases) {
+      const { api: a, fetch } = api();
+      await call(a);
+      expect(sent(fetch)).toEqual({ command, args });
+    }
+  });
+
+  it('asks for a deep link back only for connect-page logins in the desktop app', () => {
+    const provider = (login: LoginKind): ProviderInfo => ({ id: 'x', name: 'X', summary: '', login, fields: [], redirect_uri_template: null });
+    const http = new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/', token: null }));
+    const desktop = new Api({ name: 'tauri', call: async <T,>() => null as T });
+    expect(desktop.callbackFor(provider('connect_page'))).toBe('deep_link');
+    expect(desktop.callbackFor(provider('oauth_loopback'))).toBe('loopback');
+    expect(http.callbackFor(provider('connect_page'))).toBe('loopback');
+    expect(http.callbackFor(provider('oauth_loopback'))).toBe('loopback');
   });
 
   it('exports CSV over HTTP as a download of exactly the filter', async () => {

@@ -13,7 +13,6 @@ import type {
   CategoryRuleView,
   ChartRequest,
   ChartView,
-  ConnectionView,
   Filter,
   FlowReport,
   PeriodKind,
@@ -27,6 +26,38 @@ import type {
   VendorRuleView,
   VendorView,
 } from './generated/api';
+// The bank-connection types, in one place: the rest of the UI imports them from here.
+import type {
+  CallbackKind,
+  ConnectionStatus,
+  ConnectionView,
+  CredentialField,
+  FieldChoice,
+  FinsifyService,
+  LoginKind,
+  LoginRequest,
+  LoginStarted,
+  ProviderInfo,
+  RefreshAtBank,
+  Setting,
+  VaultStatus,
+} from './generated/api';
+
+export type {
+  CallbackKind,
+  ConnectionStatus,
+  ConnectionView,
+  CredentialField,
+  FieldChoice,
+  FinsifyService,
+  LoginKind,
+  LoginRequest,
+  LoginStarted,
+  ProviderInfo,
+  RefreshAtBank,
+  Setting,
+  VaultStatus,
+};
 
 export type Command =
   | 'app_status'
@@ -54,7 +85,20 @@ export type Command =
   | 'set_category'
   | 'export_csv'
   | 'export_csv_dialog'
-  | 'save_chart_dialog';
+  | 'save_chart_dialog'
+  | 'connections'
+  | 'providers'
+  | 'finsify_services'
+  | 'connect_begin'
+  | 'connect_finish'
+  | 'connect_cancel'
+  | 'sync_connection'
+  | 'disconnect'
+  | 'refresh_at_bank'
+  | 'settings'
+  | 'set_setting'
+  | 'vault_status'
+  | 'reset_vault';
 
 /** What the desktop's native save dialogs answer: the file written (`rows` is 0 for charts). */
 export interface SavedFile {
@@ -365,5 +409,84 @@ export class Api {
   /** Desktop only: saves a chart as SVG or PNG through the native dialog; null when cancelled. */
   saveChartDialog(request: ChartRequest, format: 'svg' | 'png'): Promise<SavedFile | null> {
     return this.transport.call<SavedFile | null>('save_chart_dialog', { request, format });
+  }
+
+  // ---------------------------------------------------------------- bank connections
+
+  /** True inside the desktop app (Tauri IPC): deep links and native windows are available. */
+  get isDesktop(): boolean {
+    return this.transport.name === 'tauri';
+  }
+
+  connections(): Promise<ConnectionView[]> {
+    return this.transport.call<ConnectionView[]>('connections');
+  }
+
+  providers(): Promise<ProviderInfo[]> {
+    return this.transport.call<ProviderInfo[]>('providers');
+  }
+
+  /** Finsify's bank catalogue, narrowed by `query` (all of it for null). */
+  finsifyServices(query: string | null): Promise<FinsifyService[]> {
+    return this.transport.call<FinsifyService[]>('finsify_services', { query });
+  }
+
+  /**
+   * Starts a bank login; the backend opens the system browser itself. Resolves once the
+   * backend listens for the bank's redirect.
+   */
+  connectBegin(request: LoginRequest): Promise<LoginStarted> {
+    return this.transport.call<LoginStarted>('connect_begin', { request });
+  }
+
+  /** Resolves when the bank redirected back (long-running); rejects with `cancelled`, `login`… */
+  connectFinish(loginId: number): Promise<ConnectionView> {
+    return this.transport.call<ConnectionView>('connect_finish', { login_id: loginId });
+  }
+
+  connectCancel(loginId: number): Promise<null> {
+    return this.transport.call<null>('connect_cancel', { login_id: loginId });
+  }
+
+  /** Syncs one connection; `onEvent` gets progress when the transport can stream it. */
+  syncConnection(connection: number, onEvent: (event: SyncEvent) => void): Promise<SyncSummary[]> {
+    return this.transport.call<SyncSummary[]>('sync_connection', { connection }, onEvent);
+  }
+
+  /** Forgets a connection's login; `keepHistory` keeps its accounts and transactions. */
+  disconnect(connection: number, keepHistory: boolean): Promise<null> {
+    return this.transport.call<null>('disconnect', { connection, keep_history: keepHistory });
+  }
+
+  /** Finsify only: asks the bank for fresh data now. */
+  refreshAtBank(connection: number): Promise<RefreshAtBank> {
+    return this.transport.call<RefreshAtBank>('refresh_at_bank', { connection });
+  }
+
+  settings(): Promise<Setting[]> {
+    return this.transport.call<Setting[]>('settings');
+  }
+
+  /** Sets a setting; `null` goes back to its default. */
+  setSetting(key: string, value: string | null): Promise<Setting> {
+    return this.transport.call<Setting>('set_setting', { key, value });
+  }
+
+  vaultStatus(): Promise<VaultStatus> {
+    return this.transport.call<VaultStatus>('vault_status');
+  }
+
+  /** Drops every saved login (after the vault key was lost) and starts an empty vault. */
+  resetVault(): Promise<VaultStatus> {
+    return this.transport.call<VaultStatus>('reset_vault');
+  }
+
+  /**
+   * How the bank should come back to Coffer: a `coffer://` deep link for connect-page logins
+   * in the desktop app, else the loopback listener (always for OAuth loopback providers and
+   * over HTTP, where no deep link can reach the page).
+   */
+  callbackFor(provider: ProviderInfo): CallbackKind {
+    return provider.login === 'connect_page' && this.isDesktop ? 'deep_link' : 'loopback';
   }
 }

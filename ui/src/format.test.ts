@@ -5,6 +5,7 @@ import {
   formatCount,
   formatDate,
   formatDecimal,
+  formatDateTime,
   formatRelativeTime,
   isNegative,
   kindLabel,
@@ -134,5 +135,17 @@ describe('accountNumberLabel', () => {
     expect(accountNumberLabel('1234.56.78903', 'NO9386011117947')).toBe('1234.56.78903');
     expect(accountNumberLabel(null, 'NO9386011117947')).toBe('NO9386011117947');
     expect(accountNumberLabel(null, null)).toBe('');
+  });
+});
+
+describe('formatDateTime', () => {
+  it('shows an instant as this computer’s local date and time', () => {
+    const at = new Date(2026, 2, 27, 14, 5, 0);
+    expect(formatDateTime(at.toISOString())).toBe('27 Mar 2026, 14:05');
+    expect(formatDateTime(new Date(2026, 0, 3, 9, 0).toISOString())).toBe('3 Jan 2026, 09:00');
+  });
+
+  it('leaves what it cannot read alone', () => {
+    expect(formatDateTime('soon')).toBe('soon');
   });
 });

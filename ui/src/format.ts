@@ -111,3 +111,17 @@ export function formatRelativeTime(timestamp: string, now: Date = new Date()): s
 export function accountNumberLabel(number: string | null, iban: string | null): string {
   return (number ?? iban ?? '').trim();
 }
+
+/**
+ * An RFC 3339 timestamp as a local date and time, "27 Mar 2026, 14:05" (the clock of this
+ * computer). Anything unparseable is returned unchanged.
+ */
+export function formatDateTime(timestamp: string): string {
+  const at = Date.parse(timestamp);
+  if (Number.isNaN(at)) return timestamp;
+  const d = new Date(at);
+  const name = MONTHS[d.getMonth()] ?? '';
+  const hh = String(d.getHours()).padStart(2, '0');
+  const mm = String(d.getMinutes()).padStart(2, '0');
+  return `${d.getDate()} ${name} ${d.getFullYear()}, ${hh}:${mm}`;
+}

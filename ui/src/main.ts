@@ -1,10 +1,13 @@
 import './style.css';
 
-import { Api, createTransport } from './api';
+import { Api, createTransport, type ConnectionView } from './api';
+import { listenForRefusedDeepLinks } from './deep-link';
 import { clear, el, icon } from './dom';
 import { hideError, installErrorBanner, showError } from './error-banner';
 import { ProgressView } from './sync-progress';
+import type { View } from './state';
 import { runSync } from './sync';
+import { openConnectDialog } from './views/connect-dialog';
 import { renderEmptyState } from './views/empty-state';
 import { MainView } from './views/main-view';
 
@@ -44,12 +47,31 @@ function showEmptyState(): void {
       view.explore.disabled = false;
     }
   });
+  view.connect.addEventListener('click', () => {
+    if (view.explore.disabled) return;
+    openConnectDialog({
+      api,
+      onConnected: (connection) => connectedFromEmptyState(connection),
+    });
+  });
   mount(view.root);
   view.explore.focus();
 }
 
-async function showMainView(): Promise<void> {
-  const view = new MainView(api);
+/** A bank was connected from the first-run screen: the Connections view, syncing it. */
+async function connectedFromEmptyState(connection: ConnectionView): Promise<void> {
+  try {
+    await showMainView('connections');
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  await mainView?.connected(connection);
+}
+
+async function showMainView(initial?: View): Promise<void> {
+  const view = new MainView(api, { onEmpty: () => showEmptyState() });
+  if (initial) view.store.update({ view: initial });
   // Balances, accounts, categories and vendors are in place before the switch; then the view
   // from the URL (the dashboard by default) loads, and the transactions table's first page.
   await view.loadOverview();
@@ -85,6 +107,9 @@ async function start(): Promise<void> {
   try {
     const status = await api.appStatus();
     if (status.accounts > 0) await showMainView();
+    // Connected but nothing synced yet (a login that never finished its first sync, a bank
+    // that needs a new login): straight to the Connections view, where that can be fixed.
+    else if (status.connections.length > 0) await showMainView('connections');
     else showEmptyState();
   } catch (error) {
     showError(error);
@@ -95,4 +120,5 @@ async function start(): Promise<void> {
 }
 
 installErrorBanner();
+void listenForRefusedDeepLinks();
 void start();

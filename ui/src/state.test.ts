@@ -46,6 +46,12 @@ describe('URL hash', () => {
     expect(decodeHash('#range=this-month', '2026-12-02').filter.from).toBe('2026-12-01');
   });
 
+  it('knows the Connections view', () => {
+    const state = decodeHash('#view=connections', '2026-03-27');
+    expect(state.view).toBe('connections');
+    expect(encodeHash(state)).toBe('view=connections');
+  });
+
   it('ignores what it does not understand', () => {
     const state = decodeHash(
       '#view=nope&from=2026-02-30&to=yesterday&account=x&account=-1&account=2&account=2&direction=sideways' +

@@ -5,8 +5,8 @@ import type { Direction, Filter, PeriodKind, TransactionQuery } from './generate
 import { isIsoDate, isPreset, presetRange, type RangePreset } from './dates';
 import { checkAmount, emptyFilter, filterKey } from './filter';
 
-export type View = 'dashboard' | 'transactions' | 'manage';
-export const VIEWS: readonly View[] = ['dashboard', 'transactions', 'manage'];
+export type View = 'dashboard' | 'transactions' | 'manage' | 'connections';
+export const VIEWS: readonly View[] = ['dashboard', 'transactions', 'manage', 'connections'];
 
 export type SortKey = TransactionQuery['sort'];
 export const SORT_KEYS: readonly SortKey[] = [

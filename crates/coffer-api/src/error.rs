@@ -23,6 +23,17 @@ pub enum ErrorCode {
     StoreCorrupt,
     NotACofferDatabase,
     Provider,
+    /// The OS keychain (Secret Service) cannot be used; the message names the ways out.
+    KeychainUnavailable,
+    /// Saved logins cannot be opened any more (keychain wiped or replaced, wrong passphrase);
+    /// the banks must be reconnected.
+    VaultKeyLost,
+    /// A login in the browser failed: refused at the bank, timed out, a bad redirect.
+    Login,
+    /// The user cancelled.
+    Cancelled,
+    /// The connection needs the user to log in to the bank again.
+    NeedsReauth,
     Io,
     Internal,
 }
@@ -118,6 +129,40 @@ impl From<SyncError> for ApiError {
             SyncError::Store(s) => s.into(),
             SyncError::Poisoned => ApiError::internal(e.to_string()),
         }
+    }
+}
+
+impl From<coffer_vault::VaultError> for ApiError {
+    fn from(e: coffer_vault::VaultError) -> Self {
+        use coffer_vault::VaultError as V;
+        let code = match &e {
+            V::KeychainUnavailable { .. } => ErrorCode::KeychainUnavailable,
+            V::KeyMissing | V::WrongKey { .. } | V::Tampered { .. } | V::BadEnvelope { .. } => {
+                ErrorCode::VaultKeyLost
+            }
+            V::Keychain { .. } | V::Passphrase { .. } => ErrorCode::KeychainUnavailable,
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+impl From<coffer_login::LoginError> for ApiError {
+    fn from(e: coffer_login::LoginError) -> Self {
+        use coffer_login::LoginError as L;
+        let code = match &e {
+            L::Cancelled => ErrorCode::Cancelled,
+            L::PortTaken { .. } | L::Settings { .. } => ErrorCode::InvalidInput,
+            L::InvalidGrant { .. } => ErrorCode::NeedsReauth,
+            L::Storage { .. } => ErrorCode::Internal,
+            _ => ErrorCode::Login,
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+impl From<coffer_providers::finsify::FinsifyError> for ApiError {
+    fn from(e: coffer_providers::finsify::FinsifyError) -> Self {
+        ApiError::new(ErrorCode::Provider, e.to_string())
     }
 }
 

@@ -4,6 +4,7 @@
 //! commands, the `coffer` CLI and the local HTTP server are thin adapters over these methods and
 //! add no behaviour of their own. Errors leave as one serialisable [`ApiError`] `{code, message}`.
 
+mod connect;
 mod error;
 
 use std::io::Write;
@@ -12,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use coffer_core::category::Category;
-use coffer_core::model::{Connection, ConnectionId, TransactionId};
+use coffer_core::model::{Connection, ConnectionId, ConnectionStatus, TransactionId};
 use coffer_core::report::{
     self, AccountTotal, BalanceReport, CategoryReport, ChartRequest, ChartView, FlowReport,
     PeriodKind, VendorReport,
@@ -27,6 +28,12 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use coffer_core::views;
+pub use coffer_vault::KeySource;
+pub use connect::{
+    provider_catalogue, Browser, CallbackKind, CredentialField, FieldChoice, FinsifyService,
+    LoginKind, LoginRequest, LoginStarted, LoginTicket, ProviderInfo, RefreshAtBank, Setting,
+    SystemBrowser, VaultStatus, DEEP_LINK_SCHEME, SETTINGS,
+};
 pub use error::{ApiError, ErrorCode};
 
 /// The database file inside a data directory.
@@ -66,13 +73,44 @@ pub fn default_data_dir() -> Result<PathBuf, ApiError> {
 }
 
 /// An open Coffer profile. Cheap to share: clone the `Arc`.
-#[derive(Debug)]
 pub struct Coffer {
     store: Arc<Mutex<Store>>,
     /// Every read of transactions goes through this copy; any write drops it.
     snapshot: Mutex<Option<Arc<Snapshot>>>,
     clock: Clock,
     data_dir: PathBuf,
+    key_source: KeySource,
+    browser: Arc<dyn Browser>,
+    http: reqwest::Client,
+    logins: Arc<coffer_login::PendingLogins>,
+    login: connect::LoginState,
+}
+
+impl std::fmt::Debug for Coffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Coffer")
+            .field("data_dir", &self.data_dir)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a profile is opened; `Coffer::open` uses the defaults.
+pub struct OpenOptions {
+    pub clock: Clock,
+    /// Where the vault key lives: the OS keychain, or `COFFER_PASSPHRASE`.
+    pub key_source: KeySource,
+    pub browser: Arc<dyn Browser>,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            clock: Clock::System,
+            key_source: KeySource::from_env(coffer_vault::DEFAULT_SERVICE),
+            browser: Arc::new(SystemBrowser),
+        }
+    }
 }
 
 /// One page of the filtered, sorted transaction list, for the virtualised table.
@@ -116,6 +154,21 @@ impl Coffer {
     }
 
     pub fn open_with_clock(data_dir: &Path, clock: Clock) -> Result<Coffer, ApiError> {
+        Coffer::open_with(
+            data_dir,
+            OpenOptions {
+                clock,
+                ..OpenOptions::default()
+            },
+        )
+    }
+
+    pub fn open_with(data_dir: &Path, options: OpenOptions) -> Result<Coffer, ApiError> {
+        let OpenOptions {
+            clock,
+            key_source,
+            browser,
+        } = options;
         if data_dir.exists() && !data_dir.is_dir() {
             return Err(ApiError::new(
                 ErrorCode::InvalidInput,
@@ -137,6 +190,11 @@ impl Coffer {
             snapshot: Mutex::new(None),
             clock,
             data_dir: data_dir.to_owned(),
+            key_source,
+            browser,
+            http: coffer_login::http::client()?,
+            logins: coffer_login::PendingLogins::new(),
+            login: connect::LoginState::default(),
         })
     }
 
@@ -191,7 +249,12 @@ impl Coffer {
     }
 
     pub async fn connections(&self) -> Result<Vec<ConnectionView>, ApiError> {
-        self.with_store(|s| Ok(s.connection_views()?))
+        let now = self.clock.now();
+        Ok(self
+            .with_store(|s| Ok(s.connection_views()?))?
+            .into_iter()
+            .map(|v| connect::with_expiry(v, now))
+            .collect())
     }
 
     /// Adds the Demo Bank; connecting it twice returns the existing connection.
@@ -224,9 +287,40 @@ impl Coffer {
             Some(id) => Ok(vec![s.connection(id)?]),
             None => Ok(s.connections()?),
         })?;
+        let explicit = connection.is_some();
         let mut summaries = Vec::with_capacity(targets.len());
         for conn in targets {
-            let provider = self.provider_for(&conn)?;
+            if conn.status == ConnectionStatus::Disabled {
+                if explicit {
+                    return Err(ApiError::new(
+                        ErrorCode::InvalidInput,
+                        format!(
+                            "connection {} ({}) is disconnected; connect the bank again to sync",
+                            conn.id, conn.label
+                        ),
+                    ));
+                }
+                continue;
+            }
+            let provider = match self.provider_for(&conn) {
+                Ok(p) => p,
+                Err(e) => {
+                    // One unusable connection (lost key, missing secret) must not stop the rest.
+                    self.record_unusable(conn.id, &e);
+                    progress(SyncEvent::Failed {
+                        connection_id: conn.id,
+                        message: e.message.clone(),
+                    });
+                    summaries.push(SyncSummary {
+                        connection_id: conn.id,
+                        provider: conn.provider.clone(),
+                        label: conn.label.clone(),
+                        errors: vec![e.message],
+                        ..SyncSummary::default()
+                    });
+                    continue;
+                }
+            };
             let clock = self.clock;
             let summary = sync::sync_connection(
                 &self.store,
@@ -245,13 +339,7 @@ impl Coffer {
     fn provider_for(&self, connection: &Connection) -> Result<Box<dyn Provider>, ApiError> {
         match connection.provider.as_str() {
             demo::PROVIDER_ID => Ok(Box::new(demo::DemoBank::new(self.clock.today()))),
-            other => Err(ApiError::new(
-                ErrorCode::NotFound,
-                format!(
-                    "connection {} uses the provider '{other}', which this build does not know",
-                    connection.id
-                ),
-            )),
+            _ => self.bank_provider(connection),
         }
     }
 
@@ -548,6 +636,17 @@ pub fn typescript_bindings() -> String {
         CategoryRuleView::decl(&cfg),
         VendorRuleView::decl(&cfg),
         VendorView::decl(&cfg),
+        connect::LoginKind::decl(&cfg),
+        connect::FieldChoice::decl(&cfg),
+        connect::CredentialField::decl(&cfg),
+        connect::ProviderInfo::decl(&cfg),
+        connect::CallbackKind::decl(&cfg),
+        connect::LoginRequest::decl(&cfg),
+        connect::LoginStarted::decl(&cfg),
+        connect::VaultStatus::decl(&cfg),
+        connect::Setting::decl(&cfg),
+        connect::RefreshAtBank::decl(&cfg),
+        connect::FinsifyService::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p coffer-api` (bindings test).\n\

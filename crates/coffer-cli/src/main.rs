@@ -32,10 +32,53 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Connect a bank or the built-in Demo Bank.
+    /// Connect a bank (log in in the browser) or the built-in Demo Bank. Secrets are read from
+    /// standard input, one per line, when it is not a terminal, or prompted for without echo.
     Connect {
         #[arg(value_enum)]
         provider: ProviderArg,
+        /// Print the login URL instead of opening the browser, then wait for the redirect.
+        #[arg(long)]
+        no_browser: bool,
+        /// Log in again to an existing connection (renewed in place, history kept).
+        #[arg(long, value_name = "CONNECTION")]
+        again: Option<ConnectionId>,
+        /// Client ID (SpareBank 1) or Client-Id (Finsify).
+        #[arg(long)]
+        client_id: Option<String>,
+        /// SpareBank 1 bank (finInst), e.g. fid-ostlandet.
+        #[arg(long)]
+        bank: Option<String>,
+        /// SpareBank 1: the port of the redirect URI you registered.
+        #[arg(long)]
+        port: Option<u16>,
+        /// Finsify: the service (bank) id from `coffer finsify-services`.
+        #[arg(long)]
+        service: Option<i64>,
+    },
+    /// Disconnect a bank: its saved login is deleted; history is kept unless --delete-history.
+    Disconnect {
+        connection: ConnectionId,
+        #[arg(long)]
+        delete_history: bool,
+    },
+    /// Ask Finsify to fetch fresh data from the bank now.
+    RefreshAtBank { connection: ConnectionId },
+    /// Search Finsify's catalogue of banks.
+    FinsifyServices {
+        query: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or change settings (provider base URLs).
+    Settings {
+        #[command(subcommand)]
+        action: Option<SettingsAction>,
+    },
+    /// The vault that keeps saved logins: status, or reset after a lost keychain key.
+    Vault {
+        #[arg(value_enum, default_value = "status")]
+        action: VaultAction,
     },
     /// List connections.
     Connections {
@@ -223,6 +266,34 @@ fn parse_category_or_none(s: &str) -> Result<CategoryChoice, String> {
 #[derive(Clone, Copy, ValueEnum)]
 enum ProviderArg {
     Demo,
+    Sparebank1,
+    Finsify,
+}
+
+impl ProviderArg {
+    fn id(self) -> &'static str {
+        match self {
+            ProviderArg::Demo => "demo",
+            ProviderArg::Sparebank1 => "sparebank1",
+            ProviderArg::Finsify => "finsify",
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum SettingsAction {
+    /// Print every setting.
+    List,
+    /// Set one setting, e.g. `coffer settings set sparebank1.api_url http://127.0.0.1:8080`.
+    Set { key: String, value: String },
+    /// Back to the default.
+    Unset { key: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum VaultAction {
+    Status,
+    Reset,
 }
 
 #[derive(Subcommand)]
@@ -309,6 +380,41 @@ fn parse_amount(s: &str) -> Result<Decimal, String> {
     })
 }
 
+/// Reads one secret: a line from standard input when it is not a terminal, else a prompt
+/// without echo. Never from argv, where other users and shell history could see it.
+fn read_secret(label: &str, optional: bool) -> Result<Option<String>, ApiError> {
+    let stdin = std::io::stdin();
+    let line = if stdin.is_terminal() {
+        let hint = if optional {
+            " (Enter keeps the saved one)"
+        } else {
+            ""
+        };
+        rpassword::prompt_password(format!("{label}{hint}: "))
+            .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read the {label}: {e}")))?
+    } else {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdin.lock(), &mut line).map_err(|e| {
+            ApiError::new(
+                ErrorCode::Io,
+                format!("cannot read the {label} from standard input: {e}"),
+            )
+        })?;
+        line
+    };
+    let value = line.trim_end_matches(['\r', '\n']).to_string();
+    if value.is_empty() {
+        if optional {
+            return Ok(None);
+        }
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("no {label} given; type it at the prompt or pipe it on standard input"),
+        ));
+    }
+    Ok(Some(value))
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -371,12 +477,135 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
     match cli.command {
         Command::Connect {
             provider: ProviderArg::Demo,
+            ..
         } => {
             let c = coffer.connect_demo().await?;
             writeln!(
                 out,
                 "Connected {} (connection {}). Run `coffer sync` to fetch it.",
                 c.label, c.id
+            )
+            .map_err(io_error)?;
+        }
+        Command::Connect {
+            provider,
+            no_browser,
+            again,
+            client_id,
+            bank,
+            port,
+            service,
+        } => {
+            let mut fields = std::collections::BTreeMap::new();
+            let mut put = |k: &str, v: Option<String>| {
+                if let Some(v) = v {
+                    fields.insert(k.to_string(), v);
+                }
+            };
+            put("client_id", client_id);
+            put("fin_inst", bank);
+            put("redirect_port", port.map(|p| p.to_string()));
+            put("service_id", service.map(|s| s.to_string()));
+            let secret_key = match provider {
+                ProviderArg::Finsify => ("service_secret", "Finsify Service-secret"),
+                _ => ("client_secret", "SpareBank 1 client secret"),
+            };
+            // "Log in again" may reuse the saved secret: an empty answer keeps it.
+            let secret = read_secret(secret_key.1, again.is_some())?;
+            if let Some(secret) = secret {
+                fields.insert(secret_key.0.to_string(), secret);
+            }
+            let request = coffer_api::LoginRequest {
+                provider: provider.id().to_string(),
+                fields,
+                connection: again,
+                callback: coffer_api::CallbackKind::Loopback,
+            };
+            let ticket = coffer.begin_login(&request, !no_browser).await?;
+            if no_browser {
+                writeln!(
+                    out,
+                    "Open this address in your browser to log in:\n\n  {}\n",
+                    secrecy::ExposeSecret::expose_secret(&ticket.browser_url)
+                )
+                .map_err(io_error)?;
+            } else {
+                eprintln!("Log in in the browser window that just opened.");
+            }
+            eprintln!(
+                "Waiting for the redirect to {} (Ctrl-C to cancel)…",
+                ticket.started.redirect_uri
+            );
+            let c = coffer.finish_login(ticket.started.login_id).await?;
+            writeln!(
+                out,
+                "Connected {} (connection {}). Run `coffer sync {}` to fetch it.",
+                c.label, c.id, c.id
+            )
+            .map_err(io_error)?;
+        }
+        Command::Disconnect {
+            connection,
+            delete_history,
+        } => {
+            coffer.disconnect(connection, !delete_history).await?;
+            let what = if delete_history {
+                "its accounts and history were deleted"
+            } else {
+                "its history is kept"
+            };
+            writeln!(out, "Disconnected connection {connection}; {what}.").map_err(io_error)?;
+        }
+        Command::RefreshAtBank { connection } => {
+            let r = coffer.refresh_at_bank(connection).await?;
+            writeln!(
+                out,
+                "Finsify is refreshing from the bank; the next refresh is possible at {}.",
+                r.next_refresh_possible_at
+            )
+            .map_err(io_error)?;
+        }
+        Command::FinsifyServices { query, json } => {
+            let list = coffer.finsify_services(query.as_deref()).await?;
+            if json {
+                print_json(&mut out, &list)?;
+            } else {
+                for s in list {
+                    writeln!(
+                        out,
+                        "{:>6}  {:<30} {}  {}",
+                        s.id, s.name, s.country_code, s.kind
+                    )
+                    .map_err(io_error)?;
+                }
+            }
+        }
+        Command::Settings { action } => match action.unwrap_or(SettingsAction::List) {
+            SettingsAction::List => {
+                for s in coffer.settings().await? {
+                    writeln!(out, "{} = {}", s.key, s.value).map_err(io_error)?;
+                }
+            }
+            SettingsAction::Set { key, value } => {
+                let s = coffer.set_setting(&key, Some(&value)).await?;
+                writeln!(out, "{} = {}", s.key, s.value).map_err(io_error)?;
+            }
+            SettingsAction::Unset { key } => {
+                let s = coffer.set_setting(&key, None).await?;
+                writeln!(out, "{} = {} (default)", s.key, s.value).map_err(io_error)?;
+            }
+        },
+        Command::Vault { action } => {
+            let status = match action {
+                VaultAction::Status => coffer.vault_status().await?,
+                VaultAction::Reset => coffer.reset_vault().await?,
+            };
+            writeln!(
+                out,
+                "vault: {} (key from the {}){}",
+                status.state,
+                status.key_source,
+                status.message.map(|m| format!("\n{m}")).unwrap_or_default()
             )
             .map_err(io_error)?;
         }

@@ -13,6 +13,7 @@ pub mod model;
 pub mod money;
 pub mod report;
 pub mod rules;
+pub mod secrets;
 pub mod snapshot;
 pub mod store;
 pub mod sync;

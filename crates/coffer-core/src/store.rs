@@ -27,6 +27,7 @@ const APPLICATION_ID: i32 = 0x434F_4652;
 const MIGRATIONS_SQL: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_vendors_categories.sql"),
+    include_str!("../migrations/0003_vault_settings.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -285,6 +286,7 @@ impl Store {
                 label: c.label,
                 status: c.status,
                 last_sync_at: c.last_sync_at.map(|t| t.to_rfc3339()),
+                consent_expires_at: c.consent_expires_at.map(|t| t.to_rfc3339()),
                 last_error: c.last_error,
             })
             .collect())
@@ -298,17 +300,20 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Records a finished sync. `status` overrides the status derived from `error`, for
+    /// failures that need the user (a dead login).
     pub fn set_connection_synced(
         &mut self,
         id: ConnectionId,
         at: DateTime<Utc>,
         error: Option<&str>,
+        status: Option<ConnectionStatus>,
     ) -> Result<()> {
-        let status = if error.is_some() {
+        let status = status.unwrap_or(if error.is_some() {
             ConnectionStatus::Error
         } else {
             ConnectionStatus::Active
-        };
+        });
         let n = self.db.execute(
             "UPDATE connection SET last_sync_at = ?2, last_error = ?3, status = ?4 WHERE id = ?1",
             params![id, at, error, status.as_str()],

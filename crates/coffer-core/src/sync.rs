@@ -11,7 +11,9 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::model::{Connection, ConnectionId, ProviderAccount, ProviderTransaction};
+use crate::model::{
+    Connection, ConnectionId, ConnectionStatus, ProviderAccount, ProviderTransaction,
+};
 use crate::store::{Store, StoreError, SyncRunRecord};
 
 /// Re-fetch this many days before the cursor, so late-booked and pending→booked rows are seen.
@@ -150,8 +152,10 @@ pub async fn sync_connection(
         ..SyncSummary::default()
     };
 
+    let mut needs_reauth = false;
     match provider.accounts().await {
         Err(e) => {
+            needs_reauth = matches!(e, ProviderError::Reauth { .. });
             let message = e.to_string();
             progress(SyncEvent::Failed {
                 connection_id: connection.id,
@@ -185,11 +189,22 @@ pub async fn sync_connection(
                     Err(AccountFailure::Store(e)) => return Err(e.into()),
                     Err(AccountFailure::Provider(message)) => {
                         let message = format!("{}: {message}", account.name);
+                        summary.errors.push(message.clone());
+                        progress(SyncEvent::Failed {
+                            connection_id: connection.id,
+                            message,
+                        });
+                    }
+                    Err(AccountFailure::Reauth(message)) => {
+                        // The login is dead for every account; asking again would only spend
+                        // the provider's rate limit.
+                        needs_reauth = true;
                         progress(SyncEvent::Failed {
                             connection_id: connection.id,
                             message: message.clone(),
                         });
                         summary.errors.push(message);
+                        break;
                     }
                 }
             }
@@ -200,7 +215,8 @@ pub async fn sync_connection(
     {
         let mut store = lock(store)?;
         let error = (!summary.errors.is_empty()).then(|| summary.errors.join("; "));
-        store.set_connection_synced(connection.id, finished, error.as_deref())?;
+        let status = needs_reauth.then_some(ConnectionStatus::NeedsReauth);
+        store.set_connection_synced(connection.id, finished, error.as_deref(), status)?;
         store.finish_sync_run(
             run,
             &SyncRunRecord {
@@ -223,6 +239,7 @@ pub async fn sync_connection(
 enum AccountFailure {
     Store(StoreError),
     Provider(String),
+    Reauth(String),
 }
 
 async fn sync_account(
@@ -255,7 +272,10 @@ async fn sync_account(
     let batch = provider
         .transactions(account, since)
         .await
-        .map_err(|e| AccountFailure::Provider(e.to_string()))?;
+        .map_err(|e| match e {
+            ProviderError::Reauth { .. } => AccountFailure::Reauth(e.to_string()),
+            other => AccountFailure::Provider(other.to_string()),
+        })?;
     if let Some(bad) = batch
         .transactions
         .iter()

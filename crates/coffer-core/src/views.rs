@@ -74,6 +74,8 @@ pub struct ConnectionView {
     pub label: String,
     pub status: ConnectionStatus,
     pub last_sync_at: Option<String>,
+    /// When the bank consent ends and the user must log in again (RFC 3339), if known.
+    pub consent_expires_at: Option<String>,
     pub last_error: Option<String>,
     pub accounts: i64,
 }

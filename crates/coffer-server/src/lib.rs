@@ -280,6 +280,18 @@ async fn command(
         "vendor_rules" => Some(to_json(c.vendor_rules().await?)),
         "categories" => Some(to_json(c.categories().await?)),
         "category_rules" => Some(to_json(c.category_rules().await?)),
+        "providers" => Some(to_json(c.providers().await?)),
+        "settings" => Some(to_json(c.settings().await?)),
+        "vault_status" => Some(to_json(c.vault_status().await?)),
+        "finsify_services" => {
+            #[derive(Deserialize)]
+            struct A {
+                #[serde(default)]
+                query: Option<String>,
+            }
+            let a: A = args(&body)?;
+            Some(to_json(c.finsify_services(a.query.as_deref()).await?))
+        }
         _ => None,
     };
     if let Some(response) = read {
@@ -296,6 +308,14 @@ async fn command(
             | "add_category_rule"
             | "delete_category_rule"
             | "set_category"
+            | "sync_connection"
+            | "connect_begin"
+            | "connect_finish"
+            | "connect_cancel"
+            | "disconnect"
+            | "refresh_at_bank"
+            | "set_setting"
+            | "reset_vault"
     );
     if !is_write {
         return Err(ApiError::new(ErrorCode::NotFound, format!("no API command '{name}'")).into());
@@ -310,6 +330,67 @@ async fn command(
     match name.as_str() {
         "connect_demo" => to_json(c.connect_demo().await?),
         "sync_all" => to_json(c.sync(None, |_| {}).await?),
+        "sync_connection" => {
+            #[derive(Deserialize)]
+            struct A {
+                connection: i64,
+            }
+            let a: A = args(&body)?;
+            to_json(c.sync(Some(a.connection), |_| {}).await?)
+        }
+        // The browser opens on the machine running `coffer serve`, which is this one: the
+        // server only listens on 127.0.0.1.
+        "connect_begin" => {
+            #[derive(Deserialize)]
+            struct A {
+                request: coffer_api::LoginRequest,
+            }
+            let a: A = args(&body)?;
+            to_json(c.begin_login(&a.request, true).await?.started)
+        }
+        "connect_finish" => {
+            #[derive(Deserialize)]
+            struct A {
+                login_id: u64,
+            }
+            let a: A = args(&body)?;
+            to_json(c.finish_login(a.login_id).await?)
+        }
+        "connect_cancel" => {
+            #[derive(Deserialize)]
+            struct A {
+                login_id: u64,
+            }
+            let a: A = args(&body)?;
+            to_json(c.cancel_login(a.login_id).await?)
+        }
+        "disconnect" => {
+            #[derive(Deserialize)]
+            struct A {
+                connection: i64,
+                keep_history: bool,
+            }
+            let a: A = args(&body)?;
+            to_json(c.disconnect(a.connection, a.keep_history).await?)
+        }
+        "refresh_at_bank" => {
+            #[derive(Deserialize)]
+            struct A {
+                connection: i64,
+            }
+            let a: A = args(&body)?;
+            to_json(c.refresh_at_bank(a.connection).await?)
+        }
+        "set_setting" => {
+            #[derive(Deserialize)]
+            struct A {
+                key: String,
+                value: Option<String>,
+            }
+            let a: A = args(&body)?;
+            to_json(c.set_setting(&a.key, a.value.as_deref()).await?)
+        }
+        "reset_vault" => to_json(c.reset_vault().await?),
         "rename_vendor" => {
             #[derive(Deserialize)]
             struct A {

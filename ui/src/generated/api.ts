@@ -27,7 +27,11 @@ amount: string, currency: string, direction: Direction, status: TransactionStatu
 description: string, counterparty: string | null, vendor: string | null, category: string | null, provider: string, };
 export type TransactionList = { rows: Array<TransactionView>, total: number, };
 export type Filter = { from: string | null, to: string | null, accounts: Array<number>, direction: Direction | null, categories: Array<string>, vendors: Array<string>, search: string | null, min: string | null, max: string | null, };
-export type ConnectionView = { id: number, provider: string, label: string, status: ConnectionStatus, last_sync_at: string | null, last_error: string | null, accounts: number, };
+export type ConnectionView = { id: number, provider: string, label: string, status: ConnectionStatus, last_sync_at: string | null, 
+/**
+ * When the bank consent ends and the user must log in again (RFC 3339), if known.
+ */
+consent_expires_at: string | null, last_error: string | null, accounts: number, };
 export type AppStatus = { connections: Array<ConnectionView>, accounts: number, transactions: number, };
 export type SyncSummary = { connection_id: number, provider: string, label: string, accounts: number, fetched: number, inserted: number, updated: number, unchanged: number, 
 /**
@@ -117,3 +121,52 @@ rules: Array<string>,
  * Normalised names shown as this vendor (renames and merges).
  */
 aliases: Array<string>, };
+export type LoginKind = "oauth_loopback" | "connect_page" | "none";
+export type FieldChoice = { value: string, label: string, };
+export type CredentialField = { key: string, label: string, 
+/**
+ * Where to find the value.
+ */
+help: string, 
+/**
+ * Shown as a password field; stored only sealed in the vault.
+ */
+secret: boolean, required: boolean, default_value: string | null, choices: Array<FieldChoice>, };
+export type ProviderInfo = { id: string, name: string, summary: string, login: LoginKind, fields: Array<CredentialField>, 
+/**
+ * The redirect URI to register with the provider, with `{port}` for the chosen port.
+ */
+redirect_uri_template: string | null, };
+export type CallbackKind = "loopback" | "deep_link";
+export type LoginRequest = { provider: string, 
+/**
+ * Form values by [`CredentialField::key`]. On "Log in again" empty fields keep the saved
+ * values.
+ */
+fields: { [key in string]: string }, 
+/**
+ * Set for "Log in again": the connection is renewed in place.
+ */
+connection: number | null, callback: CallbackKind, };
+export type LoginStarted = { login_id: number, provider: string, 
+/**
+ * Where the provider will send the browser back (loopback) — what must be registered.
+ */
+redirect_uri: string, };
+export type VaultStatus = { 
+/**
+ * `ready`, `not_created` (no bank connected yet), `unavailable` (no keychain), or
+ * `key_lost` (the key the saved logins were sealed with is gone).
+ */
+state: string, 
+/**
+ * `keychain` or `passphrase`.
+ */
+key_source: string, message: string | null, };
+export type Setting = { key: string, value: string, default_value: string, description: string, };
+export type RefreshAtBank = { 
+/**
+ * When the provider allows the next refresh (RFC 3339).
+ */
+next_refresh_possible_at: string, };
+export type FinsifyService = { id: number, name: string, country_code: string, kind: string, logo_url: string, };

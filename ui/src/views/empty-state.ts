@@ -23,8 +23,7 @@ export function renderEmptyState(): EmptyState {
     {
       id: 'connect-bank',
       class: 'button secondary large',
-      title: 'Coming soon',
-      attrs: { type: 'button', disabled: true },
+      attrs: { type: 'button', 'data-testid': 'connect-bank' },
     },
     icon('bank'),
     el('span', { text: 'Connect a bank' }),
@@ -53,7 +52,7 @@ export function renderEmptyState(): EmptyState {
     progressSlot,
     el('p', {
       class: 'empty-footnote',
-      text: 'The demo bank invents a few realistic accounts locally. No bank login needed.',
+      text: 'The demo bank invents a few realistic accounts locally. No bank login needed. Real banks log in through your browser.',
     }),
   );
 

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { AppStatus, ConnectionView } from '../generated/api';
-import { lastSyncAt } from './main-view';
+import type { AppStatus, ConnectionStatus, ConnectionView } from '../generated/api';
+import { lastSyncAt, needsAttention } from './main-view';
 
-const connection = (id: number, last_sync_at: string | null): ConnectionView => ({
-  id,
-  provider: 'demo',
-  label: `Bank ${id}`,
-  status: 'active',
-  last_sync_at,
-  last_error: null,
-  accounts: 1,
-});
+const connection = (id: number, last_sync_at: string | null, status: ConnectionStatus = 'active'): ConnectionView => {
+  // Not a literal, so this fits ConnectionView both before and after `consent_expires_at`
+  // reaches generated/api.ts.
+  const c = { id, provider: 'demo', label: `Bank ${id}`, status, last_sync_at, consent_expires_at: null, last_error: null, accounts: 1 };
+  return c;
+};
 
 describe('lastSyncAt', () => {
   it('is the latest sync over all connections', () => {
@@ -30,5 +27,22 @@ describe('lastSyncAt', () => {
 
   it('is null before any sync', () => {
     expect(lastSyncAt({ connections: [connection(1, null)], accounts: 0, transactions: 0 })).toBeNull();
+  });
+});
+
+describe('needsAttention', () => {
+  it('counts connections that need a login, failed, or whose consent runs out', () => {
+    const status: AppStatus = {
+      connections: [
+        connection(1, null, 'active'),
+        connection(2, null, 'needs_reauth'),
+        connection(3, null, 'error'),
+        connection(4, null, 'expiring'),
+        connection(5, null, 'disabled'),
+      ],
+      accounts: 5,
+      transactions: 0,
+    };
+    expect(needsAttention(status)).toBe(3);
   });
 });

@@ -1,10 +1,10 @@
 // The main window: header with the view tabs and sync, the balances/accounts sidebar, the
-// shared filter bar and the three views (Dashboard, Transactions, Vendors & categories).
+// shared filter bar and the views (Dashboard, Transactions, Vendors & categories, Connections).
 
-import type { Api } from '../api';
+import type { Api, ConnectionView } from '../api';
 import type { AppStatus } from '../generated/api';
 import { appMark } from '../brand';
-import { el, icon, type IconName } from '../dom';
+import { clear, el, icon, type IconName } from '../dom';
 import { localToday } from '../dates';
 import { showError } from '../error-banner';
 import { formatRelativeTime } from '../format';
@@ -13,6 +13,7 @@ import { ProgressView } from '../sync-progress';
 import { runSync } from '../sync';
 import { Dashboard } from './dashboard';
 import { FilterBar } from './filter-bar';
+import { ConnectionsView } from './connections-view';
 import { ManageView } from './manage-view';
 import { Sidebar } from './sidebar';
 import { TransactionsView } from './transactions-view';
@@ -36,7 +37,19 @@ const TABS: Array<{ view: View; label: string; icon: IconName; panel: string }> 
   { view: 'dashboard', label: 'Dashboard', icon: 'chart', panel: 'dashboard' },
   { view: 'transactions', label: 'Transactions', icon: 'list', panel: 'transactions-view' },
   { view: 'manage', label: 'Vendors & categories', icon: 'tag', panel: 'manage-view' },
+  { view: 'connections', label: 'Connections', icon: 'bank', panel: 'connections-view' },
 ];
+
+/** How many connections want the user's attention (re-login, an error, consent running out). */
+export function needsAttention(status: AppStatus): number {
+  return status.connections.filter((c) => c.status === 'needs_reauth' || c.status === 'error' || c.status === 'expiring')
+    .length;
+}
+
+export interface MainViewOptions {
+  /** Everything was removed (no connection, no account left): back to the first-run screen. */
+  onEmpty?: () => void;
+}
 
 interface Panel {
   element: HTMLElement;
@@ -53,6 +66,9 @@ export class MainView {
   readonly #dashboard: Dashboard;
   readonly #transactions: TransactionsView;
   readonly #manage: ManageView;
+  readonly #connectionsView: ConnectionsView;
+  readonly #attention: HTMLElement;
+  readonly #onEmpty: (() => void) | undefined;
   readonly #panels: Record<View, Panel>;
   readonly #tabs = new Map<View, HTMLButtonElement>();
   readonly #syncButton: HTMLButtonElement;
@@ -67,8 +83,9 @@ export class MainView {
     if (encodeHash(next) !== encodeHash(this.store.state)) this.store.update(next);
   };
 
-  constructor(api: Api) {
+  constructor(api: Api, options: MainViewOptions = {}) {
     this.#api = api;
+    this.#onEmpty = options.onEmpty;
     this.store = new Store(decodeHash(window.location.hash, localToday()));
     // First subscriber: the URL, the sidebar and the visible view follow the state before the
     // views react to it (a view that is being hidden does not start loading).
@@ -88,7 +105,17 @@ export class MainView {
     this.#manage = new ManageView(api, this.store, (vendor) =>
       this.store.update({ view: 'transactions', filter: { ...this.store.filter, vendors: [vendor] } }),
     );
-    this.#panels = { dashboard: this.#dashboard, transactions: this.#transactions, manage: this.#manage };
+    this.#connectionsView = new ConnectionsView({
+      api,
+      onDataChanged: () => this.dataChanged(),
+      onShow: () => this.store.update({ view: 'connections' }),
+    });
+    this.#panels = {
+      dashboard: this.#dashboard,
+      transactions: this.#transactions,
+      manage: this.#manage,
+      connections: this.#connectionsView,
+    };
 
     this.#syncButton = el(
       'button',
@@ -99,6 +126,7 @@ export class MainView {
     this.#syncButton.addEventListener('click', () => void this.sync());
     this.#lastSync = el('span', { id: 'last-sync', class: 'last-sync', text: 'Never synced' });
 
+    this.#attention = el('span', { class: 'tab-count', attrs: { hidden: true, 'data-testid': 'connections-attention' } });
     const tablist = el('nav', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Views' } });
     for (const t of TABS) {
       const tab = el(
@@ -106,11 +134,19 @@ export class MainView {
         {
           id: `tab-${t.view}`,
           class: 'tab',
-          attrs: { type: 'button', role: 'tab', 'aria-controls': t.panel, 'aria-selected': 'false', tabindex: -1 },
+          attrs: {
+            type: 'button',
+            role: 'tab',
+            'aria-controls': t.panel,
+            'aria-selected': 'false',
+            tabindex: -1,
+            'data-testid': `nav-${t.view}`,
+          },
           data: { view: t.view },
         },
         icon(t.icon),
         el('span', { text: t.label }),
+        t.view === 'connections' && this.#attention,
       );
       tab.addEventListener('click', () => this.store.update({ view: t.view }));
       this.#tabs.set(t.view, tab);
@@ -133,7 +169,14 @@ export class MainView {
       { class: 'content' },
       this.#progressSlot,
       this.#filterBar.element,
-      el('div', { class: 'views' }, this.#dashboard.element, this.#transactions.element, this.#manage.element),
+      el(
+        'div',
+        { class: 'views' },
+        this.#dashboard.element,
+        this.#transactions.element,
+        this.#manage.element,
+        this.#connectionsView.element,
+      ),
     );
 
     this.element = el(
@@ -167,16 +210,51 @@ export class MainView {
     window.removeEventListener('hashchange', this.#onHashChange);
   }
 
-  async refreshStatus(): Promise<void> {
+  get connectionsView(): ConnectionsView {
+    return this.#connectionsView;
+  }
+
+  /** Shows the Connections view and syncs a connection that was just logged in to. */
+  async connected(connection: ConnectionView): Promise<void> {
+    this.store.update({ view: 'connections' });
+    await this.#connectionsView.connected(connection);
+  }
+
+  /** The stored data changed behind the views' backs (a per-bank sync, a disconnect). */
+  async dataChanged(): Promise<void> {
+    const status = await this.refreshStatus();
+    if (status && status.accounts === 0 && status.connections.length === 0 && this.#onEmpty) {
+      this.#onEmpty();
+      return;
+    }
+    await this.refreshAccounts();
+    this.store.invalidate();
+  }
+
+  async refreshStatus(): Promise<AppStatus | null> {
     try {
       const status = await this.#api.appStatus();
       this.#lastSyncAt = lastSyncAt(status);
       this.#connections = new Map(status.connections.map((c) => [c.id, c.label]));
       this.#renderLastSync();
+      this.#renderAttention(needsAttention(status));
       this.#transactions.setAccounts(this.#sidebar.accounts, this.#connections);
+      return status;
     } catch (error) {
       showError(error);
+      return null;
     }
+  }
+
+  #renderAttention(count: number): void {
+    const text = `${count === 1 ? '1 connection needs' : `${count} connections need`} attention`;
+    this.#attention.hidden = count === 0;
+    this.#attention.title = text;
+    clear(this.#attention);
+    this.#attention.append(
+      el('span', { attrs: { 'aria-hidden': 'true' }, text: String(count) }),
+      el('span', { class: 'sr-only', text: `, ${text}` }),
+    );
   }
 
   async refreshAccounts(): Promise<void> {
@@ -223,6 +301,7 @@ export class MainView {
       await runSync(this.#api, progress);
       await Promise.all([this.refreshStatus(), this.refreshAccounts()]);
       this.store.invalidate();
+      if (this.store.state.view === 'connections') void this.#connectionsView.reload();
     } catch (error) {
       showError(error);
     } finally {

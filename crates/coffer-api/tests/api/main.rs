@@ -1,7 +1,9 @@
 //! The API layer over the Demo Bank, end to end through a real SQLite file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod finsify;
 mod insight;
+mod login;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -305,3 +305,124 @@ fn report_chart_and_vendor_commands_work_end_to_end() {
     ));
     assert!(rows["total"].as_i64().unwrap() > 10);
 }
+
+/// `coffer connect sparebank1 --no-browser`: the secret arrives on stdin (never argv), the URL is
+/// printed, and the command finishes when the "browser" comes back to the loopback listener.
+#[test]
+fn connect_with_no_browser_prints_the_url_and_waits_for_the_redirect() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = runtime
+        .block_on(coffer_sandbox::sparebank1::Sparebank1Sandbox::start(
+            coffer_sandbox::sparebank1::Sparebank1Config::default(),
+            0,
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for key in ["sparebank1.api_url", "sparebank1.auth_url"] {
+        ok(dir.path(), &["settings", "set", key, &sandbox.base_url()]);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    sandbox.register_redirect_uri(&format!("http://127.0.0.1:{port}/callback/sparebank1"));
+    let args = [
+        "connect",
+        "sparebank1",
+        "--no-browser",
+        "--client-id",
+        "sandbox-client",
+        "--port",
+        &port.to_string(),
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(args)
+        .env("COFFER_PASSPHRASE", "cli test passphrase")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"sandbox-secret\n")
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "no URL printed");
+        if let Some(u) = line.trim().strip_prefix("http") {
+            break format!("http{u}");
+        }
+    };
+    assert!(url.contains("/oauth/authorize?"), "{url}");
+    assert!(!args.iter().any(|a| a.contains("sandbox-secret")));
+    runtime.block_on(async {
+        let location = coffer_sandbox::sparebank1::approve_in_browser(&url, true)
+            .await
+            .unwrap();
+        assert_eq!(reqwest::get(&location).await.unwrap().status(), 200);
+    });
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(
+        rest.contains("Connected SpareBank 1 (connection 1)"),
+        "{rest}"
+    );
+    let synced = Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["sync", "--json"])
+        .env("COFFER_PASSPHRASE", "cli test passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        synced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synced.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&synced.stdout).unwrap();
+    assert_eq!(report["inserted"], sandbox.ledger().len());
+}
+
+#[test]
+fn connect_refuses_an_empty_secret_and_unknown_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["connect", "sparebank1", "--client-id", "x", "--no-browser"])
+        .env("COFFER_PASSPHRASE", "p")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no SpareBank 1 client secret given"));
+    fails(
+        dir.path(),
+        &["settings", "set", "nope", "x"],
+        1,
+        "unknown setting 'nope'",
+    );
+    fails(
+        dir.path(),
+        &[
+            "settings",
+            "set",
+            "sparebank1.api_url",
+            "http://example.com",
+        ],
+        1,
+        "must be an https:// URL",
+    );
+}

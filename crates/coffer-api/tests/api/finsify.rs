@@ -1,0 +1,164 @@
+//! Finsify end to end: catalogue, customer, connect page, the `coffer://finsify-hub/…` deep link,
+//! sync, disconnect — against the Finsify sandbox in `tests/sandbox`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use coffer_api::{
+    ApiError, Browser, CallbackKind, Clock, Coffer, ErrorCode, KeySource, LoginRequest, OpenOptions,
+};
+use coffer_core::model::ConnectionStatus;
+use coffer_core::Filter;
+use coffer_sandbox::finsify::{approve_in_browser, FinsifyConfig, FinsifyFault, FinsifySandbox};
+use secrecy::SecretString;
+
+#[derive(Default)]
+struct RecordingBrowser(Mutex<Vec<String>>);
+
+impl Browser for RecordingBrowser {
+    fn open(&self, url: &str) -> Result<(), ApiError> {
+        self.0.lock().unwrap().push(url.to_string());
+        Ok(())
+    }
+}
+
+const SERVICE_SECRET: &str = "sandbox-service-secret";
+
+fn request() -> LoginRequest {
+    let mut fields = BTreeMap::new();
+    fields.insert("client_id".into(), "sandbox-client-id".into());
+    fields.insert("service_secret".into(), SERVICE_SECRET.into());
+    fields.insert("service_id".into(), "8".into());
+    LoginRequest {
+        provider: "finsify".into(),
+        fields,
+        connection: None,
+        callback: CallbackKind::DeepLink,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_through_the_deep_link_sync_and_disconnect() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = FinsifySandbox::start(FinsifyConfig::default(), 0)
+        .await
+        .unwrap();
+    let browser = Arc::new(RecordingBrowser::default());
+    let coffer = Arc::new(
+        Coffer::open_with(
+            dir.path(),
+            OpenOptions {
+                clock: Clock::System,
+                key_source: KeySource::Passphrase(SecretString::from("pass phrase".to_string())),
+                browser: browser.clone(),
+            },
+        )
+        .unwrap(),
+    );
+    coffer
+        .set_setting("finsify.api_url", Some(&sandbox.base_url()))
+        .await
+        .unwrap();
+    coffer
+        .set_setting(
+            "finsify.catalogue_url",
+            Some(&sandbox.service_catalogue_url()),
+        )
+        .await
+        .unwrap();
+    let found = coffer.finsify_services(Some("techcom")).await.unwrap();
+    assert!(found.iter().any(|s| s.id == 8), "{found:?}");
+
+    // First attempt: the provider appends broken JSON. Refused precisely, login still waiting.
+    sandbox.inject(FinsifyFault::CallbackBrokenJson);
+    let ticket = coffer.begin_login(&request(), true).await.unwrap();
+    let url = browser.0.lock().unwrap().last().cloned().unwrap();
+    let link = approve_in_browser(&url, true).await.unwrap();
+    assert!(link.starts_with("coffer://finsify-hub/"), "{link}");
+    let err = coffer.deliver_deep_link(&link).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Login);
+    assert!(err.message.contains("JSON appended"), "{}", err.message);
+    // Replaying a foreign or malformed link changes nothing either.
+    assert!(coffer
+        .deliver_deep_link("coffer://finsify-hub/")
+        .await
+        .is_err());
+    assert!(coffer
+        .deliver_deep_link("https://finsify-hub/x/y")
+        .await
+        .is_err());
+    coffer.cancel_login(ticket.started.login_id).await.unwrap();
+    assert!(coffer.connections().await.unwrap().is_empty());
+
+    // Second attempt succeeds; the customer created the first time is reused.
+    let ticket = coffer.begin_login(&request(), true).await.unwrap();
+    let url = browser.0.lock().unwrap().last().cloned().unwrap();
+    let c = Arc::clone(&coffer);
+    let finishing = tokio::spawn(async move { c.finish_login(ticket.started.login_id).await });
+    let link = approve_in_browser(&url, true).await.unwrap();
+    coffer.deliver_deep_link(&link).await.unwrap();
+    let connection = finishing.await.unwrap().unwrap();
+    assert_eq!(connection.label, "Techcombank via Finsify");
+    assert_eq!(sandbox.stats().customers_created, 1);
+    // The same link again is refused: a redirect is used once.
+    assert!(coffer.deliver_deep_link(&link).await.is_err());
+
+    let summary = coffer.sync(Some(connection.id), |_| {}).await.unwrap();
+    assert!(summary[0].errors.is_empty(), "{:?}", summary[0].errors);
+    let login_id = sandbox.logins().last().unwrap().id;
+    let ledger: Vec<_> = sandbox
+        .ledger()
+        .into_iter()
+        .filter(|r| r.login_id == login_id)
+        .collect();
+    let mut expected: Vec<(String, String)> = ledger
+        .iter()
+        .map(|r| {
+            (
+                r.date.to_string(),
+                r.amount.trim_end_matches(".00").to_string(),
+            )
+        })
+        .collect();
+    let mut csv = Vec::new();
+    coffer
+        .export_csv(&Filter::default(), &mut csv)
+        .await
+        .unwrap();
+    let mut got: Vec<(String, String)> = csv::Reader::from_reader(csv.as_slice())
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[5].to_string())
+        })
+        .collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(
+        got, expected,
+        "export equals the sandbox ledger to the đồng"
+    );
+
+    let mut secrets = sandbox.issued_secrets();
+    secrets.push(SERVICE_SECRET.to_string());
+    let mut haystack = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        haystack.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    for secret in &secrets {
+        assert!(memchr::memmem::find(&haystack, secret.as_bytes()).is_none());
+    }
+
+    // Disconnect keeping history: deactivated at Finsify, secrets gone, rows stay.
+    let before = coffer.transactions(&Filter::default()).await.unwrap().total;
+    coffer.disconnect(connection.id, true).await.unwrap();
+    assert_eq!(sandbox.stats().deactivations, 1);
+    let view = &coffer.connections().await.unwrap()[0];
+    assert_eq!(view.status, ConnectionStatus::Disabled);
+    assert_eq!(
+        coffer.transactions(&Filter::default()).await.unwrap().total,
+        before
+    );
+    let err = coffer.sync(Some(connection.id), |_| {}).await.unwrap_err();
+    assert!(err.message.contains("disconnected"), "{}", err.message);
+}

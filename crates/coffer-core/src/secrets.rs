@@ -1,0 +1,278 @@
+//! Rows the vault and the login flow keep in the store: the vault header, sealed secrets,
+//! settings and per-connection settings. Sealing and opening happen in `coffer-vault`; the store
+//! only ever sees envelopes.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+use crate::model::{Connection, ConnectionId, ConnectionStatus};
+use crate::store::{Store, StoreError};
+
+type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The `vault` row: how the key is found and the canary sealed under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultRow {
+    pub profile: String,
+    pub key_source: String,
+    pub salt: Option<Vec<u8>>,
+    pub canary: Vec<u8>,
+}
+
+/// The table name secrets are bound to in their associated data.
+pub const SECRET_TABLE: &str = "secret";
+
+impl Store {
+    pub fn vault_row(&self) -> Result<Option<VaultRow>> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT profile, key_source, salt, canary FROM vault WHERE id = 1",
+                [],
+                |r| {
+                    Ok(VaultRow {
+                        profile: r.get(0)?,
+                        key_source: r.get(1)?,
+                        salt: r.get(2)?,
+                        canary: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Replaces the vault header. Called when a vault is created or re-created after the old key
+    /// was lost; in the latter case every sealed secret is dropped in the same transaction,
+    /// because nothing sealed under the old key can be opened any more.
+    pub fn replace_vault(&mut self, row: &VaultRow, now: DateTime<Utc>) -> Result<()> {
+        let tx = self.db.transaction()?;
+        let had_vault: bool = tx.query_row("SELECT count(*) > 0 FROM vault", [], |r| r.get(0))?;
+        if had_vault {
+            tx.execute("DELETE FROM secret", [])?;
+            tx.execute(
+                "UPDATE connection SET status = 'needs_reauth',
+                        last_error = 'the saved login was lost with the old keychain key'
+                 WHERE id IN (SELECT DISTINCT connection_id FROM secret)
+                    OR config != '{}'",
+                [],
+            )?;
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO vault (id, profile, key_source, salt, canary, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+            params![row.profile, row.key_source, row.salt, row.canary, now],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn secret(&self, connection: ConnectionId, kind: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT envelope FROM secret WHERE connection_id = ?1 AND kind = ?2",
+                params![connection, kind],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Saves one sealed secret, replacing the previous one of the same kind.
+    pub fn put_secret(
+        &mut self,
+        connection: ConnectionId,
+        kind: &str,
+        envelope: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.db.execute(
+            "INSERT INTO secret (connection_id, kind, envelope, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (connection_id, kind)
+             DO UPDATE SET envelope = excluded.envelope, updated_at = excluded.updated_at",
+            params![connection, kind, envelope, now],
+        )?;
+        Ok(())
+    }
+
+    pub fn secret_kinds(&self, connection: ConnectionId) -> Result<Vec<String>> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT kind FROM secret WHERE connection_id = ?1 ORDER BY kind")?;
+        let rows = stmt.query_map([connection], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Creates a connection together with its sealed secrets in one transaction, so a login
+    /// that cannot save its tokens leaves nothing behind. `seal` gets the new row id, because
+    /// each envelope is bound to its row.
+    pub fn add_connection_with_secrets<E>(
+        &mut self,
+        provider: &str,
+        label: &str,
+        config: &str,
+        consent_expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        seal: impl Fn(ConnectionId) -> std::result::Result<Vec<(String, Vec<u8>)>, E>,
+    ) -> std::result::Result<Connection, SecretsError<E>> {
+        let tx = self.db.transaction().map_err(StoreError::from)?;
+        tx.execute(
+            "INSERT INTO connection (provider, label, status, created_at, config, consent_expires_at)
+             VALUES (?1, ?2, 'active', ?3, ?4, ?5)",
+            params![provider, label, now, config, consent_expires_at],
+        )
+        .map_err(StoreError::from)?;
+        let id = tx.last_insert_rowid();
+        for (kind, envelope) in seal(id).map_err(SecretsError::Seal)? {
+            tx.execute(
+                "INSERT INTO secret (connection_id, kind, envelope, updated_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, kind, envelope, now],
+            )
+            .map_err(StoreError::from)?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(self.connection(id)?)
+    }
+
+    /// A fresh login for an existing connection: its secrets and settings are replaced and it is
+    /// active again; accounts and history are untouched.
+    pub fn renew_connection<E>(
+        &mut self,
+        id: ConnectionId,
+        config: &str,
+        consent_expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        seal: impl Fn(ConnectionId) -> std::result::Result<Vec<(String, Vec<u8>)>, E>,
+    ) -> std::result::Result<Connection, SecretsError<E>> {
+        let sealed = seal(id).map_err(SecretsError::Seal)?;
+        let tx = self.db.transaction().map_err(StoreError::from)?;
+        let n = tx
+            .execute(
+                "UPDATE connection SET config = ?2, consent_expires_at = ?3, status = 'active',
+                        last_error = NULL
+                 WHERE id = ?1",
+                params![id, config, consent_expires_at],
+            )
+            .map_err(StoreError::from)?;
+        if n == 0 {
+            return Err(StoreError::UnknownConnection(id).into());
+        }
+        tx.execute("DELETE FROM secret WHERE connection_id = ?1", [id])
+            .map_err(StoreError::from)?;
+        for (kind, envelope) in sealed {
+            tx.execute(
+                "INSERT INTO secret (connection_id, kind, envelope, updated_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, kind, envelope, now],
+            )
+            .map_err(StoreError::from)?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(self.connection(id)?)
+    }
+
+    /// Disconnect: the secrets go; history stays (status `disabled`) or goes with the connection.
+    pub fn disconnect(&mut self, id: ConnectionId, keep_history: bool) -> Result<()> {
+        let tx = self.db.transaction()?;
+        tx.execute("DELETE FROM secret WHERE connection_id = ?1", [id])?;
+        let n = if keep_history {
+            tx.execute(
+                "UPDATE connection SET status = 'disabled', last_error = NULL WHERE id = ?1",
+                [id],
+            )?
+        } else {
+            tx.execute("DELETE FROM connection WHERE id = ?1", [id])?
+        };
+        if n == 0 {
+            return Err(StoreError::UnknownConnection(id));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn connection_config(&self, id: ConnectionId) -> Result<String> {
+        self.db
+            .query_row("SELECT config FROM connection WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(StoreError::UnknownConnection(id))
+    }
+
+    pub fn set_connection_config(&mut self, id: ConnectionId, config: &str) -> Result<()> {
+        let n = self.db.execute(
+            "UPDATE connection SET config = ?2 WHERE id = ?1",
+            params![id, config],
+        )?;
+        if n == 0 {
+            return Err(StoreError::UnknownConnection(id));
+        }
+        Ok(())
+    }
+
+    pub fn set_connection_status(
+        &mut self,
+        id: ConnectionId,
+        status: ConnectionStatus,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let n = self.db.execute(
+            "UPDATE connection SET status = ?2, last_error = ?3 WHERE id = ?1",
+            params![id, status.as_str(), reason],
+        )?;
+        if n == 0 {
+            return Err(StoreError::UnknownConnection(id));
+        }
+        Ok(())
+    }
+
+    pub fn set_consent_expiry(
+        &mut self,
+        id: ConnectionId,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        self.db.execute(
+            "UPDATE connection SET consent_expires_at = ?2 WHERE id = ?1",
+            params![id, at],
+        )?;
+        Ok(())
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .db
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.db.execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, v],
+            )?,
+            None => self
+                .db
+                .execute("DELETE FROM setting WHERE key = ?1", [key])?,
+        };
+        Ok(())
+    }
+
+    pub fn settings(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT key, value FROM setting ORDER BY key")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// A failure while creating a connection with its secrets: the store, or the caller's sealing.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError<E> {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot seal the login's secrets: {0}")]
+    Seal(E),
+}

@@ -1,0 +1,112 @@
+//! The token lifecycle of one connected bank.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::oauth::{OAuthProvider, TokenSet};
+use crate::LoginError;
+
+/// Saves a connection's tokens (sealed, in the vault). Called with the new pair *before* the new
+/// access token is used, so a crash can never leave Coffer holding only a dead refresh token.
+pub trait TokenSink: Send + Sync {
+    fn save(&self, tokens: &TokenSet) -> Result<(), LoginError>;
+}
+
+/// Hands out access tokens for one connection and renews them: before expiry, and once after a
+/// 401. Concurrent callers share one refresh (single flight) because a rotating refresh token
+/// may be spent only once.
+pub struct OAuthSession {
+    provider: OAuthProvider,
+    http: reqwest::Client,
+    tokens: tokio::sync::Mutex<TokenSet>,
+    sink: Arc<dyn TokenSink>,
+    refreshes: AtomicU32,
+    now: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+}
+
+impl std::fmt::Debug for OAuthSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthSession")
+            .field("provider", &self.provider.provider)
+            .field("refreshes", &self.refreshes.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Refresh a little early so a token does not expire in flight.
+const LEEWAY_SECONDS: i64 = 30;
+
+impl OAuthSession {
+    pub fn new(
+        provider: OAuthProvider,
+        http: reqwest::Client,
+        tokens: TokenSet,
+        sink: Arc<dyn TokenSink>,
+    ) -> OAuthSession {
+        OAuthSession {
+            provider,
+            http,
+            tokens: tokio::sync::Mutex::new(tokens),
+            sink,
+            refreshes: AtomicU32::new(0),
+            now: Arc::new(Utc::now),
+        }
+    }
+
+    /// How many refreshes this session made (for progress output and tests).
+    pub fn refreshes(&self) -> u32 {
+        self.refreshes.load(Ordering::Relaxed)
+    }
+
+    pub fn provider(&self) -> &OAuthProvider {
+        &self.provider
+    }
+
+    /// A usable access token, refreshed first if it is about to expire.
+    pub async fn access_token(&self) -> Result<SecretString, LoginError> {
+        let mut tokens = self.tokens.lock().await;
+        let now = (self.now)();
+        if tokens.access_expired(now, Duration::seconds(LEEWAY_SECONDS)) {
+            self.refresh_locked(&mut tokens, now).await?;
+        }
+        Ok(tokens.access_token.clone())
+    }
+
+    /// The API refused `rejected` with 401: refresh once and hand out the new token. If another
+    /// caller already refreshed while this one waited, its token is returned without a second
+    /// refresh.
+    pub async fn after_unauthorized(
+        &self,
+        rejected: &SecretString,
+    ) -> Result<SecretString, LoginError> {
+        let mut tokens = self.tokens.lock().await;
+        if tokens.access_token.expose_secret() != rejected.expose_secret() {
+            return Ok(tokens.access_token.clone());
+        }
+        let now = (self.now)();
+        self.refresh_locked(&mut tokens, now).await?;
+        Ok(tokens.access_token.clone())
+    }
+
+    /// The consent end date, for display.
+    pub async fn consent_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.tokens.lock().await.consent_expires_at
+    }
+
+    async fn refresh_locked(
+        &self,
+        tokens: &mut TokenSet,
+        now: DateTime<Utc>,
+    ) -> Result<(), LoginError> {
+        let fresh = self.provider.refresh(&self.http, tokens, now).await?;
+        self.refreshes.fetch_add(1, Ordering::Relaxed);
+        // Saved before use: if saving fails the old refresh token is already spent, so the
+        // caller must treat the connection as needing a new login rather than carry on.
+        self.sink.save(&fresh)?;
+        *tokens = fresh;
+        Ok(())
+    }
+}

@@ -1,0 +1,854 @@
+//! `/personal/banking/*` and `/common/*`: bearer auth, versioned media types, accounts and
+//! transactions, and the error envelope.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use chrono::{Days, NaiveDate};
+use sha2::{Digest, Sha256};
+
+use super::json::{array, float_tail_number, quote, wire_number, Obj};
+use super::ledger::{self, Kind, Ledger, Txn};
+use super::oauth::{first, parse_pairs};
+use super::{random_secret, take, Shared, State as SandboxState};
+
+/// The one media type transactions speak; accounts also accept v4 and v5.
+pub(crate) const MEDIA_V1: &str = "application/vnd.sparebank1.v1+json; charset=utf-8";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Accounts,
+    Transactions,
+    Common,
+}
+
+impl Family {
+    fn versions(self) -> &'static [u8] {
+        match self {
+            Family::Accounts => &[1, 4, 5],
+            Family::Transactions | Family::Common => &[1],
+        }
+    }
+}
+
+/// What a request that passed the gate may use.
+struct Ctx {
+    session: u64,
+    media: String,
+}
+
+fn respond(status: StatusCode, media: &str, body: String) -> Response {
+    let mut resp = (status, body).into_response();
+    let ct = HeaderValue::from_str(media).unwrap_or(HeaderValue::from_static(MEDIA_V1));
+    resp.headers_mut().insert(header::CONTENT_TYPE, ct);
+    resp
+}
+
+/// `{"errors":[{code, message, traceId, httpCode, resource, localizedMessage{locale, message}}]}`
+pub(crate) fn error_envelope(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    message_nb: &str,
+    resource: &str,
+) -> Response {
+    let trace: String = random_secret().chars().take(32).collect();
+    let item = Obj::new()
+        .str("code", code)
+        .str("message", message)
+        .str("traceId", &trace)
+        .int("httpCode", i64::from(status.as_u16()))
+        .str("resource", resource)
+        .obj(
+            "localizedMessage",
+            Obj::new().str("locale", "nb").str("message", message_nb),
+        );
+    let body = Obj::new().raw("errors", array([item.to_json()])).to_json();
+    respond(status, MEDIA_V1, body)
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::WWW_AUTHENTICATE, "Bearer"),
+        ],
+        "Unauthorized",
+    )
+        .into_response()
+}
+
+/// Picks the response media type from `Accept` (exact vendor types only; charset, when given,
+/// must be UTF-8).
+fn negotiate(headers: &HeaderMap, versions: &[u8]) -> Option<String> {
+    for value in headers.get_all(header::ACCEPT) {
+        let Ok(value) = value.to_str() else { continue };
+        for range in value.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let mut acceptable = true;
+            for param in parts {
+                let Some((k, v)) = param.split_once('=') else {
+                    continue;
+                };
+                let k = k.trim().to_ascii_lowercase();
+                let v = v.trim().trim_matches('"').to_ascii_lowercase();
+                if k == "charset" && v != "utf-8" && v != "utf8" {
+                    acceptable = false;
+                }
+                if k == "q"
+                    && v.trim_start_matches('0')
+                        .trim_start_matches('.')
+                        .trim_matches('0')
+                        .is_empty()
+                {
+                    acceptable = false;
+                }
+            }
+            if !acceptable {
+                continue;
+            }
+            for v in versions {
+                if media == format!("application/vnd.sparebank1.v{v}+json") {
+                    return Some(format!(
+                        "application/vnd.sparebank1.v{v}+json; charset=utf-8"
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// Auth, then media type, then the rate-limit and server-error faults (not for `/common`,
+/// which does not count against the limit).
+fn gate(
+    st: &mut SandboxState,
+    headers: &HeaderMap,
+    family: Family,
+    resource: &str,
+) -> Result<Ctx, Box<Response>> {
+    st.stats.api_calls += 1;
+    let now = Instant::now();
+    let Some(token) = bearer(headers) else {
+        return Err(Box::new(unauthorized()));
+    };
+    let session = match st.access_tokens.get(token) {
+        Some(g) if now < g.expires => g.session,
+        Some(_) => {
+            st.access_tokens.remove(token);
+            return Err(Box::new(unauthorized()));
+        }
+        None => return Err(Box::new(unauthorized())),
+    };
+    let Some(media) = negotiate(headers, family.versions()) else {
+        return Err(Box::new(error_envelope(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "The Accept header does not name a media type this resource produces \
+             (application/vnd.sparebank1.v1+json; charset=utf-8).",
+            "Accept-headeren angir ingen medietype denne ressursen kan levere.",
+            resource,
+        )));
+    };
+    if family != Family::Common {
+        if take(&mut st.faults.rate_limit) {
+            st.stats.rate_limited += 1;
+            let secs = st.faults.retry_after_secs;
+            let mut resp = error_envelope(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TOO_MANY_REQUESTS",
+                &format!("Rate limit exceeded. Retry after {secs} seconds."),
+                &format!("For mange forespørsler. Prøv igjen om {secs} sekunder."),
+                resource,
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            return Err(Box::new(resp));
+        }
+        if take(&mut st.faults.server_error) {
+            return Err(Box::new(error_envelope(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "An unexpected error occurred.",
+                "Det oppstod en uventet feil.",
+                resource,
+            )));
+        }
+    }
+    Ok(Ctx { session, media })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+
+fn owner(seed: u64) -> Obj {
+    Obj::new()
+        .str("name", "Kari Nordmann")
+        .str("firstName", "Kari")
+        .str("lastName", "Nordmann")
+        .str("type", "PERSON")
+        .int("age", 31)
+        .str(
+            "customerKey",
+            &ledger::hex_digest(&format!("sb1-customer:{seed}"), 32).to_uppercase(),
+        )
+        .str(
+            "ssnKey",
+            &ledger::hex_digest(&format!("sb1-ssn:{seed}"), 32).to_uppercase(),
+        )
+}
+
+fn account_properties(kind: Kind) -> Obj {
+    let current = kind == Kind::Current;
+    let bsu = kind == Kind::Bsu;
+    let card = kind == Kind::CreditCard;
+    Obj::new()
+        .bool("isTransferFromEnabled", !bsu)
+        .bool("isTransferToEnabled", true)
+        .bool("isPaymentFromEnabled", current)
+        .bool("isAllowedInAvtaleGiro", current)
+        .bool("hasAccess", true)
+        .bool("isBalancePreferred", card)
+        .bool("isFlexiLoan", false)
+        .bool("isCodebitorLoan", false)
+        .bool("isSecurityBalance", false)
+        .bool("isAksjesparekonto", false)
+        .bool("isSavingsAccount", bsu)
+        .bool("isBonusAccount", false)
+        .bool("userHasRightOfDisposal", true)
+        .bool("userHasRightOfAccess", true)
+        .bool("isOwned", true)
+        .bool("isWithdrawalsAllowed", !bsu)
+        .bool("isBlocked", false)
+        .bool("isHidden", false)
+        .bool("isBalanceUpdatedImmediatelyOnTransferTo", !card)
+        .bool("isDefaultPaymentAccount", current)
+}
+
+fn account_json(l: &Ledger, idx: usize) -> Option<String> {
+    let a = l.accounts.get(idx)?;
+    let obj = Obj::new()
+        .str("key", &a.key)
+        .str("accountNumber", &a.number)
+        .opt_str("iban", a.iban.as_deref())
+        .str("name", &a.name)
+        .str("description", &a.description)
+        .raw("balance", wire_number(l.balance(idx)))
+        .raw("availableBalance", wire_number(l.available(idx)))
+        .str("currencyCode", "NOK")
+        .obj("owner", owner(l.seed))
+        .str("productType", a.product_type)
+        .str("type", a.kind.wire_type())
+        .str("productId", a.product_id)
+        .str("descriptionCode", a.description_code)
+        .bool("disposalRole", false)
+        .obj("accountProperties", account_properties(a.kind))
+        .raw(
+            "creditCardCreditLimit",
+            a.credit_limit
+                .map_or_else(|| "null".to_owned(), wire_number),
+        )
+        .opt_str("creditCardAccountID", a.credit_card_account_id.as_deref())
+        .raw("obsCodes", "[]".to_owned());
+    Some(obj.to_json())
+}
+
+fn bool_flag(
+    pairs: &[(String, String)],
+    name: &str,
+    default: bool,
+    resource: &str,
+) -> Result<bool, Box<Response>> {
+    match first(pairs, name) {
+        None => Ok(default),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(Box::new(error_envelope(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST_PARAMETER",
+            &format!("{name} must be true or false, not {v:?}."),
+            &format!("{name} må være true eller false."),
+            resource,
+        ))),
+    }
+}
+
+/// `GET /personal/banking/accounts`.
+pub(crate) async fn accounts(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    const RESOURCE: &str = "/personal/banking/accounts";
+    let mut st = shared.lock();
+    let ctx = match gate(&mut st, &headers, Family::Accounts, RESOURCE) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let p = parse_pairs(query.as_deref().unwrap_or(""));
+    let flags = (|| -> Result<[bool; 6], Box<Response>> {
+        Ok([
+            bool_flag(&p, "includeNokAccounts", true, RESOURCE)?,
+            bool_flag(&p, "includeCurrencyAccounts", true, RESOURCE)?,
+            bool_flag(&p, "includeBsuAccounts", true, RESOURCE)?,
+            bool_flag(&p, "includeCreditCardAccounts", true, RESOURCE)?,
+            bool_flag(&p, "includeAskAccounts", false, RESOURCE)?,
+            bool_flag(&p, "includePensionAccounts", false, RESOURCE)?,
+        ])
+    })();
+    let [nok, _currency, bsu, card, _ask, _pension] = match flags {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let l = &st.ledger;
+    let items: Vec<String> = l
+        .accounts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| match a.kind {
+            Kind::Current => nok,
+            Kind::Bsu => bsu,
+            Kind::CreditCard => card,
+        })
+        .filter_map(|(i, _)| account_json(l, i))
+        .collect();
+    let body = Obj::new()
+        .raw("accounts", array(items))
+        .raw("errors", "[]".to_owned())
+        .to_json();
+    respond(StatusCode::OK, &ctx.media, body)
+}
+
+/// `GET /personal/banking/accounts/default`: the default payment account.
+pub(crate) async fn default_account(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut st = shared.lock();
+    let ctx = match gate(
+        &mut st,
+        &headers,
+        Family::Accounts,
+        "/personal/banking/accounts/default",
+    ) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let idx = st
+        .ledger
+        .accounts
+        .iter()
+        .position(|a| a.kind == Kind::Current)
+        .unwrap_or(0);
+    match account_json(&st.ledger, idx) {
+        Some(body) => respond(StatusCode::OK, &ctx.media, body),
+        None => error_envelope(
+            StatusCode::NOT_FOUND,
+            "ACCOUNT_NOT_FOUND",
+            "No default account.",
+            "Fant ingen standardkonto.",
+            "/personal/banking/accounts/default",
+        ),
+    }
+}
+
+/// `GET /personal/banking/accounts/{key}`.
+pub(crate) async fn account(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> Response {
+    let resource = format!("/personal/banking/accounts/{key}");
+    let mut st = shared.lock();
+    let ctx = match gate(&mut st, &headers, Family::Accounts, &resource) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let found = st
+        .ledger
+        .accounts
+        .iter()
+        .position(|a| a.key == key)
+        .and_then(|i| account_json(&st.ledger, i));
+    match found {
+        Some(body) => respond(StatusCode::OK, &ctx.media, body),
+        None => error_envelope(
+            StatusCode::NOT_FOUND,
+            "ACCOUNT_NOT_FOUND",
+            "No account with that key.",
+            "Fant ingen konto med den nøkkelen.",
+            &resource,
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Recent,
+    Historic,
+    All,
+}
+
+struct TxQuery {
+    accounts: Vec<usize>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    limit: Option<usize>,
+    source: Source,
+}
+
+fn bad_request(message: &str, message_nb: &str, resource: &str) -> Box<Response> {
+    Box::new(error_envelope(
+        StatusCode::BAD_REQUEST,
+        "INVALID_REQUEST_PARAMETER",
+        message,
+        message_nb,
+        resource,
+    ))
+}
+
+fn parse_tx_query(l: &Ledger, query: &str, resource: &str) -> Result<TxQuery, Box<Response>> {
+    let p = parse_pairs(query);
+    let keys: Vec<&str> = p
+        .iter()
+        .filter(|(k, _)| k == "accountKey")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if keys.is_empty() {
+        return Err(bad_request(
+            "accountKey is required (repeat the parameter for several accounts).",
+            "accountKey må oppgis.",
+            resource,
+        ));
+    }
+    let mut accounts = Vec::new();
+    for key in keys {
+        match l.accounts.iter().position(|a| a.key == key) {
+            Some(i) => {
+                if !accounts.contains(&i) {
+                    accounts.push(i);
+                }
+            }
+            None => {
+                return Err(Box::new(error_envelope(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_ACCOUNT_KEY",
+                    &format!("Unknown accountKey {key:?}."),
+                    "Ukjent kontonøkkel.",
+                    resource,
+                )))
+            }
+        }
+    }
+    let date = |name: &str| -> Result<Option<NaiveDate>, Box<Response>> {
+        match first(&p, name) {
+            None => Ok(None),
+            Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .filter(|_| v.len() == 10)
+                .map(Some)
+                .ok_or_else(|| {
+                    bad_request(
+                        &format!("{name} must be yyyy-MM-dd, not {v:?}."),
+                        &format!("{name} må ha formatet yyyy-MM-dd."),
+                        resource,
+                    )
+                }),
+        }
+    };
+    let from = date("fromDate")?;
+    let to = date("toDate")?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            return Err(bad_request(
+                "fromDate is after toDate.",
+                "fromDate er etter toDate.",
+                resource,
+            ));
+        }
+    }
+    let limit = match first(&p, "rowLimit") {
+        None => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n > 0 => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+            _ => {
+                return Err(bad_request(
+                    &format!("rowLimit must be a positive integer, not {v:?}."),
+                    "rowLimit må være et positivt heltall.",
+                    resource,
+                ))
+            }
+        },
+    };
+    let source = match first(&p, "source") {
+        None => Source::All,
+        Some(v) => match v.to_ascii_uppercase().as_str() {
+            "RECENT" => Source::Recent,
+            "HISTORIC" => Source::Historic,
+            "ALL" => Source::All,
+            _ => {
+                return Err(bad_request(
+                    &format!("source must be RECENT, HISTORIC or ALL, not {v:?}."),
+                    "source må være RECENT, HISTORIC eller ALL.",
+                    resource,
+                ))
+            }
+        },
+    };
+    Ok(TxQuery {
+        accounts,
+        from,
+        to,
+        limit,
+        source,
+    })
+}
+
+/// RECENT: pending rows and booked rows from the last [`ledger::RECENT_DAYS`] days.
+fn row_source(t: &Txn, today: NaiveDate) -> Source {
+    let recent_from = today
+        .checked_sub_days(Days::new(ledger::RECENT_DAYS - 1))
+        .unwrap_or(today);
+    if !t.booked || t.date >= recent_from {
+        Source::Recent
+    } else {
+        Source::Historic
+    }
+}
+
+/// The opaque, session-bound transaction id.
+pub(crate) fn wire_id(seed: u64, serial: u64, session: u64, generation: u64) -> String {
+    let digest =
+        Sha256::digest(format!("sb1-tx:{seed}:{serial}:{session}:{generation}").as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+fn merchant_json(m: &ledger::Merchant) -> Obj {
+    Obj::new()
+        .str("id", m.id)
+        .null("img")
+        .str("name", m.name)
+        .str("address", m.address)
+        .str("country", m.country)
+        .null("logoImg")
+        .str("postcode", m.postcode)
+        .str("streetNumber", m.street_number)
+        .null("intermediary")
+}
+
+fn transaction_json(st: &SandboxState, t: &Txn, session: u64) -> Obj {
+    let l = &st.ledger;
+    let Some(account) = l.accounts.get(t.account) else {
+        return Obj::new();
+    };
+    let id = wire_id(l.seed, t.serial, session, st.id_generation);
+    let date_ms = ledger::oslo_midnight_ms(t.date);
+    let source = match row_source(t, l.today) {
+        Source::Historic => "HISTORIC",
+        _ => "RECENT",
+    };
+    let mut o = Obj::new()
+        .str("id", &id)
+        .str("nonUniqueId", &t.non_unique_id)
+        .str("description", &t.description)
+        .str("cleanedDescription", &t.cleaned)
+        .obj(
+            "accountNumber",
+            Obj::new()
+                .str("value", &account.number)
+                .str("formatted", &account.formatted_number())
+                .str("unformatted", &account.number),
+        )
+        .raw("amount", wire_number(t.amount))
+        .str("currencyCode", "NOK")
+        .str("accountCurrency", "NOK")
+        .null("currencyAmount")
+        .int("date", date_ms)
+        .int("interestDate", ledger::oslo_midnight_ms(t.interest_date))
+        .str("typeCode", t.type_code)
+        .str("typeText", t.type_text)
+        .str("bookingStatus", if t.booked { "BOOKED" } else { "PENDING" })
+        .str("source", source)
+        .bool("canShowDetails", t.booked)
+        .str("accountKey", &account.key)
+        .str("accountName", &account.name)
+        .opt_str("kidOrMessage", t.kid_or_message.as_deref());
+    // Pending rows come without the counterparty fields.
+    if t.booked {
+        o = o
+            .opt_str("remoteAccountNumber", t.remote_account_number.as_deref())
+            .opt_str("remoteAccountName", t.remote_account_name.as_deref());
+    }
+    o = o
+        .null("paymentReference")
+        .opt_str("mcc", t.mcc)
+        .raw(
+            "merchant",
+            match (&t.merchant, t.booked) {
+                (Some(m), true) => merchant_json(m).to_json(),
+                _ => "null".to_owned(),
+            },
+        )
+        .obj(
+            "classificationInput",
+            Obj::new()
+                .str("id", &id)
+                .opt_str("mcc", t.mcc)
+                .int("date", date_ms)
+                .str("text", &t.description)
+                .str("type", t.type_code)
+                .raw("amount", wire_number(t.amount)),
+        )
+        .bool("isConfidential", false)
+        .bool("isFromCurrencyAccount", false);
+    if account.kind == Kind::CreditCard {
+        let partition = ledger::hex_digest(&format!("sb1-partition:{}", account.key), 64)
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .take(7)
+            .map(char::from)
+            .collect::<String>();
+        o = o.obj(
+            "creditCardIdentifiers",
+            Obj::new()
+                .str("nonUniqueId", &t.non_unique_id)
+                .str("partitionKey", &partition),
+        );
+    }
+    o
+}
+
+/// The transaction faults, taken once per call.
+struct TxFaults {
+    partial: Option<String>,
+    malformed: bool,
+    missing: Option<String>,
+    float: bool,
+}
+
+fn take_tx_faults(st: &mut SandboxState) -> TxFaults {
+    let f = &mut st.faults;
+    let partial = match f.partial_failure.as_mut() {
+        Some((error, n)) => take(n).then(|| error.clone()),
+        None => None,
+    };
+    if matches!(&f.partial_failure, Some((_, 0))) {
+        f.partial_failure = None;
+    }
+    let missing = match f.missing_field.as_mut() {
+        Some((field, n)) => take(n).then(|| field.clone()),
+        None => None,
+    };
+    if matches!(&f.missing_field, Some((_, 0))) {
+        f.missing_field = None;
+    }
+    TxFaults {
+        partial,
+        malformed: take(&mut f.malformed_json),
+        missing,
+        float: take(&mut f.float_amount),
+    }
+}
+
+/// The rows a query selects, newest first, capped by rowLimit.
+fn select<'a>(st: &'a SandboxState, q: &TxQuery, partial: Option<&str>) -> Vec<&'a Txn> {
+    let l = &st.ledger;
+    let mut rows: Vec<&Txn> = l
+        .txns
+        .iter()
+        .filter(|t| q.accounts.contains(&t.account))
+        .filter(|t| q.from.is_none_or(|f| t.date >= f))
+        .filter(|t| q.to.is_none_or(|to| t.date <= to))
+        .filter(|t| {
+            let s = row_source(t, l.today);
+            q.source == Source::All || q.source == s
+        })
+        .filter(|t| match partial {
+            Some("RECENT_TRANSACTIONS_FAILED") => row_source(t, l.today) != Source::Recent,
+            Some("HISTORIC_TRANSACTIONS_FAILED") => row_source(t, l.today) != Source::Historic,
+            Some("CREDIT_ACCOUNTS_FAILED") => {
+                l.accounts.get(t.account).map(|a| a.kind) != Some(Kind::CreditCard)
+            }
+            _ => true,
+        })
+        .collect();
+    rows.sort_by_key(|t| std::cmp::Reverse((t.date, t.serial)));
+    if let Some(n) = q.limit {
+        rows.truncate(n);
+    }
+    rows
+}
+
+fn apply_row_faults(rows: &mut [Obj], faults: &TxFaults, amounts: &[i64]) {
+    if let Some(first_row) = rows.first_mut() {
+        if faults.float {
+            if let Some(amount) = amounts.first() {
+                first_row.replace("amount", float_tail_number(*amount));
+            }
+        }
+        if let Some(field) = &faults.missing {
+            first_row.remove(field);
+        }
+    }
+}
+
+fn finish_tx_body(items: Vec<String>, faults: &TxFaults) -> String {
+    let errors = faults
+        .partial
+        .as_deref()
+        .map_or_else(|| "[]".to_owned(), |e| array([quote(e)]));
+    let body = Obj::new()
+        .raw("transactions", array(items))
+        .raw("errors", errors)
+        .to_json();
+    if faults.malformed {
+        let mut cut = body.len() / 2;
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        body[..cut].to_owned()
+    } else {
+        body
+    }
+}
+
+/// `GET /personal/banking/transactions`.
+pub(crate) async fn transactions(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    const RESOURCE: &str = "/personal/banking/transactions";
+    let mut st = shared.lock();
+    let ctx = match gate(&mut st, &headers, Family::Transactions, RESOURCE) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let q = match parse_tx_query(&st.ledger, query.as_deref().unwrap_or(""), RESOURCE) {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    let faults = take_tx_faults(&mut st);
+    let rows = select(&st, &q, faults.partial.as_deref());
+    let amounts: Vec<i64> = rows.iter().map(|t| t.amount).collect();
+    let mut objs: Vec<Obj> = rows
+        .iter()
+        .map(|t| transaction_json(&st, t, ctx.session))
+        .collect();
+    apply_row_faults(&mut objs, &faults, &amounts);
+    let body = finish_tx_body(objs.iter().map(Obj::to_json).collect(), &faults);
+    respond(StatusCode::OK, &ctx.media, body)
+}
+
+/// `GET /personal/banking/transactions/classified`.
+pub(crate) async fn classified(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    const RESOURCE: &str = "/personal/banking/transactions/classified";
+    let mut st = shared.lock();
+    let ctx = match gate(&mut st, &headers, Family::Transactions, RESOURCE) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let q = match parse_tx_query(&st.ledger, query.as_deref().unwrap_or(""), RESOURCE) {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    let faults = take_tx_faults(&mut st);
+    let rows = select(&st, &q, faults.partial.as_deref());
+    let amounts: Vec<i64> = rows.iter().map(|t| t.amount).collect();
+    let mut objs: Vec<Obj> = rows
+        .iter()
+        .map(|t| transaction_json(&st, t, ctx.session))
+        .collect();
+    apply_row_faults(&mut objs, &faults, &amounts);
+    let items = rows
+        .iter()
+        .zip(objs.iter())
+        .map(|(t, o)| {
+            let c = t.category;
+            let category = Obj::new()
+                .str("main", c.main)
+                .str("mainI18n", c.main_i18n)
+                .str("sub", c.sub)
+                .str("subI18n", c.sub_i18n)
+                .int("confidence", i64::from(c.confidence));
+            Obj::new()
+                .raw("transaction", o.to_json())
+                .raw("categories", array([category.to_json()]))
+                .bool("recurring", t.recurring)
+                .bool("subscription", t.subscription)
+                .to_json()
+        })
+        .collect();
+    let body = finish_tx_body(items, &faults);
+    respond(StatusCode::OK, &ctx.media, body)
+}
+
+/// `GET /common/helloworld`.
+pub(crate) async fn helloworld(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let mut st = shared.lock();
+    let ctx = match gate(&mut st, &headers, Family::Common, "/common/helloworld") {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    respond(
+        StatusCode::OK,
+        &ctx.media,
+        Obj::new().str("message", "Hello, World!").to_json(),
+    )
+}
+
+fn count_if_api(shared: &Shared, path: &str) {
+    if path.starts_with("/personal/") || path.starts_with("/common/") {
+        shared.lock().stats.api_calls += 1;
+    }
+}
+
+/// Any path the bank does not serve.
+pub(crate) async fn not_found(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
+    count_if_api(&shared, uri.path());
+    error_envelope(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "No resource at this path.",
+        "Fant ingen ressurs på denne adressen.",
+        uri.path(),
+    )
+}
+
+/// A served path with the wrong method.
+pub(crate) async fn method_not_allowed(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+) -> Response {
+    count_if_api(&shared, uri.path());
+    error_envelope(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        &format!("{method} is not allowed here."),
+        &format!("{method} er ikke tillatt her."),
+        uri.path(),
+    )
+}

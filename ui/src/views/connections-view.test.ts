@@ -1,0 +1,320 @@
+// @vitest-environment jsdom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Api, type ConnectionStatus, type ConnectionView, type VaultStatus } from '../api';
+import type { SyncSummary } from '../generated/api';
+import { FakeTransport, deferred, settle, type Handler } from '../testing/fake-transport';
+import { connection, finsify, sparebank1 } from '../testing/fixtures';
+import { ConnectionsView, renderVaultBanner, statusBadge } from './connections-view';
+
+const ready: VaultStatus = { state: 'ready', key_source: 'keychain', message: null };
+
+function summary(id: number, label: string, inserted = 12): SyncSummary {
+  return {
+    connection_id: id,
+    provider: 'sparebank1',
+    label,
+    accounts: 2,
+    fetched: inserted,
+    inserted,
+    updated: 0,
+    unchanged: 0,
+    expired: 0,
+    errors: [],
+  };
+}
+
+async function setup(connections: ConnectionView[], handlers: Partial<Record<string, Handler>> = {}, vault: VaultStatus = ready) {
+  let current = connections;
+  const transport = new FakeTransport({
+    connections: () => current,
+    providers: () => [sparebank1, finsify],
+    vault_status: () => vault,
+    ...handlers,
+  });
+  const onDataChanged = vi.fn();
+  const onShow = vi.fn();
+  const view = new ConnectionsView({ api: new Api(transport), onDataChanged, onShow, searchDelayMs: 0 });
+  document.getElementById('app')!.appendChild(view.element);
+  await view.reload();
+  return {
+    transport,
+    view,
+    onDataChanged,
+    onShow,
+    setConnections: (c: ConnectionView[]) => {
+      current = c;
+    },
+  };
+}
+
+function card(id: number): HTMLElement {
+  const node = document.querySelector<HTMLElement>(`[data-testid="connection-card"][data-connection-id="${id}"]`);
+  if (!node) throw new Error(`no card ${id}`);
+  return node;
+}
+
+function inCard(id: number, testId: string): HTMLElement | null {
+  return card(id).querySelector<HTMLElement>(`[data-testid="${testId}"]`);
+}
+
+function must(testId: string): HTMLElement {
+  const node = document.querySelector<HTMLElement>(`[data-testid="${testId}"]`);
+  if (!node) throw new Error(`no [data-testid="${testId}"]`);
+  return node;
+}
+
+beforeEach(() => {
+  document.body.innerHTML = '<div id="app"></div>';
+});
+
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('status badges', () => {
+  const expected: Array<[ConnectionStatus, string, string]> = [
+    ['active', 'Active', 'ok'],
+    ['expiring', 'Expiring', 'warn'],
+    ['needs_reauth', 'Needs re-login', 'danger'],
+    ['error', 'Error', 'danger'],
+    ['disabled', 'Disconnected', 'muted'],
+  ];
+
+  it('map every status to a word and a tone', () => {
+    for (const [status, text, tone] of expected) expect(statusBadge(status)).toEqual({ text, tone });
+    expect(statusBadge('active', true)).toEqual({ text: 'Syncing…', tone: 'busy' });
+    expect(statusBadge('needs_reauth', true).text).toBe('Syncing…');
+  });
+
+  it('show that word on each card', async () => {
+    await setup(expected.map(([status], i) => connection({ id: i + 1, status })));
+    expected.forEach(([status, text], i) => {
+      const badge = inCard(i + 1, 'connection-status')!;
+      expect(badge.textContent).toBe(text);
+      expect(badge.dataset['status']).toBe(status);
+    });
+  });
+});
+
+describe('connection cards', () => {
+  it('show the label, provider, accounts and last sync', async () => {
+    await setup([
+      connection({ id: 1, label: 'Household', accounts: 3, last_sync_at: null }),
+      connection({ id: 2, provider: 'finsify', label: 'DNB', accounts: 1, last_sync_at: '2020-01-05T10:00:00Z' }),
+    ]);
+    expect(card(1).textContent).toContain('Household');
+    expect(card(1).textContent).toContain('SpareBank 1');
+    expect(card(1).querySelector('.connection-accounts')!.textContent).toBe('3');
+    expect(card(1).querySelector('.connection-last-sync')!.textContent).toBe('never');
+    expect(card(2).querySelector('.connection-last-sync')!.textContent).toBe('5 Jan 2020');
+  });
+
+  it('offer the actions each provider supports', async () => {
+    await setup([
+      connection({ id: 1, provider: 'demo', label: 'Demo Bank' }),
+      connection({ id: 2, provider: 'sparebank1' }),
+      connection({ id: 3, provider: 'finsify' }),
+    ]);
+    const actions = (id: number) =>
+      Array.from(card(id).querySelectorAll<HTMLElement>('.connection-actions button')).map((b) => b.dataset['testid']);
+    expect(actions(1)).toEqual(['sync-now', 'disconnect']);
+    expect(actions(2)).toEqual(['sync-now', 'log-in-again', 'disconnect']);
+    expect(actions(3)).toEqual(['sync-now', 'log-in-again', 'refresh-at-bank', 'disconnect']);
+  });
+
+  it('give the provider’s reason for an error in full, and the consent end when expiring', async () => {
+    const reason = 'SpareBank 1 answered 503: the service is down for maintenance until 06:00. '.repeat(4).trim();
+    await setup([
+      connection({ id: 1, status: 'error', last_error: reason }),
+      connection({ id: 2, status: 'expiring', consent_expires_at: '2026-04-02T00:00:00Z' }),
+      connection({ id: 3, status: 'needs_reauth', last_error: 'consent revoked' }),
+    ]);
+    expect(inCard(1, 'connection-error')!.textContent).toBe(reason);
+    expect(inCard(2, 'connection-notice')!.textContent).toContain('Consent ends 2 Apr 2026');
+    expect(inCard(3, 'connection-error')!.textContent).toBe('consent revoked');
+    expect(inCard(3, 'log-in-again')).not.toBeNull();
+  });
+});
+
+describe('sync now', () => {
+  it('shows Syncing… and a progress bar, then reloads and refreshes the data views', async () => {
+    const done = deferred<SyncSummary[]>();
+    const { transport, onDataChanged } = await setup([connection({ id: 4, label: 'Household' })], {
+      sync_connection: () => done.promise,
+    });
+    inCard(4, 'sync-now')!.click();
+    await settle();
+
+    expect(transport.argsOf('sync_connection')).toEqual([{ connection: 4 }]);
+    expect(inCard(4, 'connection-status')!.textContent).toBe('Syncing…');
+    expect(card(4).querySelector('.sync-progress')).not.toBeNull();
+    expect((inCard(4, 'sync-now') as HTMLButtonElement).disabled).toBe(true);
+    expect(onDataChanged).not.toHaveBeenCalled();
+
+    const reloads = transport.argsOf('connections').length;
+    done.resolve([summary(4, 'Household', 12)]);
+    await settle();
+    expect(inCard(4, 'connection-status')!.textContent).toBe('Active');
+    expect(card(4).querySelector('.sync-progress')).toBeNull();
+    expect(transport.argsOf('connections').length).toBe(reloads + 1);
+    expect(onDataChanged).toHaveBeenCalledTimes(1);
+    expect(document.getElementById('toast')?.textContent).toContain('Household is up to date — 12 new transactions');
+  });
+
+  it('feeds streamed events into the progress bar', async () => {
+    const done = deferred<SyncSummary[]>();
+    await setup([connection({ id: 4, label: 'Household' })], {
+      sync_connection: (_args, onEvent) => {
+        onEvent?.({ kind: 'started', connection_id: 4, label: 'Household' });
+        onEvent?.({ kind: 'account', connection_id: 4, account_name: 'Brukskonto', index: 1, total: 2, fetched: 40 });
+        return done.promise;
+      },
+    });
+    inCard(4, 'sync-now')!.click();
+    await settle();
+    expect(card(4).querySelector('.sync-progress-text')!.textContent).toBe('Syncing Household… account 1 of 2 — 40 transactions');
+    done.resolve([summary(4, 'Household')]);
+    await settle();
+  });
+});
+
+describe('a finished login', () => {
+  it('shows this view and syncs the new connection at once', async () => {
+    const made = connection({ id: 9, label: 'SpareBank 1 SMN' });
+    const { transport, view, onShow, onDataChanged, setConnections } = await setup([], {
+      connect_begin: () => ({ login_id: 5, provider: 'sparebank1', redirect_uri: 'http://localhost:8321/callback' }),
+      connect_finish: () => {
+        setConnections([made]);
+        return made;
+      },
+      sync_connection: () => [summary(9, 'SpareBank 1 SMN')],
+    });
+    view.openConnect();
+    await settle();
+    must('provider-sparebank1').click();
+    for (const [key, value] of [['client_id', 'app'], ['client_secret', 'shh']]) {
+      const input = must(`field-${key}`) as HTMLInputElement;
+      input.value = value!;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+    must('login-in-browser').click();
+    await settle(10);
+
+    expect(transport.argsOf('connect_finish')).toEqual([{ login_id: 5 }]);
+    expect(transport.argsOf('sync_connection')).toEqual([{ connection: 9 }]);
+    expect(onShow).toHaveBeenCalled();
+    expect(onDataChanged).toHaveBeenCalled();
+    expect(card(9)).toBeTruthy();
+  });
+
+  it('after Log in again, syncs that connection', async () => {
+    const existing = connection({ id: 2, status: 'needs_reauth', label: 'Old login' });
+    const { transport } = await setup([existing], {
+      connect_begin: () => ({ login_id: 6, provider: 'sparebank1', redirect_uri: 'http://localhost:8321/callback' }),
+      connect_finish: () => ({ ...existing, status: 'active' }),
+      sync_connection: () => [summary(2, 'Old login')],
+    });
+    inCard(2, 'log-in-again')!.click();
+    await settle();
+    must('login-in-browser').click();
+    await settle(10);
+    expect((transport.argsOf('connect_begin')[0]!['request'] as { connection: number }).connection).toBe(2);
+    expect(transport.argsOf('sync_connection')).toEqual([{ connection: 2 }]);
+  });
+});
+
+describe('disconnect', () => {
+  async function disconnectWith(button: 'disconnect-keep' | 'disconnect-delete' | 'dialog-cancel') {
+    const s = await setup([connection({ id: 5, label: 'Household' })], { disconnect: () => null });
+    inCard(5, 'disconnect')!.click();
+    await settle();
+    const dialog = document.querySelector<HTMLElement>('[role="dialog"]')!;
+    expect(dialog.getAttribute('aria-modal')).toBe('true');
+    expect(dialog.textContent).toContain('Disconnect Household?');
+    must(button).click();
+    await settle();
+    expect(document.querySelector('[role="dialog"]')).toBeNull();
+    return s;
+  }
+
+  it('“Keep transactions” passes keep_history: true', async () => {
+    const { transport, onDataChanged } = await disconnectWith('disconnect-keep');
+    expect(transport.argsOf('disconnect')).toEqual([{ connection: 5, keep_history: true }]);
+    expect(onDataChanged).toHaveBeenCalled();
+  });
+
+  it('“Delete everything” passes keep_history: false', async () => {
+    const { transport } = await disconnectWith('disconnect-delete');
+    expect(transport.argsOf('disconnect')).toEqual([{ connection: 5, keep_history: false }]);
+  });
+
+  it('Cancel disconnects nothing', async () => {
+    const { transport, onDataChanged } = await disconnectWith('dialog-cancel');
+    expect(transport.argsOf('disconnect')).toEqual([]);
+    expect(onDataChanged).not.toHaveBeenCalled();
+  });
+});
+
+describe('refresh at bank', () => {
+  it('tells the next possible time, or the error', async () => {
+    let answer: Handler = () => ({ next_refresh_possible_at: '2026-03-27T14:05:00Z' });
+    const { transport } = await setup([connection({ id: 3, provider: 'finsify', label: 'DNB' })], {
+      refresh_at_bank: (args) => answer(args),
+    });
+    inCard(3, 'refresh-at-bank')!.click();
+    await settle();
+    expect(transport.argsOf('refresh_at_bank')).toEqual([{ connection: 3 }]);
+    expect(document.getElementById('toast')!.textContent).toContain('Next refresh possible 27 Mar 2026');
+
+    answer = () => {
+      throw { code: 'provider', message: 'Refreshed too recently; wait 10 minutes.' };
+    };
+    inCard(3, 'refresh-at-bank')!.click();
+    await settle();
+    expect(document.getElementById('toast')!.textContent).toContain('DNB: Refreshed too recently; wait 10 minutes.');
+  });
+});
+
+describe('vault banner', () => {
+  it('is absent when the vault is ready', async () => {
+    await setup([connection({ id: 1 })]);
+    expect(document.querySelector('[data-testid="vault-banner"]')).toBeNull();
+    expect(renderVaultBanner({ state: 'not_created', key_source: 'none', message: null }, () => undefined)).toBeNull();
+  });
+
+  it('explains an unavailable vault with the backend’s message', async () => {
+    const message = 'No Secret Service is running. Start one (e.g. gnome-keyring) or set COFFER_PASSPHRASE.';
+    await setup([connection({ id: 1 })], {}, { state: 'unavailable', key_source: 'none', message });
+    const banner = must('vault-banner');
+    expect(banner.textContent).toContain(message);
+    expect(banner.querySelector('[data-testid="vault-reset"]')).toBeNull();
+  });
+
+  it('offers to reset a lost key, after a confirmation', async () => {
+    let vault: VaultStatus = { state: 'key_lost', key_source: 'keychain', message: 'The vault key is gone from the keychain.' };
+    const { transport } = await setup([connection({ id: 1 })], {
+      vault_status: () => vault,
+      reset_vault: () => {
+        vault = ready;
+        return vault;
+      },
+    });
+    const banner = must('vault-banner');
+    expect(banner.textContent).toContain('The vault key is gone from the keychain.');
+    // Cancelled: nothing is reset.
+    (banner.querySelector('[data-testid="vault-reset"]') as HTMLElement).click();
+    await settle();
+    expect(must('vault-reset-dialog').getAttribute('role')).toBe('dialog');
+    must('dialog-cancel').click();
+    await settle();
+    expect(transport.argsOf('reset_vault')).toEqual([]);
+    expect(must('vault-banner')).toBeTruthy();
+
+    must('vault-reset').click();
+    await settle();
+    must('vault-reset-confirm').click();
+    await settle();
+    expect(transport.argsOf('reset_vault')).toEqual([{}]);
+    expect(document.querySelector('[data-testid="vault-banner"]')).toBeNull();
+  });
+});
