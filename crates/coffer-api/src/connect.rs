@@ -348,6 +348,15 @@ pub struct RefreshAtBank {
     pub next_refresh_possible_at: String,
 }
 
+/// A form value, trimmed; empty counts as not given.
+fn form_value(request: &LoginRequest, key: &str) -> Option<String> {
+    request
+        .fields
+        .get(key)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidInput, message)
 }
@@ -621,6 +630,18 @@ impl Coffer {
 
     // ---- login ----------------------------------------------------------------------------
 
+    /// A connection's saved settings, for "Log in again"; unreadable ones are simply not reused.
+    fn saved_config<T: serde::de::DeserializeOwned>(
+        &self,
+        existing: Option<&Connection>,
+    ) -> Result<Option<T>, ApiError> {
+        let Some(c) = existing else {
+            return Ok(None);
+        };
+        let text = self.with_store(|s| Ok(s.connection_config(c.id)?))?;
+        Ok(serde_json::from_str(&text).ok())
+    }
+
     pub async fn providers(&self) -> Result<Vec<ProviderInfo>, ApiError> {
         Ok(provider_catalogue())
     }
@@ -702,20 +723,8 @@ impl Coffer {
         existing: Option<&Connection>,
         vault: &Vault,
     ) -> Result<(LoginTicket, InProgress), ApiError> {
-        let saved: Option<sparebank1::Sparebank1Config> = match existing {
-            Some(c) => {
-                let text = self.with_store(|s| Ok(s.connection_config(c.id)?))?;
-                serde_json::from_str(&text).ok()
-            }
-            None => None,
-        };
-        let given = |key: &str| {
-            request
-                .fields
-                .get(key)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let saved: Option<sparebank1::Sparebank1Config> = self.saved_config(existing)?;
+        let given = |key: &str| form_value(request, key);
         let client_id = given("client_id")
             .or_else(|| saved.as_ref().map(|c| c.client_id.clone()))
             .ok_or_else(|| invalid("SpareBank 1 needs the client ID of your personal client"))?;
@@ -813,20 +822,8 @@ impl Coffer {
         existing: Option<&Connection>,
         vault: &Vault,
     ) -> Result<(LoginTicket, InProgress), ApiError> {
-        let saved: Option<finsify::FinsifyConfig> = match existing {
-            Some(c) => {
-                let text = self.with_store(|s| Ok(s.connection_config(c.id)?))?;
-                serde_json::from_str(&text).ok()
-            }
-            None => None,
-        };
-        let given = |key: &str| {
-            request
-                .fields
-                .get(key)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+        let saved: Option<finsify::FinsifyConfig> = self.saved_config(existing)?;
+        let given = |key: &str| form_value(request, key);
         let client_id = given("client_id")
             .or_else(|| saved.as_ref().map(|c| c.client_id.clone()))
             .ok_or_else(|| invalid("Finsify needs your Client-Id"))?;
@@ -984,7 +981,25 @@ impl Coffer {
             listener,
             plan,
         } = progress;
-        let result = pending.wait(listener, coffer_login::LOGIN_TIMEOUT).await?;
+        let redirect_uri = match &plan {
+            Plan::OAuth { redirect_uri, .. } => Some(redirect_uri.clone()),
+            Plan::Linked { .. } => None,
+        };
+        let result = pending
+            .wait(listener, coffer_login::LOGIN_TIMEOUT)
+            .await
+            .map_err(|e| match (e, redirect_uri) {
+                // The usual cause: the bank sent the browser to another address (a different
+                // port or path than registered), so nothing ever reached this listener.
+                (e @ LoginError::TimedOut { .. }, Some(uri)) => ApiError::new(
+                    ErrorCode::Login,
+                    format!(
+                        "{e}. If the bank's page reported a redirect URI problem, register \
+                         exactly {uri} for your client"
+                    ),
+                ),
+                (e, _) => e.into(),
+            })?;
         let vault = self.vault()?;
         let now = self.clock.now();
         let (config, consent, secrets): (String, Option<DateTime<Utc>>, SealedSecrets) =
@@ -1105,9 +1120,12 @@ impl Coffer {
         &self,
         connection: &Connection,
     ) -> Result<Box<dyn coffer_core::sync::Provider>, ApiError> {
-        let today = self.clock.today();
+        // "Today" is the bank's calendar day, not UTC's: near midnight they differ, and asking
+        // only up to UTC's date would leave the bank's newest day unfetched.
+        let now = self.clock.now();
         match connection.provider.as_str() {
             sparebank1::PROVIDER_ID => {
+                let today = now.with_timezone(&chrono_tz::Europe::Oslo).date_naive();
                 let session = self.sparebank1_session(connection)?;
                 Ok(Box::new(sparebank1::Sparebank1::new(
                     self.setting_url("sparebank1.api_url")?,
@@ -1117,6 +1135,9 @@ impl Coffer {
                 )))
             }
             finsify::PROVIDER_ID => {
+                // Finsify's banks span UTC+7 to UTC+8 and more; the furthest-ahead calendar day
+                // anywhere (UTC+14) never cuts off a bank's today, and a later bound is harmless.
+                let today = (now + chrono::Duration::hours(14)).date_naive();
                 let (api, login_secret) = self.finsify_api(connection)?;
                 Ok(Box::new(finsify::Finsify::new(api, login_secret, today)))
             }
