@@ -1302,3 +1302,65 @@ pub(crate) fn with_expiry(mut view: ConnectionView, now: DateTime<Utc>) -> Conne
     }
     view
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(status: ConnectionStatus, consent: Option<&str>) -> ConnectionView {
+        ConnectionView {
+            id: 1,
+            provider: "sparebank1".into(),
+            label: "SpareBank 1".into(),
+            status,
+            last_sync_at: None,
+            consent_expires_at: consent.map(str::to_string),
+            last_error: None,
+            accounts: 3,
+        }
+    }
+
+    #[test]
+    fn an_active_connection_shows_expiring_from_seven_days_before_the_consent_ends() {
+        let now = DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let in_days = |d: i64| (now + chrono::Duration::days(d)).to_rfc3339();
+        let status = |v: ConnectionView| with_expiry(v, now).status;
+        assert_eq!(
+            status(view(ConnectionStatus::Active, Some(&in_days(8)))),
+            ConnectionStatus::Active
+        );
+        assert_eq!(
+            status(view(ConnectionStatus::Active, Some(&in_days(7)))),
+            ConnectionStatus::Expiring
+        );
+        assert_eq!(
+            status(view(ConnectionStatus::Active, Some(&in_days(-1)))),
+            ConnectionStatus::Expiring
+        );
+        // A connection that already needs attention keeps saying why.
+        assert_eq!(
+            status(view(ConnectionStatus::NeedsReauth, Some(&in_days(1)))),
+            ConnectionStatus::NeedsReauth
+        );
+        assert_eq!(
+            status(view(ConnectionStatus::Active, None)),
+            ConnectionStatus::Active
+        );
+    }
+
+    #[test]
+    fn settings_urls_must_be_https_or_loopback_http() {
+        assert!(parse_url("k", "https://api.sparebank1.no").is_ok());
+        assert!(parse_url("k", "http://127.0.0.1:7001").is_ok());
+        let err = parse_url("k", "http://api.sparebank1.no").unwrap_err();
+        assert!(
+            err.message.contains("must be an https:// URL"),
+            "{}",
+            err.message
+        );
+        assert!(parse_url("k", "file:///etc/passwd").is_err());
+        assert!(parse_url("k", "not a url").is_err());
+    }
+}
