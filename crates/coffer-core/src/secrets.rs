@@ -48,14 +48,16 @@ impl Store {
         let tx = self.db.transaction()?;
         let had_vault: bool = tx.query_row("SELECT count(*) > 0 FROM vault", [], |r| r.get(0))?;
         if had_vault {
-            tx.execute("DELETE FROM secret", [])?;
+            // Bank connections (the only ones with settings) must log in again; the Demo Bank
+            // needs no login and disconnected banks stay disconnected.
             tx.execute(
                 "UPDATE connection SET status = 'needs_reauth',
                         last_error = 'the saved login was lost with the old keychain key'
-                 WHERE id IN (SELECT DISTINCT connection_id FROM secret)
-                    OR config != '{}'",
+                 WHERE (config != '{}' OR id IN (SELECT connection_id FROM secret))
+                   AND status != 'disabled'",
                 [],
             )?;
+            tx.execute("DELETE FROM secret", [])?;
         }
         tx.execute(
             "INSERT OR REPLACE INTO vault (id, profile, key_source, salt, canary, created_at)
@@ -275,4 +277,41 @@ pub enum SecretsError<E> {
     Store(#[from] StoreError),
     #[error("cannot seal the login's secrets: {0}")]
     Seal(E),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_vault_drops_every_secret_and_asks_bank_connections_to_log_in_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("c.sqlite3")).unwrap();
+        let now = Utc::now();
+        let row = |canary: &[u8]| VaultRow {
+            profile: "p".into(),
+            key_source: "passphrase".into(),
+            salt: None,
+            canary: canary.to_vec(),
+        };
+        store.replace_vault(&row(b"one"), now).unwrap();
+        let demo = store.add_connection("demo", "Demo Bank", now).unwrap();
+        let ok =
+            |_: ConnectionId| Ok::<_, std::convert::Infallible>(vec![("k".to_string(), vec![1u8])]);
+        let bank = store
+            .add_connection_with_secrets("sparebank1", "SB1", r#"{"client_id":"x"}"#, None, now, ok)
+            .unwrap();
+        let gone = store
+            .add_connection_with_secrets("finsify", "F", r#"{"client_id":"y"}"#, None, now, ok)
+            .unwrap();
+        store.disconnect(gone.id, true).unwrap();
+
+        store.replace_vault(&row(b"two"), now).unwrap();
+        assert_eq!(store.vault_row().unwrap().unwrap().canary, b"two".to_vec());
+        assert!(store.secret(bank.id, "k").unwrap().is_none());
+        let status = |id| store.connection(id).unwrap().status;
+        assert_eq!(status(bank.id), ConnectionStatus::NeedsReauth);
+        assert_eq!(status(demo.id), ConnectionStatus::Active);
+        assert_eq!(status(gone.id), ConnectionStatus::Disabled);
+    }
 }
