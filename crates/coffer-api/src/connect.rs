@@ -83,12 +83,16 @@ impl Browser for SystemBrowser {
             )
         };
         match std::env::var_os("COFFER_BROWSER") {
-            Some(program) if !program.is_empty() => std::process::Command::new(program)
-                .arg(url)
-                .stdin(std::process::Stdio::null())
-                .spawn()
-                .map(|_| ())
-                .map_err(failed),
+            Some(program) if !program.is_empty() => {
+                let mut child = std::process::Command::new(program)
+                    .arg(url)
+                    .stdin(std::process::Stdio::null())
+                    .spawn()
+                    .map_err(failed)?;
+                // Reap it when it exits, so a long-running app collects no zombies.
+                std::thread::spawn(move || child.wait());
+                Ok(())
+            }
             _ => open::that_detached(url).map_err(failed),
         }
     }
@@ -525,25 +529,29 @@ impl Coffer {
                 }
                 Vault::unlock(&self.key_source, &header)?
             }
-            None => {
-                let (vault, header) = Vault::create(&self.key_source)?;
-                let now = self.clock.now();
-                self.with_store(|s| {
-                    Ok(s.replace_vault(
-                        &VaultRow {
-                            profile: header.profile.clone(),
-                            key_source: header.key_source.as_str().into(),
-                            salt: header.salt.clone(),
-                            canary: header.canary.clone(),
-                        },
-                        now,
-                    )?)
-                })?;
-                vault
-            }
+            None => self.create_vault()?,
         };
         let vault = Arc::new(vault);
         *cached = Some(Arc::clone(&vault));
+        Ok(vault)
+    }
+
+    /// Makes a new key (stored in the keychain, or derived from the passphrase) and saves its
+    /// header; any previous vault's secrets are dropped with it.
+    fn create_vault(&self) -> Result<Vault, ApiError> {
+        let (vault, header) = Vault::create(&self.key_source)?;
+        let now = self.clock.now();
+        self.with_store(|s| {
+            Ok(s.replace_vault(
+                &VaultRow {
+                    profile: header.profile,
+                    key_source: header.key_source.as_str().into(),
+                    salt: header.salt,
+                    canary: header.canary,
+                },
+                now,
+            )?)
+        })?;
         Ok(vault)
     }
 
@@ -589,19 +597,14 @@ impl Coffer {
     /// After a lost key: a new vault; every saved login is dropped and its connection asks for
     /// a new login. History stays.
     pub async fn reset_vault(&self) -> Result<VaultStatus, ApiError> {
-        let (vault, header) = Vault::create(&self.key_source)?;
-        let now = self.clock.now();
-        self.with_store(|s| {
-            Ok(s.replace_vault(
-                &VaultRow {
-                    profile: header.profile.clone(),
-                    key_source: header.key_source.as_str().into(),
-                    salt: header.salt.clone(),
-                    canary: header.canary.clone(),
-                },
-                now,
-            )?)
-        })?;
+        let old_profile = self.with_store(|s| Ok(s.vault_row()?))?.map(|r| r.profile);
+        let vault = self.create_vault()?;
+        // The old key opens nothing any more; leave no orphan entry in the keychain.
+        if let (KeySource::Keychain(keychain), Some(profile)) = (&self.key_source, old_profile) {
+            if let Err(e) = keychain.delete_key(&profile) {
+                tracing::warn!("cannot delete the old vault key from the keychain: {e}");
+            }
+        }
         if let Ok(mut sessions) = self.login.sessions.lock() {
             sessions.clear();
         }

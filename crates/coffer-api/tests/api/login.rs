@@ -365,3 +365,34 @@ fn state_of(url: &str) -> String {
         .map(|(_, v)| v.into_owned())
         .unwrap()
 }
+
+#[tokio::test]
+async fn a_wrong_passphrase_reads_as_a_lost_key_and_reset_starts_a_new_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = |pass: &str| {
+        Coffer::open_with(
+            dir.path(),
+            OpenOptions {
+                clock: Clock::System,
+                key_source: KeySource::Passphrase(SecretString::from(pass.to_string())),
+                browser: Arc::new(RecordingBrowser::default()),
+            },
+        )
+        .unwrap()
+    };
+    let first = open("first passphrase");
+    assert_eq!(first.vault_status().await.unwrap().state, "not_created");
+    assert_eq!(first.reset_vault().await.unwrap().state, "ready");
+    drop(first);
+
+    let second = open("another passphrase");
+    let status = second.vault_status().await.unwrap();
+    assert_eq!(status.state, "key_lost");
+    assert_eq!(status.key_source, "passphrase");
+    assert_eq!(second.reset_vault().await.unwrap().state, "ready");
+    drop(second);
+    assert_eq!(
+        open("first passphrase").vault_status().await.unwrap().state,
+        "key_lost"
+    );
+}

@@ -396,7 +396,7 @@ impl FinsifyApi {
         let Ok(envelope) = serde_json::from_str::<ErrorEnvelope>(body) else {
             return FinsifyError::Api {
                 status,
-                error: format!("HTTP {status}"),
+                error: String::new(),
                 message: format!("{}: the answer carried no error details", call.name()),
             };
         };
@@ -443,11 +443,7 @@ impl FinsifyApi {
         };
         FinsifyError::Api {
             status,
-            error: if error.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                error
-            },
+            error,
             message: format!("{}: {message}", call.name()),
         }
     }

@@ -151,7 +151,7 @@ async fn fetch(http: &reqwest::Client, url: &url::Url) -> Result<String, Finsify
         if !status.is_success() {
             return Err(FinsifyError::Api {
                 status: status.as_u16(),
-                error: format!("HTTP {}", status.as_u16()),
+                error: String::new(),
                 message: format!(
                     "GET {}: the service catalogue is not available",
                     tidy(url.path())

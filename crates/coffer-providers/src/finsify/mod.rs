@@ -58,7 +58,8 @@ pub enum FinsifyError {
     },
     #[error("the bank refused Finsify's login ({status}); reconnect it")]
     LoginNeedsReconnect { status: String },
-    #[error("Finsify answered HTTP {status} {error}: {message}")]
+    /// `error` is Finsify's error name, empty when the answer carried none.
+    #[error("Finsify answered HTTP {status}{}: {message}", named(.error))]
     Api {
         status: u16,
         error: String,
@@ -108,7 +109,7 @@ impl From<FinsifyError> for ProviderError {
             } => ProviderError::Http {
                 provider,
                 status,
-                message: format!("{error}: {message}"),
+                message: format!("{}{message}", named_prefix(&error)),
             },
             FinsifyError::Malformed { detail } => ProviderError::Malformed { provider, detail },
             FinsifyError::RefreshTooSoon {
@@ -180,6 +181,23 @@ impl Provider for Finsify {
             through: self.today,
             transactions,
         })
+    }
+}
+
+/// " ErrorName" for messages, or nothing when Finsify sent no error name.
+fn named(error: &str) -> String {
+    if error.is_empty() {
+        String::new()
+    } else {
+        format!(" {error}")
+    }
+}
+
+fn named_prefix(error: &str) -> String {
+    if error.is_empty() {
+        String::new()
+    } else {
+        format!("{error}: ")
     }
 }
 
