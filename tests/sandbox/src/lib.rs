@@ -8,9 +8,30 @@
 //!
 //! Coffer's connectors run the same code against a sandbox and against the real API: only the
 //! base URLs differ.
+//!
+//! ## The control contract every sandbox keeps
+//!
+//! Tests and people drive every sandbox the same way, under `/_sandbox/` (no auth, loopback):
+//!
+//! - `GET|POST /_sandbox/clock` ([`clock::ClockCommand`]): the sandbox's own time. Expiries,
+//!   throttles and "today" read it; tests move it instead of sleeping.
+//! - `POST /_sandbox/advance {"days": N}`: the bank lives N more days (the clock moves with it):
+//!   new rows for each new day, pending rows book (some with another amount), some cancel, and a
+//!   few rows appear late, dated inside days a client has already synced.
+//! - `GET /_sandbox/oracle/ledger` and `GET /_sandbox/oracle/accounts` ([`oracle`]): what the
+//!   bank holds now, in one shape for every bank; end-to-end tests compare Coffer's output
+//!   with these.
+//! - `GET /_sandbox/requests` ([`oracle::RecordedRequest`]): every API request received, so a
+//!   test proves that something was *not* sent by reading the log, never by waiting.
+//! - `POST /_sandbox/faults` (one fault or an array) and `DELETE /_sandbox/faults`.
 
+pub mod clock;
 pub mod finsify;
+pub mod oracle;
 pub mod sparebank1;
+
+pub use clock::SandboxClock;
+pub use oracle::{OracleAccount, OracleRow};
 
 /// Binds 127.0.0.1 on `port` (0 = ephemeral). Sandboxes never listen beyond loopback.
 pub async fn bind_loopback(port: u16) -> std::io::Result<tokio::net::TcpListener> {
