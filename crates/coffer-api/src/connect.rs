@@ -1,67 +1,45 @@
-//! Connecting banks: the provider catalogue, logins in the system browser, the vault that keeps
-//! their secrets, per-connection sessions, settings, disconnecting.
+//! Connecting banks, for every bank the registry lists: the catalogue for the connect form,
+//! logins (carried out by `coffer-login`'s runner), the vault that keeps their secrets,
+//! per-connection sessions, settings, disconnecting, and the bank's extra abilities.
 //!
 //! A login is two calls, so a front end can show a waiting state with Cancel in between:
-//! [`Coffer::begin_login`] validates the form, prepares the redirect (loopback listener or
-//! `coffer://` deep link) and opens the system browser; [`Coffer::finish_login`] waits for the
-//! redirect, trades it for the provider's secrets and saves them sealed, together with the
-//! connection, in one transaction. Nothing is stored before the login succeeded.
+//! [`Coffer::begin_login`] validates the form against the bank's descriptor, prepares the
+//! redirect and opens the system browser; [`Coffer::finish_login`] waits for the redirect, lets
+//! the bank trade it for secrets and saves them sealed, together with the connection and the
+//! endpoints it logged in with, in one transaction. Nothing is stored before the login
+//! succeeded. Nothing here names a bank.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use coffer_core::model::{Connection, ConnectionId, ConnectionStatus};
 use coffer_core::secrets::{SecretsError, VaultRow, SECRET_TABLE};
-use coffer_core::views::ConnectionView;
 use coffer_core::Store;
 use coffer_login::oauth::TokenSet;
 use coffer_login::pending::Delivery;
 use coffer_login::{
-    CallbackResult, LoginError, LoopbackListener, OAuthProvider, OAuthSession, PendingLogin,
-    PkceCodeVerifier, TokenSink,
+    BankMemory, Endpoints, LoginError, LoginInput, LoginPlan, OAuthSession, Renewing, Return,
+    Runner, Secrets, Started, TokenSink, OAUTH_TOKENS,
 };
-use coffer_providers::{finsify, sparebank1};
+use coffer_providers::bank::{Bank, Connected, FieldKind, SettingKind};
+use coffer_providers::registry;
 use coffer_vault::{KeySource, SecretSlot, Vault, VaultHeader};
-use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 use url::Url;
 
+use crate::views::{
+    CatalogueEntry, ConnectionView, LoginRequest, LoginStarted, ProviderInfo, RefreshAtBank,
+    Setting, VaultStatus,
+};
 use crate::{ApiError, Coffer, ErrorCode};
 
 /// The URL scheme Coffer registers with the OS for redirects back from the browser.
 pub const DEEP_LINK_SCHEME: &str = "coffer";
 
-/// Secret kinds, as bound into each envelope's associated data.
-const CLIENT_SECRET: &str = "client_secret";
-const OAUTH_TOKENS: &str = "oauth_tokens";
-const LOGIN_SECRET: &str = "login_secret";
-
-/// Settings a user (or the README's sandbox section) may change, with their defaults.
-pub const SETTINGS: &[(&str, &str, &str)] = &[
-    (
-        "sparebank1.api_url",
-        sparebank1::DEFAULT_API_URL,
-        "SpareBank 1 API base URL",
-    ),
-    (
-        "sparebank1.auth_url",
-        sparebank1::DEFAULT_AUTH_URL,
-        "SpareBank 1 OAuth base URL (…/oauth/authorize, …/oauth/token)",
-    ),
-    (
-        "finsify.api_url",
-        finsify::DEFAULT_API_URL,
-        "Finsify API base URL, including /v2",
-    ),
-    (
-        "finsify.catalogue_url",
-        finsify::DEFAULT_CATALOGUE_URL,
-        "Finsify service catalogue (service.json)",
-    ),
-];
+/// The longest value a form field may carry; bank ids, secrets and ports are all far shorter.
+const MAX_FIELD_BYTES: usize = 4096;
 
 /// Opens URLs in the user's browser. Never a webview: bank login pages must not run inside
 /// Coffer (RFC 8252 §8.12).
@@ -98,216 +76,22 @@ impl Browser for SystemBrowser {
     }
 }
 
-// ---- catalogue ----------------------------------------------------------------------------
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum LoginKind {
-    /// OAuth in the system browser, back to a loopback listener.
-    OauthLoopback,
-    /// An aggregator's connect page, back through a `coffer://` deep link (or loopback).
-    ConnectPage,
-    /// No login (the Demo Bank).
-    None,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct FieldChoice {
-    pub value: String,
-    pub label: String,
-}
-
-/// One input of the connect form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct CredentialField {
-    pub key: String,
-    pub label: String,
-    /// Where to find the value.
-    pub help: String,
-    /// Shown as a password field; stored only sealed in the vault.
-    pub secret: bool,
-    pub required: bool,
-    pub default_value: Option<String>,
-    pub choices: Vec<FieldChoice>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct ProviderInfo {
-    pub id: String,
-    pub name: String,
-    pub summary: String,
-    pub login: LoginKind,
-    pub fields: Vec<CredentialField>,
-    /// The redirect URI to register with the provider, with `{port}` for the chosen port.
-    pub redirect_uri_template: Option<String>,
-}
-
-fn field(key: &str, label: &str, help: &str, secret: bool, required: bool) -> CredentialField {
-    CredentialField {
-        key: key.into(),
-        label: label.into(),
-        help: help.into(),
-        secret,
-        required,
-        default_value: None,
-        choices: Vec::new(),
-    }
-}
-
-/// The banks Coffer can connect, and what each needs from the user.
-pub fn provider_catalogue() -> Vec<ProviderInfo> {
-    let mut fin_inst = field(
-        "fin_inst",
-        "Bank",
-        "Which SpareBank 1 bank you use; leave empty to choose on the login page.",
-        false,
-        false,
-    );
-    fin_inst.choices = sparebank1::BANKS
-        .iter()
-        .map(|(id, name)| FieldChoice {
-            value: (*id).into(),
-            label: (*name).into(),
-        })
-        .collect();
-    let mut port = field(
-        "redirect_port",
-        "Redirect port",
-        "The port in the redirect URI you registered for your client.",
-        false,
-        true,
-    );
-    port.default_value = Some(sparebank1::DEFAULT_REDIRECT_PORT.to_string());
-    vec![
-        ProviderInfo {
-            id: sparebank1::PROVIDER_ID.into(),
-            name: sparebank1::LABEL.into(),
-            summary: "Norwegian savings banks. Log in with BankID in your browser.".into(),
-            login: LoginKind::OauthLoopback,
-            fields: vec![
-                field(
-                    "client_id",
-                    "Client ID",
-                    "Create a personal client at developer.sparebank1.no (Personlig klient) \
-                     and copy its client ID.",
-                    false,
-                    true,
-                ),
-                field(
-                    "client_secret",
-                    "Client secret",
-                    "Shown next to the client ID in the developer portal.",
-                    true,
-                    true,
-                ),
-                fin_inst,
-                port,
-            ],
-            redirect_uri_template: Some(format!(
-                "http://127.0.0.1:{{port}}{}",
-                sparebank1::CALLBACK_PATH
-            )),
-        },
-        ProviderInfo {
-            id: finsify::PROVIDER_ID.into(),
-            name: finsify::LABEL.into(),
-            summary: "Banks and wallets in Vietnam and South-East Asia through Finsify Hub.".into(),
-            login: LoginKind::ConnectPage,
-            fields: vec![
-                field(
-                    "client_id",
-                    "Client-Id",
-                    "From your Finsify developer dashboard.",
-                    false,
-                    true,
-                ),
-                field(
-                    "service_secret",
-                    "Service-secret",
-                    "From the same dashboard (the backend secret, not the App-secret).",
-                    true,
-                    true,
-                ),
-                field(
-                    "service_id",
-                    "Bank",
-                    "Pick your bank from Finsify's catalogue.",
-                    false,
-                    true,
-                ),
-            ],
-            redirect_uri_template: None,
-        },
-    ]
-}
-
-// ---- login requests -----------------------------------------------------------------------
-
-/// How the provider's redirect comes back to Coffer.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum CallbackKind {
-    /// A listener on 127.0.0.1 (always for OAuth; the CLI's choice for aggregators).
-    #[default]
-    Loopback,
-    /// `coffer://…`, handed over by the OS to the running desktop app.
-    DeepLink,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(default)]
-pub struct LoginRequest {
-    pub provider: String,
-    /// Form values by [`CredentialField::key`]. On "Log in again" empty fields keep the saved
-    /// values.
-    pub fields: BTreeMap<String, String>,
-    /// Set for "Log in again": the connection is renewed in place.
-    pub connection: Option<ConnectionId>,
-    pub callback: CallbackKind,
-}
-
-/// A login waiting for the browser. Holds no secret: the URL opened in the browser never goes
-/// back to the UI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct LoginStarted {
-    pub login_id: u64,
-    pub provider: String,
-    /// Where the provider will send the browser back (loopback) — what must be registered.
-    pub redirect_uri: String,
-}
-
 /// What `begin_login` hands the adapter: the view, and the URL for the browser (the CLI prints
-/// it with `--no-browser`).
+/// it with `--no-browser`; `None` when the login needs no browser).
 #[derive(Debug)]
 pub struct LoginTicket {
     pub started: LoginStarted,
-    pub browser_url: SecretString,
+    pub browser_url: Option<SecretString>,
 }
 
-/// The secrets a finished login hands over, by kind, before sealing.
-type SealedSecrets = Vec<(&'static str, SecretString)>;
-
-enum Plan {
-    OAuth {
-        oauth: Box<OAuthProvider>,
-        verifier: PkceCodeVerifier,
-        redirect_uri: String,
-        config: String,
-        client_secret: SecretString,
-    },
-    Linked {
-        config: finsify::FinsifyConfig,
-        service_secret: SecretString,
-    },
-}
-
+/// A login between `begin_login` and `finish_login`.
 pub(crate) struct InProgress {
-    provider: String,
-    label: String,
+    bank: &'static dyn Bank,
+    input: LoginInput,
     connection: Option<ConnectionId>,
-    pending: PendingLogin,
-    listener: Option<LoopbackListener>,
-    plan: Plan,
+    /// `None` for a bank without a login (built in).
+    started: Option<Started>,
+    begun: Instant,
 }
 
 #[derive(Default)]
@@ -317,58 +101,8 @@ pub(crate) struct LoginState {
     pub(crate) vault: Mutex<Option<Arc<Vault>>>,
 }
 
-/// Whether saved logins can be opened; shown in the Connections view.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct VaultStatus {
-    /// `ready`, `not_created` (no bank connected yet), `unavailable` (no keychain), or
-    /// `key_lost` (the key the saved logins were sealed with is gone).
-    pub state: String,
-    /// `keychain` or `passphrase`.
-    pub key_source: String,
-    pub message: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct Setting {
-    pub key: String,
-    pub value: String,
-    pub default_value: String,
-    pub description: String,
-}
-
-/// A bank in Finsify's catalogue, for the connect form's search box.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct FinsifyService {
-    pub id: i64,
-    pub name: String,
-    pub country_code: String,
-    pub kind: String,
-    pub logo_url: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct RefreshAtBank {
-    /// When the provider allows the next refresh (RFC 3339).
-    pub next_refresh_possible_at: String,
-}
-
-/// A form value, trimmed; empty counts as not given.
-fn form_value(request: &LoginRequest, key: &str) -> Option<String> {
-    request
-        .fields
-        .get(key)
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidInput, message)
-}
-
-fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn slot(connection: ConnectionId, kind: &str) -> SecretSlot<'_> {
@@ -379,17 +113,61 @@ fn slot(connection: ConnectionId, kind: &str) -> SecretSlot<'_> {
     }
 }
 
-fn parse_url(key: &str, value: &str) -> Result<Url, ApiError> {
+/// The bank behind a provider id, or a message naming the ones there are.
+pub(crate) fn bank(id: &str) -> Result<&'static dyn Bank, ApiError> {
+    registry::find(id).ok_or_else(|| {
+        let known: Vec<&str> = registry::banks().iter().map(|b| b.id()).collect();
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!(
+                "unknown bank '{}'; known: {}",
+                crate::tidy(id),
+                known.join(", ")
+            ),
+        )
+    })
+}
+
+/// A setting URL: https, or plain http only to this machine (the sandboxes); tokens never cross
+/// a network in clear.
+pub(crate) fn parse_url(key: &str, value: &str) -> Result<Url, ApiError> {
     let url = Url::parse(value)
         .map_err(|e| invalid(format!("the setting {key} is not a valid URL ({e})")))?;
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     match url.scheme() {
         "https" => Ok(url),
-        // Plain HTTP only to this machine (the sandboxes); tokens never cross a network in clear.
         "http" if loopback => Ok(url),
         _ => Err(invalid(format!(
             "the setting {key} must be an https:// URL (http:// only for 127.0.0.1)"
         ))),
+    }
+}
+
+/// Every setting Coffer knows: each bank's, under `<bank id>.<key>`.
+pub(crate) fn setting_specs() -> Vec<(String, &'static coffer_providers::bank::SettingSpec)> {
+    registry::banks()
+        .iter()
+        .flat_map(|b| {
+            b.settings()
+                .iter()
+                .map(move |s| (format!("{}.{}", b.id(), s.key), s))
+        })
+        .collect()
+}
+
+fn check_setting(
+    key: &str,
+    spec: &coffer_providers::bank::SettingSpec,
+    value: &str,
+) -> Result<(), ApiError> {
+    match spec.kind {
+        SettingKind::Endpoint | SettingKind::PublicUrl => parse_url(key, value).map(drop),
+        SettingKind::Days => value.parse::<u32>().map(drop).map_err(|_| {
+            invalid(format!(
+                "the setting {key} is a number of days (0 for no limit), not '{}'",
+                crate::tidy(value)
+            ))
+        }),
     }
 }
 
@@ -422,20 +200,97 @@ impl TokenSink for VaultTokens {
     }
 }
 
+/// A bank's memory across logins, kept in the settings table under `<bank id>.<key>`.
+struct SettingsMemory {
+    store: Arc<Mutex<Store>>,
+    bank: &'static str,
+}
+
+impl BankMemory for SettingsMemory {
+    fn recall(&self, key: &str) -> Result<Option<String>, LoginError> {
+        let store = self.store.lock().map_err(|_| LoginError::Storage {
+            detail: "store lock poisoned".into(),
+        })?;
+        store
+            .setting(&format!("{}.{key}", self.bank))
+            .map_err(|e| LoginError::Storage {
+                detail: e.to_string(),
+            })
+    }
+
+    fn remember(&self, key: &str, value: &str) -> Result<(), LoginError> {
+        let mut store = self.store.lock().map_err(|_| LoginError::Storage {
+            detail: "store lock poisoned".into(),
+        })?;
+        store
+            .set_setting(&format!("{}.{key}", self.bank), Some(value))
+            .map_err(|e| LoginError::Storage {
+                detail: e.to_string(),
+            })
+    }
+}
+
+fn endpoints_json(endpoints: &Endpoints) -> String {
+    let map: BTreeMap<&str, &str> = endpoints.iter().map(|(k, v)| (k, v.as_str())).collect();
+    serde_json::to_string(&map).unwrap_or_else(|_| "{}".into())
+}
+
+fn endpoints_from_json(text: &str) -> Result<Endpoints, ApiError> {
+    let map: BTreeMap<String, String> = serde_json::from_str(text).map_err(|e| {
+        ApiError::new(
+            ErrorCode::StoreCorrupt,
+            format!("a connection's saved endpoints cannot be read ({e})"),
+        )
+    })?;
+    let mut urls = BTreeMap::new();
+    for (key, value) in map {
+        let url = parse_url(&key, &value)?;
+        urls.insert(key, url);
+    }
+    Ok(Endpoints::new(urls))
+}
+
 impl Coffer {
     // ---- settings -------------------------------------------------------------------------
 
     fn setting_value(&self, key: &str) -> Result<String, ApiError> {
-        let default = SETTINGS
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, d, _)| (*d).to_string())
-            .ok_or_else(|| invalid(format!("unknown setting '{key}'")))?;
+        let default = setting_specs()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, s)| s.default_value.to_string())
+            .ok_or_else(|| invalid(format!("unknown setting '{}'", crate::tidy(key))))?;
         Ok(self.with_store(|s| Ok(s.setting(key)?))?.unwrap_or(default))
     }
 
-    fn setting_url(&self, key: &str) -> Result<Url, ApiError> {
-        parse_url(key, &self.setting_value(key)?)
+    /// The endpoints a new login of `bank` would bind: its URL settings as they are now.
+    pub(crate) fn current_endpoints(&self, bank: &dyn Bank) -> Result<Endpoints, ApiError> {
+        let mut urls = BTreeMap::new();
+        for spec in bank.settings() {
+            if matches!(spec.kind, SettingKind::Endpoint | SettingKind::PublicUrl) {
+                let key = format!("{}.{}", bank.id(), spec.key);
+                urls.insert(
+                    spec.key.to_string(),
+                    parse_url(&key, &self.setting_value(&key)?)?,
+                );
+            }
+        }
+        Ok(Endpoints::new(urls))
+    }
+
+    /// The endpoints a connection logged in with. A connection made before endpoints were
+    /// stored is bound, once, to the settings of this moment.
+    fn connection_endpoints(
+        &self,
+        connection: &Connection,
+        bank: &dyn Bank,
+    ) -> Result<Endpoints, ApiError> {
+        if let Some(text) = self.with_store(|s| Ok(s.connection_endpoints(connection.id)?))? {
+            return endpoints_from_json(&text);
+        }
+        let endpoints = self.current_endpoints(bank)?;
+        let text = endpoints_json(&endpoints);
+        self.with_store(|s| Ok(s.bind_connection_endpoints(connection.id, &text)?))?;
+        Ok(endpoints)
     }
 
     pub async fn settings(&self) -> Result<Vec<Setting>, ApiError> {
@@ -443,41 +298,45 @@ impl Coffer {
             .with_store(|s| Ok(s.settings()?))?
             .into_iter()
             .collect();
-        Ok(SETTINGS
-            .iter()
-            .map(|(key, default, description)| Setting {
-                key: (*key).into(),
+        Ok(setting_specs()
+            .into_iter()
+            .map(|(key, spec)| Setting {
                 value: stored
-                    .get(*key)
+                    .get(&key)
                     .cloned()
-                    .unwrap_or_else(|| (*default).into()),
-                default_value: (*default).into(),
-                description: (*description).into(),
+                    .unwrap_or_else(|| spec.default_value.into()),
+                key,
+                default_value: spec.default_value.into(),
+                description: spec.description.into(),
             })
             .collect())
     }
 
-    /// Sets a setting; `None` (or the default value) goes back to the default.
+    /// Sets a setting; `None` (or the default value) goes back to the default. A bank's URL
+    /// settings apply to new logins only: connected banks keep the endpoints they logged in
+    /// with.
     pub async fn set_setting(&self, key: &str, value: Option<&str>) -> Result<Setting, ApiError> {
-        let Some((_, default, description)) = SETTINGS.iter().find(|(k, _, _)| *k == key) else {
-            let known: Vec<&str> = SETTINGS.iter().map(|(k, _, _)| *k).collect();
+        let specs = setting_specs();
+        let Some((_, spec)) = specs.iter().find(|(k, _)| k == key) else {
+            let known: Vec<&str> = specs.iter().map(|(k, _)| k.as_str()).collect();
             return Err(invalid(format!(
-                "unknown setting '{key}'; known settings: {}",
+                "unknown setting '{}'; known settings: {}",
+                crate::tidy(key),
                 known.join(", ")
             )));
         };
         let value = value
             .map(str::trim)
-            .filter(|v| !v.is_empty() && v != default);
+            .filter(|v| !v.is_empty() && *v != spec.default_value);
         if let Some(v) = value {
-            parse_url(key, v)?;
+            check_setting(key, spec, v)?;
         }
         self.with_store(|s| Ok(s.set_setting(key, value)?))?;
         Ok(Setting {
             key: key.into(),
-            value: value.unwrap_or(default).into(),
-            default_value: (*default).into(),
-            description: (*description).into(),
+            value: value.unwrap_or(spec.default_value).into(),
+            default_value: spec.default_value.into(),
+            description: spec.description.into(),
         })
     }
 
@@ -614,58 +473,194 @@ impl Coffer {
         self.vault_status().await
     }
 
-    fn open_secret(
+    /// Every secret a connection holds, opened.
+    fn open_secrets(&self, vault: &Vault, connection: ConnectionId) -> Result<Secrets, ApiError> {
+        let kinds = self.with_store(|s| Ok(s.secret_kinds(connection)?))?;
+        let mut secrets = Secrets::default();
+        for kind in kinds {
+            let Some(envelope) = self.with_store(|s| Ok(s.secret(connection, &kind)?))? else {
+                continue;
+            };
+            let value = vault.open_secret(&envelope, &slot(connection, &kind))?;
+            secrets.insert(kind, value);
+        }
+        Ok(secrets)
+    }
+
+    // ---- the catalogue --------------------------------------------------------------------
+
+    /// The banks Coffer can connect, and what each needs from the user.
+    pub async fn providers(&self) -> Result<Vec<ProviderInfo>, ApiError> {
+        Ok(registry::banks()
+            .iter()
+            .map(|b| ProviderInfo::from_bank(*b))
+            .collect())
+    }
+
+    /// Entries of a bank's catalogue field (Finsify's banks, Finqware's skills…), optionally
+    /// searched.
+    pub async fn bank_catalogue(
         &self,
-        vault: &Vault,
-        connection: ConnectionId,
-        kind: &str,
-    ) -> Result<SecretString, ApiError> {
-        let envelope = self
-            .with_store(|s| Ok(s.secret(connection, kind)?))?
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::NeedsReauth,
-                    format!("connection {connection} has no saved {kind}; log in again"),
-                )
-            })?;
-        Ok(vault.open_secret(&envelope, &slot(connection, kind))?)
+        provider: &str,
+        field: &str,
+        query: Option<&str>,
+    ) -> Result<Vec<CatalogueEntry>, ApiError> {
+        let bank = bank(provider)?;
+        let declared = bank
+            .form()
+            .into_iter()
+            .any(|f| f.key == field && f.kind == FieldKind::Catalogue);
+        if !declared {
+            return Err(invalid(format!(
+                "{} has no catalogue field '{}'",
+                bank.about().name,
+                crate::tidy(field)
+            )));
+        }
+        let endpoints = self.current_endpoints(bank)?;
+        let query = query.map(|q| q.chars().take(200).collect::<String>());
+        Ok(bank
+            .catalogue(field, query.as_deref(), &endpoints, &self.http)
+            .await?
+            .into_iter()
+            .map(CatalogueEntry::from)
+            .collect())
     }
 
     // ---- login ----------------------------------------------------------------------------
 
-    /// A connection's saved settings, for "Log in again"; unreadable ones are simply not reused.
-    fn saved_config<T: serde::de::DeserializeOwned>(
+    /// The form's values checked against the bank's descriptor and merged with what a renewed
+    /// connection kept: plain values by field key, sealed ones by vault kind.
+    fn form_values(
         &self,
-        existing: Option<&Connection>,
-    ) -> Result<Option<T>, ApiError> {
-        let Some(c) = existing else {
-            return Ok(None);
+        bank: &'static dyn Bank,
+        request: &LoginRequest,
+        renewing: Option<&Renewing>,
+    ) -> Result<(BTreeMap<String, String>, Secrets), ApiError> {
+        let form = bank.form();
+        let name = bank.about().name;
+        if let Some(unknown) = request
+            .fields
+            .keys()
+            .find(|k| !form.iter().any(|f| f.key == k.as_str()))
+        {
+            return Err(invalid(format!(
+                "{name} has no field '{}'",
+                crate::tidy(unknown)
+            )));
+        }
+        let mut plain = BTreeMap::new();
+        let mut secrets = Secrets::default();
+        for field in &form {
+            let given = request
+                .fields
+                .get(field.key)
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty());
+            if given.is_some_and(|v| v.len() > MAX_FIELD_BYTES) {
+                return Err(invalid(format!(
+                    "the {} is longer than {MAX_FIELD_BYTES} bytes",
+                    field.label
+                )));
+            }
+            if let Some(kind) = field.sealed_as() {
+                let value = match given {
+                    Some(v) => Some(SecretString::from(v.to_string())),
+                    None => renewing.and_then(|r| r.secrets.get(kind).cloned()),
+                };
+                match value {
+                    Some(v) => secrets.insert(kind, v),
+                    None if field.required => {
+                        return Err(invalid(format!("{name} needs the {}", field.label)))
+                    }
+                    None => {}
+                }
+                continue;
+            }
+            let kept = renewing.and_then(|r| match r.config.get(field.key) {
+                Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            });
+            let value = given
+                .map(str::to_string)
+                .or(kept)
+                .or_else(|| field.default_value.map(str::to_string));
+            let Some(value) = value else {
+                if field.required {
+                    return Err(invalid(format!("{name} needs the {}", field.label)));
+                }
+                continue;
+            };
+            match &field.kind {
+                FieldKind::Port => {
+                    value.parse::<u16>().map_err(|_| {
+                        invalid(format!(
+                            "the {} must be a number from 1 to 65535, not '{}'",
+                            field.label.to_lowercase(),
+                            crate::tidy(&value)
+                        ))
+                    })?;
+                }
+                FieldKind::Choice(choices) if !choices.iter().any(|c| c.value == value) => {
+                    return Err(invalid(format!(
+                        "'{}' is not a {} {}; choose one of {}",
+                        crate::tidy(&value),
+                        name,
+                        field.label.to_lowercase(),
+                        choices
+                            .iter()
+                            .map(|c| c.value.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
+                }
+                _ => {}
+            }
+            plain.insert(field.key.to_string(), value);
+        }
+        Ok((plain, secrets))
+    }
+
+    /// Drops logins nobody finished in time, and any other login for the same connection (a
+    /// window that reloaded), so their listeners free their ports.
+    fn drop_stale_logins(&self, provider: &str, connection: Option<ConnectionId>) {
+        let stale: Vec<u64> = match self.login.in_progress.lock() {
+            Ok(map) => map
+                .iter()
+                .filter(|(_, p)| {
+                    p.begun.elapsed() > self.login_timeout
+                        || (p.bank.id() == provider && p.connection == connection)
+                })
+                .map(|(id, _)| *id)
+                .collect(),
+            Err(_) => return,
         };
-        let text = self.with_store(|s| Ok(s.connection_config(c.id)?))?;
-        Ok(serde_json::from_str(&text).ok())
+        for id in stale {
+            self.drop_login(id);
+        }
     }
 
-    pub async fn providers(&self) -> Result<Vec<ProviderInfo>, ApiError> {
-        Ok(provider_catalogue())
+    fn drop_login(&self, id: u64) {
+        let dropped = self
+            .login
+            .in_progress
+            .lock()
+            .ok()
+            .and_then(|mut m| m.remove(&id));
+        if let Some(p) = dropped {
+            if let Some(started) = &p.started {
+                self.runner().cancel(started.id);
+            }
+        }
     }
 
-    /// Finsify's service catalogue, optionally searched by name or country.
-    pub async fn finsify_services(
-        &self,
-        query: Option<&str>,
-    ) -> Result<Vec<FinsifyService>, ApiError> {
-        let url = self.setting_url("finsify.catalogue_url")?;
-        Ok(finsify::services(&self.http, &url, query)
-            .await?
-            .into_iter()
-            .map(|s| FinsifyService {
-                id: s.id,
-                name: s.name,
-                country_code: s.country_code,
-                kind: s.kind,
-                logo_url: s.logo_url,
-            })
-            .collect())
+    fn runner(&self) -> Runner {
+        Runner {
+            logins: Arc::clone(&self.logins),
+            scheme: DEEP_LINK_SCHEME,
+            timeout: self.login_timeout,
+        }
     }
 
     /// Validates the form, prepares the redirect and opens the browser (when `open_browser`).
@@ -674,291 +669,107 @@ impl Coffer {
         request: &LoginRequest,
         open_browser: bool,
     ) -> Result<LoginTicket, ApiError> {
+        let bank = bank(&request.provider)?;
         let existing = match request.connection {
             Some(id) => {
                 let conn = self.with_store(|s| Ok(s.connection(id)?))?;
                 if conn.provider != request.provider {
                     return Err(invalid(format!(
                         "connection {id} is a {} connection, not {}",
-                        conn.provider, request.provider
+                        conn.provider,
+                        crate::tidy(&request.provider)
                     )));
                 }
                 Some(conn)
             }
             None => None,
         };
+        self.drop_stale_logins(bank.id(), request.connection);
+        let plan = bank.login();
+        let needs_vault = !matches!(plan, LoginPlan::None);
         // A missing keychain must stop the login before the user goes through the bank.
-        let vault = self.vault()?;
-        let (ticket, progress) = match request.provider.as_str() {
-            sparebank1::PROVIDER_ID => self.begin_sparebank1(request, existing.as_ref(), &vault)?,
-            finsify::PROVIDER_ID => {
-                self.begin_finsify(request, existing.as_ref(), &vault)
-                    .await?
+        let vault = if needs_vault {
+            Some(self.vault()?)
+        } else {
+            None
+        };
+        let renewing = match (&existing, &vault) {
+            (Some(conn), Some(vault)) => {
+                let config = self.with_store(|s| Ok(s.connection_config(conn.id)?))?;
+                Some(Renewing {
+                    connection: conn.id,
+                    label: conn.label.clone(),
+                    config: serde_json::from_str(&config).unwrap_or(serde_json::Value::Null),
+                    secrets: self.open_secrets(vault, conn.id).unwrap_or_default(),
+                })
             }
-            "demo" => {
-                return Err(invalid(
-                    "the Demo Bank needs no login; connect it with connect_demo",
-                ))
+            _ => None,
+        };
+        let (form, secrets) = self.form_values(bank, request, renewing.as_ref())?;
+        // Renewing keeps the endpoints the connection was made with: its saved secrets never
+        // go to a host a changed setting names.
+        let endpoints = match &existing {
+            Some(conn) => self.connection_endpoints(conn, bank)?,
+            None => self.current_endpoints(bank)?,
+        };
+        let input = LoginInput {
+            provider: bank.id(),
+            form,
+            secrets,
+            renewing,
+            endpoints,
+            http: self.http.clone(),
+            memory: Arc::new(SettingsMemory {
+                store: Arc::clone(&self.store),
+                bank: bank.id(),
+            }),
+            now: self.clock.now(),
+        };
+        let wanted = match request.callback {
+            crate::views::CallbackKind::Loopback => Return::Loopback,
+            crate::views::CallbackKind::DeepLink => Return::DeepLink,
+        };
+        let (login_id, started, browser_url, redirect_uri) = match plan {
+            LoginPlan::None => (self.logins.allocate_id(), None, None, String::new()),
+            plan => {
+                let mut started = self.runner().begin(plan, &input, wanted).await?;
+                let browser_url = started.browser_url.take();
+                let redirect_uri = started.redirect_uri.clone().unwrap_or_default();
+                (started.id, Some(started), browser_url, redirect_uri)
             }
-            other => {
-                return Err(invalid(format!(
-                    "unknown provider '{other}'; known: sparebank1, finsify, demo"
-                )))
-            }
+        };
+        let view = LoginStarted {
+            login_id,
+            provider: bank.id().into(),
+            redirect_uri,
+            opens_browser: browser_url.is_some(),
         };
         self.login
             .in_progress
             .lock()
             .map_err(|_| ApiError::internal("login lock poisoned"))?
-            .insert(ticket.started.login_id, progress);
+            .insert(
+                login_id,
+                InProgress {
+                    bank,
+                    input,
+                    connection: request.connection,
+                    started,
+                    begun: Instant::now(),
+                },
+            );
         if open_browser {
-            if let Err(e) = self.browser.open(ticket.browser_url.expose_secret()) {
-                self.cancel_login(ticket.started.login_id).await?;
-                return Err(e);
-            }
-        }
-        Ok(ticket)
-    }
-
-    fn begin_sparebank1(
-        &self,
-        request: &LoginRequest,
-        existing: Option<&Connection>,
-        vault: &Vault,
-    ) -> Result<(LoginTicket, InProgress), ApiError> {
-        let saved: Option<sparebank1::Sparebank1Config> = self.saved_config(existing)?;
-        let given = |key: &str| form_value(request, key);
-        let client_id = given("client_id")
-            .or_else(|| saved.as_ref().map(|c| c.client_id.clone()))
-            .ok_or_else(|| invalid("SpareBank 1 needs the client ID of your personal client"))?;
-        let client_secret = match (given("client_secret"), existing) {
-            (Some(s), _) => SecretString::from(s),
-            (None, Some(c)) => self.open_secret(vault, c.id, CLIENT_SECRET)?,
-            (None, None) => {
-                return Err(invalid(
-                    "SpareBank 1 needs the client secret of your personal client",
-                ))
-            }
-        };
-        let fin_inst = match given("fin_inst") {
-            Some(f) if sparebank1::BANKS.iter().any(|(id, _)| *id == f) => Some(f),
-            Some(f) => {
-                return Err(invalid(format!(
-                    "'{f}' is not a SpareBank 1 bank; choose one of {}",
-                    sparebank1::BANKS
-                        .iter()
-                        .map(|(id, _)| *id)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )))
-            }
-            None => saved.as_ref().and_then(|c| c.fin_inst.clone()),
-        };
-        let redirect_port = match given("redirect_port") {
-            Some(p) => p.parse::<u16>().map_err(|_| {
-                invalid(format!(
-                    "the redirect port must be a number from 1 to 65535, not '{p}'"
-                ))
-            })?,
-            None => saved
-                .as_ref()
-                .map(|c| c.redirect_port)
-                .unwrap_or(sparebank1::DEFAULT_REDIRECT_PORT),
-        };
-        let auth_url = self.setting_url("sparebank1.auth_url")?;
-        let listener = LoopbackListener::bind(redirect_port)?;
-        let config = sparebank1::Sparebank1Config {
-            client_id,
-            fin_inst,
-            // An ephemeral port (0) is only for test servers that accept any port.
-            redirect_port: if redirect_port == 0 {
-                listener.port()
-            } else {
-                redirect_port
-            },
-        };
-        let oauth = sparebank1::oauth_provider(&auth_url, &config, client_secret.clone())
-            .map_err(|e| invalid(e.to_string()))?;
-        let redirect_uri = listener.redirect_uri(sparebank1::CALLBACK_PATH);
-        let authorization = oauth.authorize(
-            &redirect_uri,
-            vec![
-                sparebank1::CALLBACK_PATH.to_string(),
-                format!("/oauth/{}", sparebank1::PROVIDER_ID),
-            ],
-        )?;
-        let pending = self.logins.register(authorization.expected);
-        let config_text = serde_json::to_string(&config)
-            .map_err(|e| ApiError::internal(format!("cannot encode the settings: {e}")))?;
-        let started = LoginStarted {
-            login_id: pending.id,
-            provider: sparebank1::PROVIDER_ID.into(),
-            redirect_uri: redirect_uri.clone(),
-        };
-        Ok((
-            LoginTicket {
-                started,
-                browser_url: SecretString::from(authorization.url.to_string()),
-            },
-            InProgress {
-                provider: sparebank1::PROVIDER_ID.into(),
-                label: existing
-                    .map(|c| c.label.clone())
-                    .unwrap_or_else(|| sparebank1::LABEL.into()),
-                connection: existing.map(|c| c.id),
-                pending,
-                listener: Some(listener),
-                plan: Plan::OAuth {
-                    oauth: Box::new(oauth),
-                    verifier: authorization.verifier,
-                    redirect_uri,
-                    config: config_text,
-                    client_secret,
-                },
-            },
-        ))
-    }
-
-    async fn begin_finsify(
-        &self,
-        request: &LoginRequest,
-        existing: Option<&Connection>,
-        vault: &Vault,
-    ) -> Result<(LoginTicket, InProgress), ApiError> {
-        let saved: Option<finsify::FinsifyConfig> = self.saved_config(existing)?;
-        let given = |key: &str| form_value(request, key);
-        let client_id = given("client_id")
-            .or_else(|| saved.as_ref().map(|c| c.client_id.clone()))
-            .ok_or_else(|| invalid("Finsify needs your Client-Id"))?;
-        let service_secret = match (given("service_secret"), existing) {
-            (Some(s), _) => SecretString::from(s),
-            (None, Some(c)) => self.open_secret(vault, c.id, CLIENT_SECRET)?,
-            (None, None) => return Err(invalid("Finsify needs your Service-secret")),
-        };
-        let api_url = self.setting_url("finsify.api_url")?;
-        let api = finsify::FinsifyApi::new(
-            self.http.clone(),
-            api_url,
-            client_id.clone(),
-            service_secret.clone(),
-        );
-        let nonce = random_hex(32);
-        let (listener, callback_url) = match request.callback {
-            CallbackKind::Loopback => {
-                let listener = LoopbackListener::bind(0)?;
-                let url = listener.redirect_uri(&format!("{}/{nonce}", finsify::LOOPBACK_PREFIX));
-                (Some(listener), url)
-            }
-            CallbackKind::DeepLink => (
-                None,
-                format!("{DEEP_LINK_SCHEME}:/{}/{nonce}", finsify::DEEP_LINK_PREFIX),
-            ),
-        };
-        let (config, connect_url) = match (existing, saved) {
-            (Some(conn), Some(saved)) => {
-                // Reconnect keeps the login (and so the accounts) at Finsify.
-                let login_secret = self.open_secret(vault, conn.id, LOGIN_SECRET)?;
-                let url = api.reconnect_url(&login_secret, &callback_url).await?;
-                (saved, url)
-            }
-            _ => {
-                let service_id: i64 = given("service_id")
-                    .ok_or_else(|| invalid("choose the bank to connect through Finsify"))?
-                    .parse()
-                    .map_err(|_| invalid("the Finsify service id must be a number"))?;
-                let services = finsify::services(
-                    &self.http,
-                    &self.setting_url("finsify.catalogue_url")?,
-                    None,
-                )
-                .await?;
-                let service_name = services
-                    .iter()
-                    .find(|s| s.id == service_id)
-                    .map(|s| s.name.clone())
-                    .ok_or_else(|| {
-                        invalid(format!("Finsify's catalogue has no service {service_id}"))
-                    })?;
-                let customer_id = self.finsify_customer(&api, &client_id).await?;
-                let url = api
-                    .connect_url(&customer_id, service_id, &callback_url)
-                    .await?;
-                (
-                    finsify::FinsifyConfig {
-                        client_id,
-                        customer_id,
-                        service_id,
-                        service_name,
-                        login_id: None,
-                    },
-                    url,
-                )
-            }
-        };
-        let pending = self.logins.register(coffer_login::Expected::LinkedLogin {
-            provider: finsify::PROVIDER_ID.into(),
-            prefixes: vec![
-                finsify::DEEP_LINK_PREFIX.into(),
-                finsify::LOOPBACK_PREFIX.into(),
-            ],
-            nonce: SecretString::from(nonce),
-        });
-        let started = LoginStarted {
-            login_id: pending.id,
-            provider: finsify::PROVIDER_ID.into(),
-            redirect_uri: match &listener {
-                Some(l) => l.redirect_uri(finsify::LOOPBACK_PREFIX),
-                None => format!("{DEEP_LINK_SCHEME}:/{}", finsify::DEEP_LINK_PREFIX),
-            },
-        };
-        let label = existing
-            .map(|c| c.label.clone())
-            .unwrap_or_else(|| format!("{} via Finsify", config.service_name));
-        Ok((
-            LoginTicket {
-                started,
-                browser_url: connect_url,
-            },
-            InProgress {
-                provider: finsify::PROVIDER_ID.into(),
-                label,
-                connection: existing.map(|c| c.id),
-                pending,
-                listener,
-                plan: Plan::Linked {
-                    config,
-                    service_secret,
-                },
-            },
-        ))
-    }
-
-    /// Finsify returns a customer id only when it is created, so it is kept in the settings
-    /// table. If the identifier exists but its id was lost, a fresh identifier is registered.
-    async fn finsify_customer(
-        &self,
-        api: &finsify::FinsifyApi,
-        client_id: &str,
-    ) -> Result<String, ApiError> {
-        let key = format!("finsify.customer.{client_id}");
-        if let Some(id) = self.with_store(|s| Ok(s.setting(&key)?))? {
-            return Ok(id);
-        }
-        for _ in 0..3 {
-            let identifier = format!("coffer-{}", random_hex(12));
-            match api.create_customer(&identifier).await {
-                Ok(id) => {
-                    self.with_store(|s| Ok(s.set_setting(&key, Some(&id))?))?;
-                    return Ok(id);
+            if let Some(url) = &browser_url {
+                if let Err(e) = self.browser.open(url.expose_secret()) {
+                    self.cancel_login(login_id).await?;
+                    return Err(e);
                 }
-                Err(finsify::FinsifyError::CustomerExists) => continue,
-                Err(e) => return Err(e.into()),
             }
         }
-        Err(ApiError::new(
-            ErrorCode::Provider,
-            "Finsify refused three fresh customer identifiers as already existing",
-        ))
+        Ok(LoginTicket {
+            started: view,
+            browser_url,
+        })
     }
 
     /// Waits for the login's redirect and saves the connection. Renewing keeps the connection
@@ -977,101 +788,51 @@ impl Coffer {
                 )
             })?;
         let InProgress {
-            provider,
-            label,
+            bank,
+            input,
             connection,
-            pending,
-            listener,
-            plan,
+            started,
+            ..
         } = progress;
-        let redirect_uri = match &plan {
-            Plan::OAuth { redirect_uri, .. } => Some(redirect_uri.clone()),
-            Plan::Linked { .. } => None,
-        };
-        let result = pending
-            .wait(listener, coffer_login::LOGIN_TIMEOUT)
-            .await
-            .map_err(|e| match (e, redirect_uri) {
-                // The usual cause: the bank sent the browser to another address (a different
-                // port or path than registered), so nothing ever reached this listener.
-                (e @ LoginError::TimedOut { .. }, Some(uri)) => ApiError::new(
-                    ErrorCode::Login,
-                    format!(
-                        "{e}. If the bank's page reported a redirect URI problem, register \
-                         exactly {uri} for your client"
-                    ),
-                ),
-                (e, _) => e.into(),
-            })?;
-        let vault = self.vault()?;
         let now = self.clock.now();
-        let (config, consent, secrets): (String, Option<DateTime<Utc>>, SealedSecrets) =
-            match (plan, result) {
-                (
-                    Plan::OAuth {
-                        oauth,
-                        verifier,
-                        redirect_uri,
-                        config,
-                        client_secret,
-                    },
-                    CallbackResult::AuthorizationCode(code),
-                ) => {
-                    let tokens = oauth
-                        .exchange_code(&self.http, &code, verifier, &redirect_uri, now)
-                        .await?;
-                    let consent = tokens.consent_expires_at;
-                    let sealed_tokens = SecretString::from(tokens.to_sealable().to_string());
-                    (
-                        config,
-                        consent,
-                        vec![
-                            (CLIENT_SECRET, client_secret),
-                            (OAUTH_TOKENS, sealed_tokens),
-                        ],
-                    )
-                }
-                (
-                    Plan::Linked {
-                        mut config,
-                        service_secret,
-                    },
-                    CallbackResult::LinkedLogin { login_id, secret },
-                ) => {
-                    config.login_id = Some(login_id);
-                    let text = serde_json::to_string(&config).map_err(|e| {
-                        ApiError::internal(format!("cannot encode the settings: {e}"))
-                    })?;
-                    (
-                        text,
-                        None,
-                        vec![(CLIENT_SECRET, service_secret), (LOGIN_SECRET, secret)],
-                    )
-                }
-                _ => {
-                    return Err(ApiError::new(
-                        ErrorCode::Login,
-                        "the provider answered with a different kind of login than was started",
-                    ))
-                }
-            };
+        let Some(started) = started else {
+            return self.add_builtin(bank, now).await;
+        };
+        let outcome = self.runner().finish(started, &input).await?;
+        let vault = self.vault()?;
+        let mut secrets: Vec<(String, SecretString)> = input
+            .secrets
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        secrets.extend(
+            outcome
+                .secrets
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone())),
+        );
         let seal = |id: ConnectionId| -> Result<Vec<(String, Vec<u8>)>, coffer_vault::VaultError> {
             secrets
                 .iter()
-                .map(|(kind, value)| {
-                    Ok((
-                        (*kind).to_string(),
-                        vault.seal_secret(value, &slot(id, kind))?,
-                    ))
-                })
+                .map(|(kind, value)| Ok((kind.clone(), vault.seal_secret(value, &slot(id, kind))?)))
                 .collect()
         };
+        let config = serde_json::to_string(&outcome.config)
+            .map_err(|e| ApiError::internal(format!("cannot encode the settings: {e}")))?;
+        let endpoints = endpoints_json(&input.endpoints);
+        let consent = outcome.consent_expires_at;
         let saved = self.with_store(|s| {
             let result = match connection {
-                Some(id) => s.renew_connection(id, &config, consent, now, seal),
-                None => {
-                    s.add_connection_with_secrets(&provider, &label, &config, consent, now, seal)
-                }
+                Some(id) => s.renew_connection(id, &config, &endpoints, consent, now, seal),
+                None => s.add_connection_with_secrets(
+                    bank.id(),
+                    &outcome.label,
+                    &config,
+                    &endpoints,
+                    consent,
+                    now,
+                    seal,
+                ),
             };
             result.map_err(|e| match e {
                 SecretsError::Store(e) => e.into(),
@@ -1081,19 +842,47 @@ impl Coffer {
         if let Ok(mut sessions) = self.login.sessions.lock() {
             sessions.remove(&saved.id);
         }
+        self.announce(crate::AppEvent::LoginFinished {
+            connection: saved.id,
+        });
         self.connection_view(saved.id).await
+    }
+
+    /// A built-in bank: connecting it creates the connection; connecting it twice returns the
+    /// existing one.
+    async fn add_builtin(
+        &self,
+        bank: &'static dyn Bank,
+        now: DateTime<Utc>,
+    ) -> Result<ConnectionView, ApiError> {
+        let id = self.with_store(|s| {
+            let existing = s
+                .connections()?
+                .into_iter()
+                .find(|c| c.provider == bank.id() && c.status != ConnectionStatus::Disabled);
+            match existing {
+                Some(c) => Ok(c.id),
+                None => Ok(s.add_connection(bank.id(), bank.about().name, now)?.id),
+            }
+        })?;
+        self.connection_view(id).await
+    }
+
+    /// Connects the built-in bank (the one with a welcome offer), for "Explore with demo data"
+    /// and the desktop's `--explore`.
+    pub async fn connect_builtin(&self) -> Result<ConnectionView, ApiError> {
+        let bank = registry::banks()
+            .iter()
+            .copied()
+            .find(|b| matches!(b.login(), LoginPlan::None) && b.about().welcome_offer.is_some())
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "this build has no built-in bank"))?;
+        self.add_builtin(bank, self.clock.now()).await
     }
 
     /// Cancels a login that is starting or waiting; cancelling one that already ended is fine.
     pub async fn cancel_login(&self, login_id: u64) -> Result<(), ApiError> {
-        let dropped = self
-            .login
-            .in_progress
-            .lock()
-            .map_err(|_| ApiError::internal("login lock poisoned"))?
-            .remove(&login_id);
-        drop(dropped);
-        self.logins.cancel(login_id);
+        self.drop_login(login_id);
+        self.runner().cancel(login_id);
         Ok(())
     }
 
@@ -1118,156 +907,168 @@ impl Coffer {
 
     // ---- connected banks ------------------------------------------------------------------
 
-    /// The provider behind a connection, with its secrets opened.
-    pub(crate) fn bank_provider(
+    /// A connection with its secrets opened and its endpoints, ready for its bank.
+    fn connected(
         &self,
         connection: &Connection,
-    ) -> Result<Box<dyn coffer_core::sync::Provider>, ApiError> {
-        // "Today" is the bank's calendar day, not UTC's: near midnight they differ, and asking
-        // only up to UTC's date would leave the bank's newest day unfetched.
-        let now = self.clock.now();
-        match connection.provider.as_str() {
-            sparebank1::PROVIDER_ID => {
-                let today = now.with_timezone(&chrono_tz::Europe::Oslo).date_naive();
-                let session = self.sparebank1_session(connection)?;
-                Ok(Box::new(sparebank1::Sparebank1::new(
-                    self.setting_url("sparebank1.api_url")?,
-                    self.http.clone(),
-                    session,
-                    today,
-                )))
-            }
-            finsify::PROVIDER_ID => {
-                // Finsify's banks span UTC+7 to UTC+8 and more; the furthest-ahead calendar day
-                // anywhere (UTC+14) never cuts off a bank's today, and a later bound is harmless.
-                let today = (now + chrono::Duration::hours(14)).date_naive();
-                let (api, login_secret) = self.finsify_api(connection)?;
-                Ok(Box::new(finsify::Finsify::new(api, login_secret, today)))
-            }
-            other => Err(ApiError::new(
+    ) -> Result<(&'static dyn Bank, Connected), ApiError> {
+        let bank = bank(&connection.provider).map_err(|_| {
+            ApiError::new(
                 ErrorCode::NotFound,
                 format!(
-                    "connection {} uses the provider '{other}', which this build does not know",
-                    connection.id
+                    "connection {} uses the bank '{}', which this build does not know",
+                    connection.id,
+                    crate::tidy(&connection.provider)
                 ),
-            )),
-        }
+            )
+        })?;
+        let now = self.clock.now();
+        let today = now.with_timezone(&bank.calendar()).date_naive();
+        let config_text = self.with_store(|s| Ok(s.connection_config(connection.id)?))?;
+        let config: serde_json::Value = serde_json::from_str(&config_text).map_err(|e| {
+            ApiError::new(
+                ErrorCode::NeedsReauth,
+                format!(
+                    "the saved {} settings cannot be read ({e}); log in again",
+                    bank.about().name
+                ),
+            )
+        })?;
+        let plan = bank.login();
+        let (secrets, endpoints, session) = match plan {
+            LoginPlan::None => (Secrets::default(), Endpoints::default(), None),
+            plan => {
+                let vault = self.vault()?;
+                let secrets = self.open_secrets(&vault, connection.id)?;
+                if secrets.is_empty() {
+                    return Err(ApiError::new(
+                        ErrorCode::NeedsReauth,
+                        format!(
+                            "connection {} has no saved login; log in again",
+                            connection.id
+                        ),
+                    ));
+                }
+                let endpoints = self.connection_endpoints(connection, bank)?;
+                let session = match plan {
+                    LoginPlan::OAuthLoopback(oauth) => Some(self.oauth_session(
+                        connection.id,
+                        oauth,
+                        &config,
+                        &secrets,
+                        &endpoints,
+                        vault,
+                    )?),
+                    _ => None,
+                };
+                (secrets, endpoints, session)
+            }
+        };
+        Ok((
+            bank,
+            Connected {
+                connection: connection.id,
+                config,
+                secrets,
+                endpoints,
+                http: self.http.clone(),
+                today,
+                now,
+                session,
+            },
+        ))
     }
 
-    fn sparebank1_session(&self, connection: &Connection) -> Result<Arc<OAuthSession>, ApiError> {
+    /// The connection's token session, shared by every use so refreshes are single-flight.
+    fn oauth_session(
+        &self,
+        connection: ConnectionId,
+        oauth: &'static dyn coffer_login::OAuthLogin,
+        config: &serde_json::Value,
+        secrets: &Secrets,
+        endpoints: &Endpoints,
+        vault: Arc<Vault>,
+    ) -> Result<Arc<OAuthSession>, ApiError> {
         if let Some(s) = self
             .login
             .sessions
             .lock()
             .ok()
-            .and_then(|m| m.get(&connection.id).cloned())
+            .and_then(|m| m.get(&connection).cloned())
         {
             return Ok(s);
         }
-        let vault = self.vault()?;
-        let config: sparebank1::Sparebank1Config =
-            serde_json::from_str(&self.with_store(|s| Ok(s.connection_config(connection.id)?))?)
-                .map_err(|e| {
-                    ApiError::new(
-                        ErrorCode::NeedsReauth,
-                        format!(
-                            "the saved SpareBank 1 settings cannot be read ({e}); log in again"
-                        ),
-                    )
-                })?;
-        let client_secret = self.open_secret(&vault, connection.id, CLIENT_SECRET)?;
-        let tokens = TokenSet::from_sealed(
-            self.open_secret(&vault, connection.id, OAUTH_TOKENS)?
-                .expose_secret(),
-        )?;
-        let oauth = sparebank1::oauth_provider(
-            &self.setting_url("sparebank1.auth_url")?,
-            &config,
-            client_secret,
-        )
-        .map_err(|e| invalid(e.to_string()))?;
+        let tokens = secrets.get(OAUTH_TOKENS).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::NeedsReauth,
+                format!("connection {connection} has no saved tokens; log in again"),
+            )
+        })?;
+        let tokens = TokenSet::from_sealed(tokens.expose_secret())?;
+        let client = oauth.client(config, secrets, endpoints)?;
         let session = Arc::new(OAuthSession::new(
-            oauth,
+            client,
             self.http.clone(),
             tokens,
             Arc::new(VaultTokens {
                 store: Arc::clone(&self.store),
                 vault,
-                connection: connection.id,
+                connection,
             }),
         ));
         if let Ok(mut sessions) = self.login.sessions.lock() {
-            sessions.insert(connection.id, Arc::clone(&session));
+            sessions.insert(connection, Arc::clone(&session));
         }
         Ok(session)
     }
 
-    fn finsify_api(
+    /// The provider behind a connection, with its secrets opened.
+    pub(crate) fn bank_provider(
         &self,
         connection: &Connection,
-    ) -> Result<(finsify::FinsifyApi, SecretString), ApiError> {
-        let vault = self.vault()?;
-        let config: finsify::FinsifyConfig =
-            serde_json::from_str(&self.with_store(|s| Ok(s.connection_config(connection.id)?))?)
-                .map_err(|e| {
-                    ApiError::new(
-                        ErrorCode::NeedsReauth,
-                        format!("the saved Finsify settings cannot be read ({e}); reconnect"),
-                    )
-                })?;
-        let service_secret = self.open_secret(&vault, connection.id, CLIENT_SECRET)?;
-        let login_secret = self.open_secret(&vault, connection.id, LOGIN_SECRET)?;
-        Ok((
-            finsify::FinsifyApi::new(
-                self.http.clone(),
-                self.setting_url("finsify.api_url")?,
-                config.client_id,
-                service_secret,
-            ),
-            login_secret,
-        ))
+    ) -> Result<Box<dyn coffer_core::sync::Provider>, ApiError> {
+        let (bank, connected) = self.connected(connection)?;
+        Ok(bank.open(connected)?)
     }
 
-    /// Finsify's "Refresh at bank": asks the aggregator to fetch fresh data from the bank.
+    /// "Refresh at bank": asks the bank (or aggregator) to fetch fresh data now.
     pub async fn refresh_at_bank(
         &self,
         connection: ConnectionId,
     ) -> Result<RefreshAtBank, ApiError> {
         let conn = self.with_store(|s| Ok(s.connection(connection)?))?;
-        if conn.provider != finsify::PROVIDER_ID {
+        let bank = bank(&conn.provider)?;
+        if !bank.capabilities().refresh_at_bank {
             return Err(invalid(format!(
                 "{} connections have no refresh at the bank; use Sync now",
-                conn.provider
+                bank.about().name
             )));
         }
-        let (api, login_secret) = self.finsify_api(&conn)?;
-        match api.refresh_login(&login_secret).await {
-            Ok(next) => Ok(RefreshAtBank {
-                next_refresh_possible_at: next.to_rfc3339(),
-            }),
-            Err(finsify::FinsifyError::RefreshTooSoon {
-                next_refresh_possible_at,
-            }) => Err(invalid(format!(
-                "Finsify allows the next refresh at {}",
-                next_refresh_possible_at.to_rfc3339()
-            ))),
-            Err(e) => Err(e.into()),
-        }
+        let (bank, connected) = self.connected(&conn)?;
+        let next = bank.refresh_at_bank(&connected).await?;
+        Ok(RefreshAtBank {
+            next_refresh_possible_at: next.to_rfc3339(),
+        })
     }
 
-    /// Disconnects a bank: its secrets are deleted (and the aggregator login deactivated); its
-    /// history is kept as a disconnected connection or deleted with it.
+    /// Disconnects a bank: its secrets are deleted (and the login revoked at the bank where it
+    /// can be); its history is kept as a disconnected connection or deleted with it.
     pub async fn disconnect(
         &self,
         connection: ConnectionId,
         keep_history: bool,
     ) -> Result<(), ApiError> {
         let conn = self.with_store(|s| Ok(s.connection(connection)?))?;
-        if conn.provider == finsify::PROVIDER_ID {
-            // Best effort: the local secrets go even if the provider cannot be reached.
-            if let Ok((api, login_secret)) = self.finsify_api(&conn) {
-                if let Err(e) = api.deactivate(&login_secret).await {
-                    tracing::warn!("Finsify did not confirm the deactivation: {e}");
+        if let Ok(bank) = bank(&conn.provider) {
+            if bank.capabilities().revoke_at_bank {
+                // Best effort: the local secrets go even if the bank cannot be reached.
+                if let Ok((bank, connected)) = self.connected(&conn) {
+                    if let Err(e) = bank.revoke(&connected).await {
+                        tracing::warn!(
+                            provider = bank.id(),
+                            "the bank did not confirm revoking the login: {e}"
+                        );
+                    }
                 }
             }
         }
@@ -1313,8 +1114,9 @@ mod tests {
     fn view(status: ConnectionStatus, consent: Option<&str>) -> ConnectionView {
         ConnectionView {
             id: 1,
-            provider: "sparebank1".into(),
-            label: "SpareBank 1".into(),
+            provider: "bank".into(),
+            provider_name: "Bank".into(),
+            label: "Bank".into(),
             status,
             last_sync_at: None,
             consent_expires_at: consent.map(str::to_string),
@@ -1355,9 +1157,9 @@ mod tests {
 
     #[test]
     fn settings_urls_must_be_https_or_loopback_http() {
-        assert!(parse_url("k", "https://api.sparebank1.no").is_ok());
+        assert!(parse_url("k", "https://api.bank.example").is_ok());
         assert!(parse_url("k", "http://127.0.0.1:7001").is_ok());
-        let err = parse_url("k", "http://api.sparebank1.no").unwrap_err();
+        let err = parse_url("k", "http://api.bank.example").unwrap_err();
         assert!(
             err.message.contains("must be an https:// URL"),
             "{}",

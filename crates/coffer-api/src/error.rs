@@ -152,6 +152,7 @@ impl From<coffer_login::LoginError> for ApiError {
         let code = match &e {
             L::Cancelled => ErrorCode::Cancelled,
             L::PortTaken { .. } | L::Settings { .. } => ErrorCode::InvalidInput,
+            L::Provider { .. } => ErrorCode::Provider,
             L::InvalidGrant { .. } => ErrorCode::NeedsReauth,
             L::Storage { .. } => ErrorCode::Internal,
             _ => ErrorCode::Login,
@@ -160,9 +161,14 @@ impl From<coffer_login::LoginError> for ApiError {
     }
 }
 
-impl From<coffer_providers::finsify::FinsifyError> for ApiError {
-    fn from(e: coffer_providers::finsify::FinsifyError) -> Self {
-        ApiError::new(ErrorCode::Provider, e.to_string())
+impl From<coffer_core::sync::ProviderError> for ApiError {
+    fn from(e: coffer_core::sync::ProviderError) -> Self {
+        use coffer_core::sync::ProviderError as P;
+        let code = match &e {
+            P::Reauth { .. } => ErrorCode::NeedsReauth,
+            _ => ErrorCode::Provider,
+        };
+        ApiError::new(code, e.to_string())
     }
 }
 

@@ -6,6 +6,8 @@
 
 mod connect;
 mod error;
+pub mod ops;
+pub mod views;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,26 +17,27 @@ use chrono::{DateTime, NaiveDate, Utc};
 use coffer_core::category::Category;
 use coffer_core::model::{Connection, ConnectionId, ConnectionStatus, TransactionId};
 use coffer_core::report::{
-    self, AccountTotal, BalanceReport, CategoryReport, ChartRequest, ChartView, FlowReport,
-    PeriodKind, VendorReport,
+    AccountTotal, BalanceReport, CategoryReport, ChartRequest, ChartView, FlowReport, PeriodKind,
+    VendorReport,
 };
 use coffer_core::rules::{CategoryRuleView, RuleMatch, VendorRuleView, VendorView};
 use coffer_core::snapshot::{Snapshot, SortKey};
-use coffer_core::sync::{self, Provider, SyncEvent, SyncSummary};
-use coffer_core::views::{AccountsOverview, AppStatus, ConnectionView, TransactionList};
-use coffer_core::{Filter, Store};
-use coffer_providers::demo;
+use coffer_core::sync::{Provider, SyncEvent, SyncSummary};
+use coffer_core::Store;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use coffer_core::views;
+pub use coffer_core::{category, report, rules, sync, Filter};
+pub use coffer_providers::{bank, registry};
 pub use coffer_vault::KeySource;
-pub use connect::{
-    provider_catalogue, Browser, CallbackKind, CredentialField, FieldChoice, FinsifyService,
-    LoginKind, LoginRequest, LoginStarted, LoginTicket, ProviderInfo, RefreshAtBank, Setting,
-    SystemBrowser, VaultStatus, DEEP_LINK_SCHEME, SETTINGS,
-};
+pub use connect::{Browser, LoginTicket, SystemBrowser, DEEP_LINK_SCHEME};
 pub use error::{ApiError, ErrorCode};
+pub use views::{
+    AccountsOverview, AppStatus, CallbackKind, CatalogueEntry, ConnectionView, CredentialField,
+    FieldChoice, LoginKind, LoginRequest, LoginStarted, ProviderInfo, RefreshAtBank, Setting,
+    TransactionList, VaultStatus,
+};
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "coffer.sqlite3";
@@ -84,6 +87,17 @@ pub struct Coffer {
     http: reqwest::Client,
     logins: Arc<coffer_login::PendingLogins>,
     login: connect::LoginState,
+    /// How long a login waits for the browser before it is dropped.
+    login_timeout: std::time::Duration,
+    /// What happened, for front ends that react without asking (the desktop shell).
+    events: tokio::sync::broadcast::Sender<AppEvent>,
+}
+
+/// Something a front end may want to react to without having asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppEvent {
+    /// A login in the browser finished and its connection was saved: bring the app to front.
+    LoginFinished { connection: ConnectionId },
 }
 
 impl std::fmt::Debug for Coffer {
@@ -101,6 +115,8 @@ pub struct OpenOptions {
     /// Where the vault key lives: the OS keychain, or `COFFER_PASSPHRASE`.
     pub key_source: KeySource,
     pub browser: Arc<dyn Browser>,
+    /// How long a login waits for the browser (10 minutes).
+    pub login_timeout: std::time::Duration,
 }
 
 impl Default for OpenOptions {
@@ -109,8 +125,20 @@ impl Default for OpenOptions {
             clock: Clock::System,
             key_source: KeySource::from_env(coffer_vault::DEFAULT_SERVICE),
             browser: Arc::new(SystemBrowser),
+            login_timeout: coffer_login::LOGIN_TIMEOUT,
         }
     }
+}
+
+/// Text from outside (a bank, a form, a link) made safe to quote in a message: printable, one
+/// line, short.
+pub(crate) fn tidy(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(120)
+        .collect();
+    cleaned.trim().to_string()
 }
 
 /// One page of the filtered, sorted transaction list, for the virtualised table.
@@ -168,6 +196,7 @@ impl Coffer {
             clock,
             key_source,
             browser,
+            login_timeout,
         } = options;
         if data_dir.exists() && !data_dir.is_dir() {
             return Err(ApiError::new(
@@ -184,7 +213,8 @@ impl Coffer {
                 ),
             )
         })?;
-        let store = Store::open(&data_dir.join(DATABASE_FILE))?;
+        let mut store = Store::open(&data_dir.join(DATABASE_FILE))?;
+        store.set_category_map(registry::category);
         Ok(Coffer {
             store: Arc::new(Mutex::new(store)),
             snapshot: Mutex::new(None),
@@ -195,7 +225,19 @@ impl Coffer {
             http: coffer_login::http::client()?,
             logins: coffer_login::PendingLogins::new(),
             login: connect::LoginState::default(),
+            login_timeout,
+            events: tokio::sync::broadcast::channel(16).0,
         })
+    }
+
+    /// Events from now on; a slow receiver misses old ones rather than holding anything up.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<AppEvent> {
+        self.events.subscribe()
+    }
+
+    pub(crate) fn announce(&self, event: AppEvent) {
+        // Nobody listening (the CLI) is fine.
+        let _ = self.events.send(event);
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -253,27 +295,13 @@ impl Coffer {
         Ok(self
             .with_store(|s| Ok(s.connection_views()?))?
             .into_iter()
-            .map(|v| connect::with_expiry(v, now))
+            .map(|mut v| {
+                if let Some(bank) = registry::find(&v.provider) {
+                    v.provider_name = bank.about().name.to_string();
+                }
+                connect::with_expiry(v, now)
+            })
             .collect())
-    }
-
-    /// Adds the Demo Bank; connecting it twice returns the existing connection.
-    pub async fn connect_demo(&self) -> Result<ConnectionView, ApiError> {
-        let now = self.clock.now();
-        self.with_store(|s| {
-            let existing = s
-                .connection_views()?
-                .into_iter()
-                .find(|c| c.provider == demo::PROVIDER_ID);
-            if let Some(c) = existing {
-                return Ok(c);
-            }
-            let created = s.add_connection(demo::PROVIDER_ID, demo::LABEL, now)?;
-            s.connection_views()?
-                .into_iter()
-                .find(|c| c.id == created.id)
-                .ok_or_else(|| ApiError::internal("the new connection vanished"))
-        })
     }
 
     /// Syncs one connection, or every connection when `connection` is `None`. A provider that
@@ -337,10 +365,7 @@ impl Coffer {
     }
 
     fn provider_for(&self, connection: &Connection) -> Result<Box<dyn Provider>, ApiError> {
-        match connection.provider.as_str() {
-            demo::PROVIDER_ID => Ok(Box::new(demo::DemoBank::new(self.clock.today()))),
-            _ => self.bank_provider(connection),
-        }
+        self.bank_provider(connection)
     }
 
     /// Balances per account and per currency.
@@ -586,8 +611,8 @@ fn write_atomically<T>(
 
 /// Every type that crosses to the UI, in dependency order, for the TypeScript bindings.
 pub fn typescript_bindings() -> String {
+    use crate::views::*;
     use coffer_core::model::{AccountKind, ConnectionStatus, Direction, TransactionStatus};
-    use coffer_core::views::*;
     use ts_rs::TS;
 
     use coffer_core::category::{Category, CategorySource};
@@ -636,17 +661,20 @@ pub fn typescript_bindings() -> String {
         CategoryRuleView::decl(&cfg),
         VendorRuleView::decl(&cfg),
         VendorView::decl(&cfg),
-        connect::LoginKind::decl(&cfg),
-        connect::FieldChoice::decl(&cfg),
-        connect::CredentialField::decl(&cfg),
-        connect::ProviderInfo::decl(&cfg),
-        connect::CallbackKind::decl(&cfg),
-        connect::LoginRequest::decl(&cfg),
-        connect::LoginStarted::decl(&cfg),
-        connect::VaultStatus::decl(&cfg),
-        connect::Setting::decl(&cfg),
-        connect::RefreshAtBank::decl(&cfg),
-        connect::FinsifyService::decl(&cfg),
+        views::LoginKind::decl(&cfg),
+        views::FieldInput::decl(&cfg),
+        views::FieldChoice::decl(&cfg),
+        views::CredentialField::decl(&cfg),
+        views::Capabilities::decl(&cfg),
+        views::ProviderInfo::decl(&cfg),
+        views::CallbackKind::decl(&cfg),
+        views::LoginRequest::decl(&cfg),
+        views::LoginStarted::decl(&cfg),
+        views::VaultStatus::decl(&cfg),
+        views::Setting::decl(&cfg),
+        views::RefreshAtBank::decl(&cfg),
+        views::CatalogueEntry::decl(&cfg),
+        views::SavedFile::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p coffer-api` (bindings test).\n\
@@ -657,5 +685,7 @@ pub fn typescript_bindings() -> String {
         out.push_str(&decl);
         out.push('\n');
     }
+    out.push('\n');
+    out.push_str(&ops::typescript_client());
     out
 }

@@ -272,7 +272,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         // Vendor and category rules alone, the CPU part of ingest outside SQLite.
         let s = store.lock().map_err(|_| "lock")?;
-        let enricher = coffer_core::enrich::Enricher::load(s.sqlite())?;
+        let enricher =
+            coffer_core::enrich::Enricher::load(s.sqlite(), coffer_core::category::coffer_slugs)?;
         let t = Instant::now();
         let mut named = 0usize;
         for rows in &data.transactions {

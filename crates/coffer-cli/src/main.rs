@@ -5,9 +5,13 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use coffer_api::{ApiError, Coffer, ErrorCode};
+use coffer_api::bank::{Bank, FieldKind};
+use coffer_api::LoginKind;
+use coffer_api::{registry, ApiError, Coffer, ErrorCode};
 use coffer_core::category::Category;
 use coffer_core::model::{ConnectionId, Direction};
 use coffer_core::report::{Amounts, ChartKind, ChartRequest, ChartTheme, PeriodKind};
@@ -32,41 +36,26 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Connect a bank (log in in the browser) or the built-in Demo Bank. Secrets are read from
+    /// Connect a bank (log in in the browser) or a built-in bank. Secrets are read from
     /// standard input, one per line, when it is not a terminal, or prompted for without echo.
-    Connect {
-        #[arg(value_enum)]
-        provider: ProviderArg,
-        /// Print the login URL instead of opening the browser, then wait for the redirect.
-        #[arg(long)]
-        no_browser: bool,
-        /// Log in again to an existing connection (renewed in place, history kept).
-        #[arg(long, value_name = "CONNECTION")]
-        again: Option<ConnectionId>,
-        /// Client ID (SpareBank 1) or Client-Id (Finsify).
-        #[arg(long)]
-        client_id: Option<String>,
-        /// SpareBank 1 bank (finInst), e.g. fid-ostlandet.
-        #[arg(long)]
-        bank: Option<String>,
-        /// SpareBank 1: the port of the redirect URI you registered.
-        #[arg(long)]
-        port: Option<u16>,
-        /// Finsify: the service (bank) id from `coffer finsify-services`.
-        #[arg(long)]
-        service: Option<i64>,
-    },
+    Connect(ConnectArgs),
     /// Disconnect a bank: its saved login is deleted; history is kept unless --delete-history.
     Disconnect {
         connection: ConnectionId,
         #[arg(long)]
         delete_history: bool,
     },
-    /// Ask Finsify to fetch fresh data from the bank now.
+    /// Ask the bank (or aggregator) to fetch fresh data now, where the bank offers it.
     RefreshAtBank { connection: ConnectionId },
-    /// Search Finsify's catalogue of banks.
-    FinsifyServices {
+    /// Search a bank's catalogue (the banks behind an aggregator, PSD2 skills): the ids its
+    /// connect form takes.
+    Catalogue {
+        /// The bank, e.g. finsify.
+        bank: String,
         query: Option<String>,
+        /// The form field whose catalogue to search (the bank's only one by default).
+        #[arg(long)]
+        field: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -263,20 +252,125 @@ fn parse_category_or_none(s: &str) -> Result<CategoryChoice, String> {
     parse_category(s).map(|c| CategoryChoice(Some(c)))
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum ProviderArg {
-    Demo,
-    Sparebank1,
-    Finsify,
+/// `coffer connect <bank> …`: one subcommand per bank in the registry, each with the flags of
+/// that bank's connect form. Masked (secret) fields are never flags: they come from standard
+/// input or a prompt without echo.
+struct ConnectArgs {
+    bank: &'static dyn Bank,
+    fields: BTreeMap<String, String>,
+    no_browser: bool,
+    again: Option<ConnectionId>,
+    yes: bool,
 }
 
-impl ProviderArg {
-    fn id(self) -> &'static str {
-        match self {
-            ProviderArg::Demo => "demo",
-            ProviderArg::Sparebank1 => "sparebank1",
-            ProviderArg::Finsify => "finsify",
+fn bank_command(bank: &'static dyn Bank) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    let about = bank.about();
+    let mut command = clap::Command::new(about.id).about(about.summary);
+    for field in bank.form() {
+        if field.kind == FieldKind::Secret {
+            continue;
         }
+        let mut arg = Arg::new(field.key)
+            .long(field.flag())
+            .value_name(field.key.to_uppercase())
+            .help(field.help);
+        if let FieldKind::Choice(choices) = &field.kind {
+            arg = arg.value_parser(clap::builder::PossibleValuesParser::new(
+                choices
+                    .iter()
+                    .map(|c| clap::builder::PossibleValue::new(c.value.clone())),
+            ));
+        }
+        command = command.arg(arg);
+    }
+    match login_kind(bank) {
+        LoginKind::None => command,
+        kind => {
+            command = command.arg(
+                Arg::new("again")
+                    .long("again")
+                    .value_name("CONNECTION")
+                    .value_parser(clap::value_parser!(i64))
+                    .help(
+                        "Log in again to an existing connection (renewed in place, history kept).",
+                    ),
+            );
+            if kind != LoginKind::Credentials {
+                command = command.arg(
+                    Arg::new("no-browser")
+                        .long("no-browser")
+                        .action(ArgAction::SetTrue)
+                        .help("Print the login URL instead of opening the browser, then wait for the redirect."),
+                );
+            } else {
+                command = command.arg(Arg::new("yes").long("yes").action(ArgAction::SetTrue).help(
+                    "Confirm the storage warning without a prompt (standard input not a terminal).",
+                ));
+            }
+            command
+        }
+    }
+}
+
+fn login_kind(bank: &dyn Bank) -> LoginKind {
+    coffer_api::ProviderInfo::from_bank(bank).login
+}
+
+impl clap::FromArgMatches for ConnectArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let Some((name, sub)) = matches.subcommand() else {
+            return Err(clap::Error::raw(
+                clap::error::ErrorKind::MissingSubcommand,
+                "name the bank to connect",
+            ));
+        };
+        let bank = registry::find(name).ok_or_else(|| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidSubcommand,
+                format!("unknown bank '{name}'"),
+            )
+        })?;
+        let mut fields = BTreeMap::new();
+        for field in bank.form() {
+            if field.kind == FieldKind::Secret {
+                continue;
+            }
+            if let Some(value) = sub.get_one::<String>(field.key) {
+                fields.insert(field.key.to_string(), value.clone());
+            }
+        }
+        let flag = |id: &str| {
+            sub.try_get_one::<bool>(id)
+                .ok()
+                .flatten()
+                .copied()
+                .unwrap_or(false)
+        };
+        Ok(ConnectArgs {
+            bank,
+            fields,
+            no_browser: flag("no-browser"),
+            again: sub.try_get_one::<i64>("again").ok().flatten().copied(),
+            yes: flag("yes"),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = ConnectArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for ConnectArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        command
+            .subcommand_required(true)
+            .subcommands(registry::banks().iter().map(|b| bank_command(*b)))
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        ConnectArgs::augment_args(command)
     }
 }
 
@@ -312,10 +406,10 @@ enum ExportFormat {
 #[derive(Args, Default)]
 struct FilterArgs {
     /// First booking date, YYYY-MM-DD.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = |s: &str| Filter::parse_date("from", s))]
     from: Option<NaiveDate>,
     /// Last booking date, YYYY-MM-DD.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = |s: &str| Filter::parse_date("to", s))]
     to: Option<NaiveDate>,
     /// Account id (repeat for several).
     #[arg(long = "account", value_name = "ID")]
@@ -332,10 +426,10 @@ struct FilterArgs {
     #[arg(long, value_name = "TEXT")]
     search: Option<String>,
     /// Smallest transaction size (absolute amount), e.g. 100 or 99.50.
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_amount)]
+    #[arg(long, value_name = "AMOUNT", value_parser = |s: &str| Filter::parse_amount("min", s))]
     min: Option<Decimal>,
     /// Largest transaction size (absolute amount).
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_amount)]
+    #[arg(long, value_name = "AMOUNT", value_parser = |s: &str| Filter::parse_amount("max", s))]
     max: Option<Decimal>,
 }
 
@@ -362,22 +456,6 @@ impl From<FilterArgs> for Filter {
             max: a.max,
         }
     }
-}
-
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("'{s}' is not a date; use YYYY-MM-DD, e.g. 2026-03-27"))
-}
-
-fn parse_amount(s: &str) -> Result<Decimal, String> {
-    let valid = !s.is_empty()
-        && s.bytes().filter(|b| *b == b'.').count() <= 1
-        && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && s.bytes().any(|b| b.is_ascii_digit());
-    let parsed = valid.then(|| s.parse::<Decimal>().ok()).flatten();
-    parsed.ok_or_else(|| {
-        format!("'{s}' is not an amount; use digits with an optional '.' decimal point, e.g. 99.50")
-    })
 }
 
 /// Reads one secret: a line from standard input when it is not a terminal, else a prompt
@@ -475,75 +553,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
     let coffer = Coffer::open(&data_dir)?;
     let mut out = Stdout(std::io::stdout().lock());
     match cli.command {
-        Command::Connect {
-            provider: ProviderArg::Demo,
-            ..
-        } => {
-            let c = coffer.connect_demo().await?;
-            writeln!(
-                out,
-                "Connected {} (connection {}). Run `coffer sync` to fetch it.",
-                c.label, c.id
-            )
-            .map_err(io_error)?;
-        }
-        Command::Connect {
-            provider,
-            no_browser,
-            again,
-            client_id,
-            bank,
-            port,
-            service,
-        } => {
-            let mut fields = std::collections::BTreeMap::new();
-            let mut put = |k: &str, v: Option<String>| {
-                if let Some(v) = v {
-                    fields.insert(k.to_string(), v);
-                }
-            };
-            put("client_id", client_id);
-            put("fin_inst", bank);
-            put("redirect_port", port.map(|p| p.to_string()));
-            put("service_id", service.map(|s| s.to_string()));
-            let secret_key = match provider {
-                ProviderArg::Finsify => ("service_secret", "Finsify Service-secret"),
-                _ => ("client_secret", "SpareBank 1 client secret"),
-            };
-            // "Log in again" may reuse the saved secret: an empty answer keeps it.
-            let secret = read_secret(secret_key.1, again.is_some())?;
-            if let Some(secret) = secret {
-                fields.insert(secret_key.0.to_string(), secret);
-            }
-            let request = coffer_api::LoginRequest {
-                provider: provider.id().to_string(),
-                fields,
-                connection: again,
-                callback: coffer_api::CallbackKind::Loopback,
-            };
-            let ticket = coffer.begin_login(&request, !no_browser).await?;
-            if no_browser {
-                writeln!(
-                    out,
-                    "Open this address in your browser to log in:\n\n  {}\n",
-                    secrecy::ExposeSecret::expose_secret(&ticket.browser_url)
-                )
-                .map_err(io_error)?;
-            } else {
-                eprintln!("Log in in the browser window that just opened.");
-            }
-            eprintln!(
-                "Waiting for the redirect to {} (Ctrl-C to cancel)…",
-                ticket.started.redirect_uri
-            );
-            let c = coffer.finish_login(ticket.started.login_id).await?;
-            writeln!(
-                out,
-                "Connected {} (connection {}). Run `coffer sync {}` to fetch it.",
-                c.label, c.id, c.id
-            )
-            .map_err(io_error)?;
-        }
+        Command::Connect(args) => connect(&coffer, &mut out, args).await?,
         Command::Disconnect {
             connection,
             delete_history,
@@ -560,21 +570,34 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
             let r = coffer.refresh_at_bank(connection).await?;
             writeln!(
                 out,
-                "Finsify is refreshing from the bank; the next refresh is possible at {}.",
+                "The bank is fetching fresh data; the next refresh is possible at {}.",
                 r.next_refresh_possible_at
             )
             .map_err(io_error)?;
         }
-        Command::FinsifyServices { query, json } => {
-            let list = coffer.finsify_services(query.as_deref()).await?;
+        Command::Catalogue {
+            bank,
+            query,
+            field,
+            json,
+        } => {
+            let field = match field {
+                Some(f) => f,
+                None => catalogue_field(&bank)?,
+            };
+            let list = coffer
+                .bank_catalogue(&bank, &field, query.as_deref())
+                .await?;
             if json {
                 print_json(&mut out, &list)?;
             } else {
-                for s in list {
+                for e in list {
                     writeln!(
                         out,
-                        "{:>6}  {:<30} {}  {}",
-                        s.id, s.name, s.country_code, s.kind
+                        "{:>8}  {:<30} {}",
+                        e.value,
+                        e.label,
+                        e.detail.unwrap_or_default()
                     )
                     .map_err(io_error)?;
                 }
@@ -939,6 +962,110 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
     }
     out.flush().map_err(io_error)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The one catalogue field of a bank's form, for `coffer catalogue BANK`.
+fn catalogue_field(bank_id: &str) -> Result<String, ApiError> {
+    let bank = registry::find(bank_id)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("unknown bank '{bank_id}'")))?;
+    let fields: Vec<&str> = bank
+        .form()
+        .iter()
+        .filter(|f| f.kind == FieldKind::Catalogue)
+        .map(|f| f.key)
+        .collect();
+    match fields.as_slice() {
+        [one] => Ok((*one).to_string()),
+        [] => Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("{} has no catalogue", bank.about().name),
+        )),
+        _ => Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("name the field with --field: {}", fields.join(", ")),
+        )),
+    }
+}
+
+/// `coffer connect <bank>`: the form from flags and standard input, the login in the browser
+/// (or none), the connection saved.
+async fn connect(coffer: &Coffer, out: &mut impl Write, args: ConnectArgs) -> Result<(), ApiError> {
+    let ConnectArgs {
+        bank,
+        mut fields,
+        no_browser,
+        again,
+        yes,
+    } = args;
+    let info = coffer_api::ProviderInfo::from_bank(bank);
+    if let Some(warning) = &info.storage_warning {
+        confirm_storage(warning, yes)?;
+    }
+    for field in bank.form() {
+        if field.kind != FieldKind::Secret {
+            continue;
+        }
+        // "Log in again" may reuse the saved secret: an empty answer keeps it.
+        let label = format!("{} {}", info.name, field.label.to_lowercase());
+        if let Some(secret) = read_secret(&label, again.is_some() || !field.required)? {
+            fields.insert(field.key.to_string(), secret);
+        }
+    }
+    let request = coffer_api::LoginRequest {
+        provider: bank.id().to_string(),
+        fields,
+        connection: again,
+        callback: coffer_api::CallbackKind::Loopback,
+    };
+    let ticket = coffer.begin_login(&request, !no_browser).await?;
+    if let Some(url) = &ticket.browser_url {
+        if no_browser {
+            writeln!(
+                out,
+                "Open this address in your browser to log in:\n\n  {}\n",
+                secrecy::ExposeSecret::expose_secret(url)
+            )
+            .map_err(io_error)?;
+            out.flush().map_err(io_error)?;
+        } else {
+            eprintln!("Log in in the browser window that just opened.");
+        }
+        eprintln!(
+            "Waiting for the redirect to {} (Ctrl-C to cancel)…",
+            ticket.started.redirect_uri
+        );
+    }
+    let c = coffer.finish_login(ticket.started.login_id).await?;
+    writeln!(
+        out,
+        "Connected {} (connection {}). Run `coffer sync {}` to fetch it.",
+        c.label, c.id, c.id
+    )
+    .map_err(io_error)
+}
+
+/// Banks that take the user's own password: the user confirms what is stored before anything
+/// is, at a prompt, or with `--yes` when standard input is not a terminal.
+fn confirm_storage(warning: &str, yes: bool) -> Result<(), ApiError> {
+    eprintln!("{warning}");
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "confirm the storage warning with --yes when standard input is not a terminal",
+        ));
+    }
+    eprint!("Store them sealed in Coffer's vault? Type yes to continue: ");
+    let mut answer = String::new();
+    std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut answer)
+        .map_err(|e| ApiError::new(ErrorCode::Io, format!("cannot read the answer: {e}")))?;
+    if answer.trim().eq_ignore_ascii_case("yes") {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::Cancelled, "nothing was stored"))
+    }
 }
 
 async fn report(

@@ -119,41 +119,14 @@ impl CategorySource {
     }
 }
 
-/// Maps a provider's category onto Coffer's. Unknown or "uncategorised" values give `None`.
-pub fn from_provider(provider: &str, raw: &str) -> Option<Category> {
-    let raw = raw.trim();
-    if let Ok(c) = Category::parse(raw) {
-        // The Demo Bank, and any provider that already speaks Coffer's slugs.
-        return Some(c);
-    }
-    use Category as C;
-    let lower = raw.to_lowercase();
-    let mapped = match (provider, lower.as_str()) {
-        // Finsify (Money Lover tree), providers.md §B.
-        (_, "auto_and_transport") => C::Transport,
-        (_, "bills_and_utilities") => C::Utilities,
-        (_, "food_and_dining") => C::Restaurants,
-        (_, "fees_and_charges" | "taxes") => C::Fees,
-        (_, "health_and_fitness" | "personal_care") => C::Health,
-        (_, "home") => C::Housing,
-        (_, "incoming_transfer") => C::Transfers,
-        (_, "entertainment" | "education" | "business_services" | "gifts_and_donations")
-        | (_, "investments" | "pets") => C::Other,
-        // SpareBank 1 classified transactions (`main`), providers.md §A.
-        (_, "dagligvarer") => C::Groceries,
-        (_, "restaurant" | "restaurant_and_cafe" | "food_and_drink" | "dining") => C::Restaurants,
-        (_, "transportation" | "car_and_transport") => C::Transport,
-        (_, "housing_and_utilities" | "living") => C::Housing,
-        (_, "subscription" | "media_and_subscriptions") => C::Subscriptions,
-        (_, "clothing" | "electronics" | "retail") => C::Shopping,
-        (_, "travel_and_vacation" | "vacation") => C::Travel,
-        (_, "health_and_beauty" | "pharmacy") => C::Health,
-        (_, "bank_fees" | "fees") => C::Fees,
-        (_, "salary" | "wages") => C::Income,
-        (_, "transfer" | "savings" | "internal_transfer") => C::Transfers,
-        _ => return None,
-    };
-    Some(mapped)
+/// Maps a provider's own category (`provider`, raw value) onto Coffer's; `None` for unknown or
+/// "uncategorised" values. Each bank owns its mapping (the bank registry supplies it to the
+/// store); core knows only its own slugs.
+pub type CategoryMap = fn(provider: &str, raw: &str) -> Option<Category>;
+
+/// The mapping that knows only Coffer's own slugs (the Demo Bank speaks them).
+pub fn coffer_slugs(_provider: &str, raw: &str) -> Option<Category> {
+    Category::parse(raw).ok()
 }
 
 /// Coffer's own guess from the vendor and the bank text, for rows no stronger source covers.
@@ -364,32 +337,6 @@ mod tests {
         assert_eq!(Category::parse(" Groceries ").unwrap(), Category::Groceries);
         let err = Category::parse("snacks").unwrap_err().to_string();
         assert!(err.contains("snacks") && err.contains("groceries"), "{err}");
-    }
-
-    #[test]
-    fn provider_categories_map_onto_ours() {
-        assert_eq!(
-            from_provider("finsify", "auto_and_transport"),
-            Some(Category::Transport)
-        );
-        assert_eq!(
-            from_provider("finsify", "food_and_dining"),
-            Some(Category::Restaurants)
-        );
-        assert_eq!(
-            from_provider("sparebank1", "GROCERIES"),
-            Some(Category::Groceries)
-        );
-        assert_eq!(
-            from_provider("sparebank1", "Dagligvarer"),
-            Some(Category::Groceries)
-        );
-        assert_eq!(
-            from_provider("demo", "subscriptions"),
-            Some(Category::Subscriptions)
-        );
-        assert_eq!(from_provider("finsify", "uncategorized"), None);
-        assert_eq!(from_provider("sparebank1", "Ukategorisert"), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use rusqlite::Connection as Db;
 
-use crate::category::{self, Category, CategorySource};
+use crate::category::{self, Category, CategoryMap, CategorySource};
 use crate::store::StoreError;
 use crate::vendor::{UserVendorRule, VendorNormaliser, VendorRule};
 
@@ -27,6 +27,8 @@ pub struct Enricher {
     by_vendor: HashMap<String, Category>,
     /// Lower-cased text pattern → category, in rule order.
     by_text: Vec<(String, Category)>,
+    /// The banks' own categories mapped onto Coffer's.
+    provider_categories: CategoryMap,
     /// Built-in guesses per vendor: a batch repeats the same vendors thousands of times.
     vendor_guesses: RefCell<HashMap<String, Option<Category>>>,
 }
@@ -43,7 +45,7 @@ impl Enricher {
         guess
     }
 
-    pub fn load(db: &Db) -> Result<Enricher, StoreError> {
+    pub fn load(db: &Db, provider_categories: CategoryMap) -> Result<Enricher, StoreError> {
         let mut stmt =
             db.prepare("SELECT id, pattern, is_regex, vendor FROM vendor_rule ORDER BY id")?;
         let rules: Vec<UserVendorRule> = stmt
@@ -83,6 +85,7 @@ impl Enricher {
             aliases,
             by_vendor,
             by_text,
+            provider_categories,
             vendor_guesses: RefCell::new(HashMap::new()),
         })
     }
@@ -113,24 +116,24 @@ impl Enricher {
         };
         let lower_vendor = vendor.as_deref().map(str::to_lowercase);
         let lower_text = description.to_lowercase();
-        let (category, category_source) = if let Some(c) =
-            lower_vendor.as_deref().and_then(|v| self.by_vendor.get(v))
-        {
-            (Some(*c), Some(CategorySource::Rule))
-        } else if let Some((_, c)) = self.by_text.iter().find(|(p, _)| lower_text.contains(p)) {
-            (Some(*c), Some(CategorySource::Rule))
-        } else if let Some(c) = provider_category.and_then(|p| category::from_provider(provider, p))
-        {
-            (Some(c), Some(CategorySource::Provider))
-        } else if let Some(c) = lower_vendor
-            .as_deref()
-            .and_then(|v| self.guess_for_vendor(v))
-            .or_else(|| category::guess_from_text(&lower_text))
-        {
-            (Some(c), Some(CategorySource::Builtin))
-        } else {
-            (None, None)
-        };
+        let (category, category_source) =
+            if let Some(c) = lower_vendor.as_deref().and_then(|v| self.by_vendor.get(v)) {
+                (Some(*c), Some(CategorySource::Rule))
+            } else if let Some((_, c)) = self.by_text.iter().find(|(p, _)| lower_text.contains(p)) {
+                (Some(*c), Some(CategorySource::Rule))
+            } else if let Some(c) =
+                provider_category.and_then(|p| (self.provider_categories)(provider, p))
+            {
+                (Some(c), Some(CategorySource::Provider))
+            } else if let Some(c) = lower_vendor
+                .as_deref()
+                .and_then(|v| self.guess_for_vendor(v))
+                .or_else(|| category::guess_from_text(&lower_text))
+            {
+                (Some(c), Some(CategorySource::Builtin))
+            } else {
+                (None, None)
+            };
         Enrichment {
             vendor,
             vendor_rule,

@@ -25,25 +25,166 @@ pub struct Filter {
     pub vendors: Vec<String>,
     pub search: Option<String>,
     #[ts(type = "string | null")]
-    #[serde(with = "rust_decimal::serde::str_option")]
+    #[serde(
+        serialize_with = "rust_decimal::serde::str_option::serialize",
+        deserialize_with = "min_from_text"
+    )]
     pub min: Option<Decimal>,
     #[ts(type = "string | null")]
-    #[serde(with = "rust_decimal::serde::str_option")]
+    #[serde(
+        serialize_with = "rust_decimal::serde::str_option::serialize",
+        deserialize_with = "max_from_text"
+    )]
     pub max: Option<Decimal>,
 }
 
+/// Longest text a filter field takes (a search, a vendor or category name).
+const MAX_TEXT: usize = 200;
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FilterError {
-    #[error("the date range is empty: --from {from} is after --to {to}")]
+    #[error("the date range is empty: from {from} is after to {to}")]
     EmptyRange { from: NaiveDate, to: NaiveDate },
-    #[error("the amount range is empty: --min {min} is above --max {max}")]
+    #[error("the amount range is empty: the minimum {min} is above the maximum {max}")]
     EmptyAmountRange { min: Decimal, max: Decimal },
     #[error("amount bounds are sizes and cannot be negative: {0}")]
     NegativeBound(Decimal),
+    #[error("'{text}' is not a date for {field}; use YYYY-MM-DD, e.g. 2026-03-27")]
+    BadDate { field: &'static str, text: String },
+    #[error(
+        "'{text}' is not an amount for {field}; use digits with an optional '.' decimal point, \
+         e.g. 99.50"
+    )]
+    BadAmount { field: &'static str, text: String },
+    #[error("'{text}' is not a valid {field}: {expected}")]
+    BadValue {
+        field: &'static str,
+        text: String,
+        expected: &'static str,
+    },
+    #[error("the {field} is longer than {MAX_TEXT} characters")]
+    TooLong { field: &'static str },
+    #[error("unknown filter field '{0}'; the fields are from, to, account, direction, category, vendor, search, min, max")]
+    UnknownField(String),
+}
+
+/// Outside text quoted in an error: printable and short.
+fn quoted(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(60)
+        .collect()
+}
+
+fn min_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    bound_from_text(d, "min")
+}
+
+fn max_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    bound_from_text(d, "max")
+}
+
+fn bound_from_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    field: &'static str,
+) -> Result<Option<Decimal>, D::Error> {
+    let text: Option<String> = Option::deserialize(d)?;
+    text.map(|t| Filter::parse_amount(field, &t))
+        .transpose()
+        .map_err(serde::de::Error::custom)
 }
 
 impl Filter {
+    /// A calendar day as every front end types it: `YYYY-MM-DD`.
+    pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, FilterError> {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| FilterError::BadDate {
+            field,
+            text: quoted(text),
+        })
+    }
+
+    /// An amount bound: digits with at most one `.` decimal point, as the CLI, the server's
+    /// query string and the UI's form all type it. Never a float.
+    pub fn parse_amount(field: &'static str, text: &str) -> Result<Decimal, FilterError> {
+        let t = text.trim();
+        let valid = !t.is_empty()
+            && t.len() <= 30
+            && t.bytes().filter(|b| *b == b'.').count() <= 1
+            && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && t.bytes().any(|b| b.is_ascii_digit());
+        valid
+            .then(|| t.parse::<Decimal>().ok())
+            .flatten()
+            .ok_or_else(|| FilterError::BadAmount {
+                field,
+                text: quoted(text),
+            })
+    }
+
+    pub fn parse_direction(field: &'static str, text: &str) -> Result<Direction, FilterError> {
+        match text.trim() {
+            "debit" => Ok(Direction::Debit),
+            "credit" => Ok(Direction::Credit),
+            other => Err(FilterError::BadValue {
+                field,
+                text: quoted(other),
+                expected: "use debit or credit",
+            }),
+        }
+    }
+
+    fn text(field: &'static str, text: &str) -> Result<String, FilterError> {
+        if text.chars().count() > MAX_TEXT {
+            return Err(FilterError::TooLong { field });
+        }
+        Ok(text.to_string())
+    }
+
+    /// A filter from `name=value` pairs named as the CLI's flags (`from`, `to`, `account`,
+    /// `direction`, `category`, `vendor`, `search`, `min`, `max`); a repeated name adds values.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Filter, FilterError> {
+        let mut f = Filter::default();
+        for (key, value) in pairs {
+            match key {
+                "from" => f.from = Some(Filter::parse_date("from", value)?),
+                "to" => f.to = Some(Filter::parse_date("to", value)?),
+                "account" => {
+                    f.accounts
+                        .push(value.trim().parse().map_err(|_| FilterError::BadValue {
+                            field: "account",
+                            text: quoted(value),
+                            expected: "use the account id",
+                        })?)
+                }
+                "direction" => f.direction = Some(Filter::parse_direction("direction", value)?),
+                "category" => f.categories.push(Filter::text("category", value)?),
+                "vendor" => f.vendors.push(Filter::text("vendor", value)?),
+                "search" => f.search = Some(Filter::text("search", value)?),
+                "min" => f.min = Some(Filter::parse_amount("min", value)?),
+                "max" => f.max = Some(Filter::parse_amount("max", value)?),
+                other => return Err(FilterError::UnknownField(quoted(other))),
+            }
+        }
+        f.validate()?;
+        Ok(f)
+    }
+
     pub fn validate(&self) -> Result<(), FilterError> {
+        for (field, text) in [("search", self.search.as_deref())]
+            .into_iter()
+            .chain(
+                self.categories
+                    .iter()
+                    .map(|c| ("category", Some(c.as_str()))),
+            )
+            .chain(self.vendors.iter().map(|v| ("vendor", Some(v.as_str()))))
+        {
+            if text.is_some_and(|t| t.chars().count() > MAX_TEXT) {
+                return Err(FilterError::TooLong { field });
+            }
+        }
         if let (Some(from), Some(to)) = (self.from, self.to) {
             if from > to {
                 return Err(FilterError::EmptyRange { from, to });
@@ -127,5 +268,43 @@ mod tests {
         let partial: Filter = serde_json::from_str(r#"{"accounts":[1]}"#).unwrap();
         assert_eq!(partial, Filter::account(1));
         assert!(serde_json::from_str::<Filter>(r#"{"min":"12,5"}"#).is_err());
+    }
+
+    #[test]
+    fn parsing_names_the_field_not_a_flag() {
+        let err = Filter::from_pairs([("min", "12,50")])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "'12,50' is not an amount for min; use digits with an optional '.' decimal point, \
+             e.g. 99.50"
+        );
+        let err = Filter::from_pairs([("from", "2026-05-01"), ("to", "2026-04-01")])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "the date range is empty: from 2026-05-01 is after to 2026-04-01"
+        );
+        assert!(!err.contains("--"));
+        let f = Filter::from_pairs([
+            ("account", "3"),
+            ("account", "4"),
+            ("direction", "debit"),
+            ("min", "99.5"),
+        ])
+        .unwrap();
+        assert_eq!(f.accounts, vec![3, 4]);
+        assert_eq!(f.min, Some(Decimal::new(995, 1)));
+        assert!(matches!(
+            Filter::from_pairs([("colour", "red")]),
+            Err(FilterError::UnknownField(_))
+        ));
+        let long = "x".repeat(MAX_TEXT + 1);
+        assert!(matches!(
+            Filter::from_pairs([("search", long.as_str())]),
+            Err(FilterError::TooLong { field: "search" })
+        ));
     }
 }

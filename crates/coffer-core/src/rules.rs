@@ -88,7 +88,7 @@ impl Store {
     /// Re-applies every rule to every stored transaction; returns how many rows changed.
     /// Categories the user set by hand are kept.
     pub fn reenrich(&mut self) -> Result<u64> {
-        let enricher = Enricher::load(&self.db)?;
+        let enricher = Enricher::load(&self.db, self.categories)?;
         let tx = self
             .db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

@@ -107,20 +107,23 @@ impl Store {
     /// Creates a connection together with its sealed secrets in one transaction, so a login
     /// that cannot save its tokens leaves nothing behind. `seal` gets the new row id, because
     /// each envelope is bound to its row.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_connection_with_secrets<E>(
         &mut self,
         provider: &str,
         label: &str,
         config: &str,
+        endpoints: &str,
         consent_expires_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
         seal: impl Fn(ConnectionId) -> std::result::Result<Vec<(String, Vec<u8>)>, E>,
     ) -> std::result::Result<Connection, SecretsError<E>> {
         let tx = self.db.transaction().map_err(StoreError::from)?;
         tx.execute(
-            "INSERT INTO connection (provider, label, status, created_at, config, consent_expires_at)
-             VALUES (?1, ?2, 'active', ?3, ?4, ?5)",
-            params![provider, label, now, config, consent_expires_at],
+            "INSERT INTO connection
+                 (provider, label, status, created_at, config, endpoints, consent_expires_at)
+             VALUES (?1, ?2, 'active', ?3, ?4, ?5, ?6)",
+            params![provider, label, now, config, endpoints, consent_expires_at],
         )
         .map_err(StoreError::from)?;
         let id = tx.last_insert_rowid();
@@ -141,6 +144,7 @@ impl Store {
         &mut self,
         id: ConnectionId,
         config: &str,
+        endpoints: &str,
         consent_expires_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
         seal: impl Fn(ConnectionId) -> std::result::Result<Vec<(String, Vec<u8>)>, E>,
@@ -149,10 +153,10 @@ impl Store {
         let tx = self.db.transaction().map_err(StoreError::from)?;
         let n = tx
             .execute(
-                "UPDATE connection SET config = ?2, consent_expires_at = ?3, status = 'active',
-                        last_error = NULL
+                "UPDATE connection SET config = ?2, endpoints = ?3, consent_expires_at = ?4,
+                        status = 'active', last_error = NULL
                  WHERE id = ?1",
-                params![id, config, consent_expires_at],
+                params![id, config, endpoints, consent_expires_at],
             )
             .map_err(StoreError::from)?;
         if n == 0 {
@@ -197,6 +201,28 @@ impl Store {
             })
             .optional()?
             .ok_or(StoreError::UnknownConnection(id))
+    }
+
+    /// The endpoints (JSON) the connection logged in with; `None` for connections made before
+    /// endpoints were stored.
+    pub fn connection_endpoints(&self, id: ConnectionId) -> Result<Option<String>> {
+        self.db
+            .query_row(
+                "SELECT endpoints FROM connection WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StoreError::UnknownConnection(id))
+    }
+
+    /// Binds an older connection to endpoints once; a bound connection keeps its own.
+    pub fn bind_connection_endpoints(&mut self, id: ConnectionId, endpoints: &str) -> Result<()> {
+        self.db.execute(
+            "UPDATE connection SET endpoints = ?2 WHERE id = ?1 AND endpoints IS NULL",
+            params![id, endpoints],
+        )?;
+        Ok(())
     }
 
     pub fn set_connection_config(&mut self, id: ConnectionId, config: &str) -> Result<()> {
@@ -295,14 +321,30 @@ mod tests {
             canary: canary.to_vec(),
         };
         store.replace_vault(&row(b"one"), now).unwrap();
-        let demo = store.add_connection("demo", "Demo Bank", now).unwrap();
+        let demo = store.add_connection("built-in", "Built-in", now).unwrap();
         let ok =
             |_: ConnectionId| Ok::<_, std::convert::Infallible>(vec![("k".to_string(), vec![1u8])]);
         let bank = store
-            .add_connection_with_secrets("sparebank1", "SB1", r#"{"client_id":"x"}"#, None, now, ok)
+            .add_connection_with_secrets(
+                "oauth-bank",
+                "A",
+                r#"{"client_id":"x"}"#,
+                "{}",
+                None,
+                now,
+                ok,
+            )
             .unwrap();
         let gone = store
-            .add_connection_with_secrets("finsify", "F", r#"{"client_id":"y"}"#, None, now, ok)
+            .add_connection_with_secrets(
+                "hub-bank",
+                "B",
+                r#"{"client_id":"y"}"#,
+                "{}",
+                None,
+                now,
+                ok,
+            )
             .unwrap();
         store.disconnect(gone.id, true).unwrap();
 

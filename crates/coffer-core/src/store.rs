@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection as Db, OpenFlags, OptionalExtension, Row};
 use rusqlite_migration::{Migrations, M};
 
-use crate::category::CategorySource;
+use crate::category::{CategoryMap, CategorySource};
 use crate::enrich::Enricher;
 use crate::model::{
     Account, AccountId, AccountKind, Connection, ConnectionId, ConnectionStatus, ProviderAccount,
@@ -28,6 +28,7 @@ const MIGRATIONS_SQL: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_vendors_categories.sql"),
     include_str!("../migrations/0003_vault_settings.sql"),
+    include_str!("../migrations/0004_connection_endpoints.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -117,6 +118,8 @@ pub struct UpsertCounts {
 pub struct Store {
     pub(crate) db: Db,
     path: PathBuf,
+    /// How a provider's own category becomes Coffer's; the banks own their mappings.
+    pub(crate) categories: CategoryMap,
 }
 
 impl std::fmt::Debug for Store {
@@ -144,6 +147,7 @@ impl Store {
         let mut store = Store {
             db,
             path: path.to_owned(),
+            categories: crate::category::coffer_slugs,
         };
         store.prepare(existed, busy)?;
         Ok(store)
@@ -221,6 +225,11 @@ impl Store {
         Ok(())
     }
 
+    /// Sets how providers' own categories are mapped (the bank registry's mapping).
+    pub fn set_category_map(&mut self, map: CategoryMap) {
+        self.categories = map;
+    }
+
     /// The underlying SQLite connection, for read-only diagnostics and benchmarks.
     pub fn sqlite(&self) -> &Db {
         &self.db
@@ -282,6 +291,7 @@ impl Store {
             .map(|c| ConnectionView {
                 accounts: counts.get(&c.id).copied().unwrap_or(0),
                 id: c.id,
+                provider_name: c.provider.clone(),
                 provider: c.provider,
                 label: c.label,
                 status: c.status,
@@ -513,7 +523,7 @@ impl Store {
             [account],
             |r| r.get(0),
         )?;
-        let enricher = Enricher::load(&self.db)?;
+        let enricher = Enricher::load(&self.db, self.categories)?;
         let tx = self
             .db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

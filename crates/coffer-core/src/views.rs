@@ -71,6 +71,8 @@ pub struct TransactionList {
 pub struct ConnectionView {
     pub id: ConnectionId,
     pub provider: String,
+    /// The bank's display name (filled in at the API boundary from the bank registry).
+    pub provider_name: String,
     pub label: String,
     pub status: ConnectionStatus,
     pub last_sync_at: Option<String>,

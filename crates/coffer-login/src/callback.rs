@@ -87,6 +87,8 @@ pub enum CallbackResult {
     AuthorizationCode(SecretString),
     /// Aggregator hubs (Finsify): the login created at the provider and its secret.
     LinkedLogin { login_id: i64, secret: SecretString },
+    /// A value handed back in the query (Finqware's single-use `temp_token`).
+    QueryValue(SecretString),
 }
 
 /// How one pending login recognises its redirect.
@@ -105,6 +107,14 @@ pub enum Expected {
         prefixes: Vec<String>,
         nonce: SecretString,
     },
+    /// `…<prefix>/<nonce>?<param>=…` (or `?error=…`): the provider hands its result back as a
+    /// query parameter of the callback URL Coffer gave it.
+    QueryValue {
+        provider: String,
+        prefixes: Vec<String>,
+        nonce: SecretString,
+        param: &'static str,
+    },
 }
 
 /// The outcome of checking a callback against one pending login.
@@ -122,7 +132,9 @@ pub enum Verdict {
 impl Expected {
     pub fn provider(&self) -> &str {
         match self {
-            Expected::OAuth { provider, .. } | Expected::LinkedLogin { provider, .. } => provider,
+            Expected::OAuth { provider, .. }
+            | Expected::LinkedLogin { provider, .. }
+            | Expected::QueryValue { provider, .. } => provider,
         }
     }
 
@@ -138,6 +150,12 @@ impl Expected {
                 prefixes,
                 nonce,
             } => check_linked(provider, prefixes, nonce, callback),
+            Expected::QueryValue {
+                provider,
+                prefixes,
+                nonce,
+                param,
+            } => check_query_value(provider, prefixes, nonce, param, callback),
         }
     }
 }
@@ -191,19 +209,61 @@ struct LinkedPayload {
     secret: Option<String>,
 }
 
+/// The path after one of `prefixes` and its `/`, or why the callback is not this login's.
+fn after_prefix<'a>(prefixes: &[String], cb: &'a Callback) -> Result<&'a str, Verdict> {
+    prefixes
+        .iter()
+        .find_map(|p| cb.path.strip_prefix(p.as_str())?.strip_prefix('/'))
+        .ok_or_else(|| {
+            Verdict::NotMine(LoginError::NotForThisLogin {
+                reason: "it arrived on a path this login does not use".into(),
+            })
+        })
+}
+
+fn check_query_value(
+    provider: &str,
+    prefixes: &[String],
+    nonce: &SecretString,
+    param: &str,
+    cb: &Callback,
+) -> Verdict {
+    let rest = match after_prefix(prefixes, cb) {
+        Ok(rest) => rest,
+        Err(verdict) => return verdict,
+    };
+    if !equal_secret(rest.trim_end_matches('/'), nonce) {
+        return Verdict::NotMine(LoginError::NotForThisLogin {
+            reason: "its login reference does not match the login in progress".into(),
+        });
+    }
+    if let Some(error) = cb.param("error") {
+        return Verdict::Finished(Err(LoginError::Denied {
+            provider: provider.to_string(),
+            error: tidy(error),
+            description: cb.param("error_description").map(tidy),
+        }));
+    }
+    match cb.param(param) {
+        Some(value) if !value.is_empty() && value.len() <= 4096 => Verdict::Finished(Ok(
+            CallbackResult::QueryValue(SecretString::from(value.to_string())),
+        )),
+        _ => Verdict::Refused(LoginError::MalformedCallback {
+            provider: provider.to_string(),
+            detail: format!("it carries no {param}"),
+        }),
+    }
+}
+
 fn check_linked(
     provider: &str,
     prefixes: &[String],
     nonce: &SecretString,
     cb: &Callback,
 ) -> Verdict {
-    let rest = prefixes
-        .iter()
-        .find_map(|p| cb.path.strip_prefix(p.as_str())?.strip_prefix('/'));
-    let Some(rest) = rest else {
-        return Verdict::NotMine(LoginError::NotForThisLogin {
-            reason: "it arrived on a path this login does not use".into(),
-        });
+    let rest = match after_prefix(prefixes, cb) {
+        Ok(rest) => rest,
+        Err(verdict) => return verdict,
     };
     let Some((given_nonce, payload)) = rest.split_once('/') else {
         return Verdict::NotMine(LoginError::NotForThisLogin {
@@ -360,6 +420,55 @@ mod tests {
         let wrong_nonce =
             Callback::from_deep_link("coffer://finsify-hub/other/%7B%7D", "coffer").unwrap();
         assert!(matches!(linked().check(&wrong_nonce), Verdict::NotMine(_)));
+    }
+
+    fn query_value() -> Expected {
+        Expected::QueryValue {
+            provider: "finqware".into(),
+            prefixes: vec!["/callback/finqware".into()],
+            nonce: SecretString::from("n0nce".to_string()),
+            param: "temp_token",
+        }
+    }
+
+    #[test]
+    fn a_query_value_needs_the_nonce_and_the_parameter() {
+        let ok = Callback::from_deep_link(
+            "coffer://callback/finqware/n0nce?temp_token=MDAxabc",
+            "coffer",
+        )
+        .unwrap();
+        match query_value().check(&ok) {
+            Verdict::Finished(Ok(CallbackResult::QueryValue(t))) => {
+                assert_eq!(t.expose_secret(), "MDAxabc")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let loopback =
+            Callback::from_request_target("/callback/finqware/n0nce", Some("temp_token=t"));
+        assert!(matches!(
+            query_value().check(&loopback),
+            Verdict::Finished(Ok(_))
+        ));
+        let wrong_nonce =
+            Callback::from_request_target("/callback/finqware/other", Some("temp_token=t"));
+        assert!(matches!(
+            query_value().check(&wrong_nonce),
+            Verdict::NotMine(_)
+        ));
+        let missing = Callback::from_request_target("/callback/finqware/n0nce", None);
+        assert!(matches!(
+            query_value().check(&missing),
+            Verdict::Refused(LoginError::MalformedCallback { .. })
+        ));
+        let denied =
+            Callback::from_request_target("/callback/finqware/n0nce", Some("error=access_denied"));
+        match query_value().check(&denied) {
+            Verdict::Finished(Err(e)) => {
+                assert_eq!(e.to_string(), "finqware refused the login: access_denied")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub mod http;
 pub mod loopback;
 pub mod oauth;
 pub mod pending;
+pub mod plan;
+pub mod run;
 pub mod session;
 
 pub use callback::{Callback, CallbackResult, Expected};
@@ -28,6 +30,11 @@ pub use loopback::LoopbackListener;
 pub use oauth::{Authorization, ClientAuth, OAuthProvider, TokenSet};
 pub use oauth2::PkceCodeVerifier;
 pub use pending::{LoginId, PendingLogin, PendingLogins};
+pub use plan::{
+    BankMemory, CredentialsLogin, Endpoints, HostedLogin, HostedResult, HostedStart, LoginInput,
+    LoginOutcome, LoginPlan, OAuthLogin, Renewing, Secrets,
+};
+pub use run::{Return, Runner, Started, OAUTH_TOKENS};
 pub use session::{OAuthSession, TokenSink};
 
 /// How long a login waits for the browser before giving up.
@@ -86,12 +93,21 @@ pub enum LoginError {
     NoPendingLogin,
     #[error("the login timed out after {minutes} min without an answer from the browser")]
     TimedOut { minutes: u64 },
+    #[error(
+        "the login timed out after {minutes} min without an answer from the browser. If the \
+         bank's page reported a redirect URI problem, register exactly {redirect_uri} for your \
+         client"
+    )]
+    RedirectNeverArrived { minutes: u64, redirect_uri: String },
     #[error("the login was cancelled")]
     Cancelled,
     #[error("cannot save the new tokens, so they were not used: {detail}")]
     Storage { detail: String },
     #[error("invalid login settings: {detail}")]
     Settings { detail: String },
+    /// The bank's API failed while setting the login up (its own words, no secrets).
+    #[error("{detail}")]
+    Provider { provider: String, detail: String },
 }
 
 fn description_suffix(description: &Option<String>) -> String {

@@ -90,6 +90,11 @@ impl PendingLogins {
         }
     }
 
+    /// A fresh id for a login that waits for no redirect (credentials), from the same sequence.
+    pub fn allocate_id(&self) -> LoginId {
+        self.next.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
     pub fn is_pending(&self, id: LoginId) -> bool {
         self.slots.lock().is_ok_and(|s| s.contains_key(&id))
     }

@@ -1,7 +1,11 @@
-//! Coffer's bank connectors: each implements `coffer_core::sync::Provider`.
+//! Coffer's bank connectors. Each bank is one module that implements [`bank::Bank`] (what the
+//! bank is: its form, login plan, settings, capabilities, categories, calendar) and
+//! `coffer_core::sync::Provider` (how it syncs), listed once in [`registry`].
 
+pub mod bank;
 pub mod demo;
 pub mod finsify;
+pub mod registry;
 pub mod sparebank1;
 
 mod wire;

@@ -22,11 +22,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use coffer_api::{ApiError, Coffer, ErrorCode, TransactionQuery};
-use coffer_core::category::Category;
-use coffer_core::model::Direction;
-use coffer_core::report::{ChartRequest, PeriodKind};
-use coffer_core::rules::RuleMatch;
+use coffer_api::ops::Surface;
+use coffer_api::{ApiError, Coffer, ErrorCode};
 use coffer_core::Filter;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -196,265 +193,25 @@ fn args<T: DeserializeOwned>(body: &Value) -> Result<T, HttpError> {
     })
 }
 
-fn to_json<T: serde::Serialize>(value: T) -> Result<Response, HttpError> {
-    Ok(Json(value).into_response())
-}
-
 #[derive(Deserialize)]
 struct FilterArgs {
     #[serde(default)]
     filter: Filter,
 }
 
+/// `POST /api/<operation>`: every operation of the table in `coffer_api::ops`, which decides
+/// what a read-only server refuses.
 async fn command(
     State(app): State<App>,
     Path(name): Path<String>,
     body: Option<Json<Value>>,
 ) -> Result<Response, HttpError> {
-    let body = body
-        .map(|Json(v)| v)
-        .unwrap_or(Value::Object(Default::default()));
-    let c = &app.coffer;
-    let read = match name.as_str() {
-        "app_status" => Some(to_json(c.app_status().await?)),
-        "connections" => Some(to_json(c.connections().await?)),
-        "accounts" => Some(to_json(c.accounts().await?)),
-        "transactions" => {
-            let a: FilterArgs = args(&body)?;
-            Some(to_json(c.transactions(&a.filter).await?))
-        }
-        "transaction_page" => {
-            #[derive(Deserialize)]
-            struct A {
-                query: TransactionQuery,
-            }
-            let a: A = args(&body)?;
-            Some(to_json(c.transaction_page(&a.query).await?))
-        }
-        "report_flows" => {
-            #[derive(Deserialize)]
-            struct A {
-                #[serde(default)]
-                filter: Filter,
-                #[serde(default)]
-                period: PeriodKind,
-            }
-            let a: A = args(&body)?;
-            Some(to_json(c.report_flows(&a.filter, a.period).await?))
-        }
-        "report_categories" => {
-            let a: FilterArgs = args(&body)?;
-            Some(to_json(c.report_categories(&a.filter).await?))
-        }
-        "report_vendors" => {
-            #[derive(Deserialize)]
-            struct A {
-                #[serde(default)]
-                filter: Filter,
-                #[serde(default = "ten")]
-                limit: u32,
-            }
-            fn ten() -> u32 {
-                10
-            }
-            let a: A = args(&body)?;
-            Some(to_json(c.report_vendors(&a.filter, a.limit).await?))
-        }
-        "report_accounts" => {
-            let a: FilterArgs = args(&body)?;
-            Some(to_json(c.report_accounts(&a.filter).await?))
-        }
-        "report_balances" => {
-            let a: FilterArgs = args(&body)?;
-            Some(to_json(c.report_balances(&a.filter).await?))
-        }
-        "chart" => {
-            #[derive(Deserialize)]
-            struct A {
-                request: ChartRequest,
-            }
-            let a: A = args(&body)?;
-            Some(to_json(c.chart(&a.request).await?))
-        }
-        "vendors" => Some(to_json(c.vendors().await?)),
-        "vendor_rules" => Some(to_json(c.vendor_rules().await?)),
-        "categories" => Some(to_json(c.categories().await?)),
-        "category_rules" => Some(to_json(c.category_rules().await?)),
-        "providers" => Some(to_json(c.providers().await?)),
-        "settings" => Some(to_json(c.settings().await?)),
-        "vault_status" => Some(to_json(c.vault_status().await?)),
-        "finsify_services" => {
-            #[derive(Deserialize)]
-            struct A {
-                #[serde(default)]
-                query: Option<String>,
-            }
-            let a: A = args(&body)?;
-            Some(to_json(c.finsify_services(a.query.as_deref()).await?))
-        }
-        _ => None,
+    let args = body.map(|Json(v)| v).unwrap_or(Value::Null);
+    let surface = Surface::Http {
+        writable: app.access.writable,
     };
-    if let Some(response) = read {
-        return response;
-    }
-    let is_write = matches!(
-        name.as_str(),
-        "connect_demo"
-            | "sync_all"
-            | "rename_vendor"
-            | "merge_vendors"
-            | "add_vendor_rule"
-            | "delete_vendor_rule"
-            | "add_category_rule"
-            | "delete_category_rule"
-            | "set_category"
-            | "sync_connection"
-            | "connect_begin"
-            | "connect_finish"
-            | "connect_cancel"
-            | "disconnect"
-            | "refresh_at_bank"
-            | "set_setting"
-            | "reset_vault"
-    );
-    if !is_write {
-        return Err(ApiError::new(ErrorCode::NotFound, format!("no API command '{name}'")).into());
-    }
-    if !app.access.writable {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "this server is read-only; restart it with `coffer serve --writable` to change data",
-        )
-        .into());
-    }
-    match name.as_str() {
-        "connect_demo" => to_json(c.connect_demo().await?),
-        "sync_all" => to_json(c.sync(None, |_| {}).await?),
-        "sync_connection" => {
-            #[derive(Deserialize)]
-            struct A {
-                connection: i64,
-            }
-            let a: A = args(&body)?;
-            to_json(c.sync(Some(a.connection), |_| {}).await?)
-        }
-        // The browser opens on the machine running `coffer serve`, which is this one: the
-        // server only listens on 127.0.0.1.
-        "connect_begin" => {
-            #[derive(Deserialize)]
-            struct A {
-                request: coffer_api::LoginRequest,
-            }
-            let a: A = args(&body)?;
-            to_json(c.begin_login(&a.request, true).await?.started)
-        }
-        "connect_finish" => {
-            #[derive(Deserialize)]
-            struct A {
-                login_id: u64,
-            }
-            let a: A = args(&body)?;
-            to_json(c.finish_login(a.login_id).await?)
-        }
-        "connect_cancel" => {
-            #[derive(Deserialize)]
-            struct A {
-                login_id: u64,
-            }
-            let a: A = args(&body)?;
-            to_json(c.cancel_login(a.login_id).await?)
-        }
-        "disconnect" => {
-            #[derive(Deserialize)]
-            struct A {
-                connection: i64,
-                keep_history: bool,
-            }
-            let a: A = args(&body)?;
-            to_json(c.disconnect(a.connection, a.keep_history).await?)
-        }
-        "refresh_at_bank" => {
-            #[derive(Deserialize)]
-            struct A {
-                connection: i64,
-            }
-            let a: A = args(&body)?;
-            to_json(c.refresh_at_bank(a.connection).await?)
-        }
-        "set_setting" => {
-            #[derive(Deserialize)]
-            struct A {
-                key: String,
-                value: Option<String>,
-            }
-            let a: A = args(&body)?;
-            to_json(c.set_setting(&a.key, a.value.as_deref()).await?)
-        }
-        "reset_vault" => to_json(c.reset_vault().await?),
-        "rename_vendor" => {
-            #[derive(Deserialize)]
-            struct A {
-                from: String,
-                to: String,
-            }
-            let a: A = args(&body)?;
-            to_json(c.rename_vendor(&a.from, &a.to).await?)
-        }
-        "merge_vendors" => {
-            #[derive(Deserialize)]
-            struct A {
-                names: Vec<String>,
-                into: String,
-            }
-            let a: A = args(&body)?;
-            to_json(c.merge_vendors(&a.names, &a.into).await?)
-        }
-        "add_vendor_rule" => {
-            #[derive(Deserialize)]
-            struct A {
-                pattern: String,
-                #[serde(default)]
-                is_regex: bool,
-                vendor: String,
-            }
-            let a: A = args(&body)?;
-            to_json(c.add_vendor_rule(&a.pattern, a.is_regex, &a.vendor).await?)
-        }
-        "delete_vendor_rule" | "delete_category_rule" => {
-            #[derive(Deserialize)]
-            struct A {
-                id: i64,
-            }
-            let a: A = args(&body)?;
-            if name == "delete_vendor_rule" {
-                to_json(c.delete_vendor_rule(a.id).await?)
-            } else {
-                to_json(c.delete_category_rule(a.id).await?)
-            }
-        }
-        "add_category_rule" => {
-            #[derive(Deserialize)]
-            struct A {
-                match_kind: RuleMatch,
-                pattern: String,
-                category: Category,
-            }
-            let a: A = args(&body)?;
-            to_json(
-                c.add_category_rule(a.match_kind, &a.pattern, a.category)
-                    .await?,
-            )
-        }
-        _ => {
-            #[derive(Deserialize)]
-            struct A {
-                transaction: i64,
-                category: Option<Category>,
-            }
-            let a: A = args(&body)?;
-            to_json(c.set_category(a.transaction, a.category).await?)
-        }
-    }
+    let answer = coffer_api::ops::dispatch(&app.coffer, &name, args, surface).await?;
+    Ok(Json(answer).into_response())
 }
 
 fn csv_response(bytes: Vec<u8>) -> Response {
@@ -495,65 +252,15 @@ async fn transactions_csv(
     Ok(csv_response(bytes))
 }
 
-/// Builds a filter from query parameters named as the CLI's flags; repeated keys add values.
+/// Builds a filter from query parameters named as the CLI's flags (`Filter::from_pairs`); the
+/// token is the guard's business.
 pub fn filter_from_query(pairs: &[(String, String)]) -> Result<Filter, ApiError> {
-    let bad = |key: &str, value: &str, why: &str| {
-        ApiError::new(
-            ErrorCode::InvalidInput,
-            format!("'{value}' is not a valid {key}: {why}"),
-        )
-    };
-    let mut f = Filter::default();
-    for (key, value) in pairs {
-        match key.as_str() {
-            "token" => {}
-            "from" | "to" => {
-                let d = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                    .map_err(|_| bad(key, value, "use YYYY-MM-DD"))?;
-                if key == "from" {
-                    f.from = Some(d);
-                } else {
-                    f.to = Some(d);
-                }
-            }
-            "account" => f.accounts.push(
-                value
-                    .parse()
-                    .map_err(|_| bad(key, value, "use the account id"))?,
-            ),
-            "direction" => {
-                f.direction = Some(match value.as_str() {
-                    "debit" => Direction::Debit,
-                    "credit" => Direction::Credit,
-                    _ => return Err(bad(key, value, "use debit or credit")),
-                })
-            }
-            "category" => f.categories.push(value.clone()),
-            "vendor" => f.vendors.push(value.clone()),
-            "search" => f.search = Some(value.clone()),
-            "min" | "max" => {
-                let ok = !value.is_empty()
-                    && value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                    && value.bytes().filter(|b| *b == b'.').count() <= 1;
-                let d = ok
-                    .then(|| value.parse().ok())
-                    .flatten()
-                    .ok_or_else(|| bad(key, value, "use digits with an optional '.'"))?;
-                if key == "min" {
-                    f.min = Some(d);
-                } else {
-                    f.max = Some(d);
-                }
-            }
-            other => {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidInput,
-                    format!("unknown filter parameter '{other}'"),
-                ))
-            }
-        }
-    }
-    Ok(f)
+    Ok(Filter::from_pairs(
+        pairs
+            .iter()
+            .filter(|(k, _)| k != "token")
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    )?)
 }
 
 /// Binds 127.0.0.1:`port` (0 picks a free one) and returns the listener with its real port.

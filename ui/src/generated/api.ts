@@ -27,7 +27,11 @@ amount: string, currency: string, direction: Direction, status: TransactionStatu
 description: string, counterparty: string | null, vendor: string | null, category: string | null, provider: string, };
 export type TransactionList = { rows: Array<TransactionView>, total: number, };
 export type Filter = { from: string | null, to: string | null, accounts: Array<number>, direction: Direction | null, categories: Array<string>, vendors: Array<string>, search: string | null, min: string | null, max: string | null, };
-export type ConnectionView = { id: number, provider: string, label: string, status: ConnectionStatus, last_sync_at: string | null, 
+export type ConnectionView = { id: number, provider: string, 
+/**
+ * The bank's display name (filled in at the API boundary from the bank registry).
+ */
+provider_name: string, label: string, status: ConnectionStatus, last_sync_at: string | null, 
 /**
  * When the bank consent ends and the user must log in again (RFC 3339), if known.
  */
@@ -121,38 +125,64 @@ rules: Array<string>,
  * Normalised names shown as this vendor (renames and merges).
  */
 aliases: Array<string>, };
-export type LoginKind = "oauth_loopback" | "connect_page" | "none";
-export type FieldChoice = { value: string, label: string, };
+export type LoginKind = "oauth_loopback" | "hosted_page" | "credentials" | "none";
+export type FieldInput = "text" | "secret" | "port" | "choice" | "catalogue";
+export type FieldChoice = { value: string, label: string, detail: string | null, };
 export type CredentialField = { key: string, label: string, 
 /**
  * Where to find the value.
  */
-help: string, 
+help: string, input: FieldInput, 
 /**
- * Shown as a password field; stored only sealed in the vault.
+ * Stored only sealed in the vault (masked inputs always are).
  */
 secret: boolean, required: boolean, default_value: string | null, choices: Array<FieldChoice>, };
-export type ProviderInfo = { id: string, name: string, summary: string, login: LoginKind, fields: Array<CredentialField>, 
+export type Capabilities = { refresh_at_bank: boolean, reconnect: boolean, consent_expiry: boolean, revoke_at_bank: boolean, };
+export type ProviderInfo = { id: string, name: string, summary: string, 
 /**
- * The redirect URI to register with the provider, with `{port}` for the chosen port.
+ * ISO 3166 alpha-2 codes of the countries served.
  */
-redirect_uri_template: string | null, };
+countries: Array<string>, 
+/**
+ * A small square SVG mark.
+ */
+logo_svg: string, developer_portal: string | null, 
+/**
+ * For built-in banks: the welcome screen's offer.
+ */
+welcome_offer: string | null, login: LoginKind, fields: Array<CredentialField>, capabilities: Capabilities, 
+/**
+ * The redirect URI to register with the bank, with `{port}` for the chosen port.
+ */
+redirect_uri_template: string | null, 
+/**
+ * For credentials logins: what is stored and why; the user confirms it before connecting.
+ */
+storage_warning: string | null, };
 export type CallbackKind = "loopback" | "deep_link";
 export type LoginRequest = { provider: string, 
 /**
- * Form values by [`CredentialField::key`]. On "Log in again" empty fields keep the saved
+ * Form values by [`CredentialField::key`]. When renewing, empty fields keep the saved
  * values.
  */
 fields: { [key in string]: string }, 
 /**
- * Set for "Log in again": the connection is renewed in place.
+ * Set for "Log in again" / "Renew": the connection is renewed in place.
  */
-connection: number | null, callback: CallbackKind, };
+connection: number | null, 
+/**
+ * The front end's preferred way back; the bank may insist on the loopback listener.
+ */
+callback: CallbackKind, };
 export type LoginStarted = { login_id: number, provider: string, 
 /**
- * Where the provider will send the browser back (loopback) — what must be registered.
+ * Where the bank will send the browser back (what must be registered), if anywhere.
  */
-redirect_uri: string, };
+redirect_uri: string, 
+/**
+ * False when the login completes without a browser (credentials, built-in banks).
+ */
+opens_browser: boolean, };
 export type VaultStatus = { 
 /**
  * `ready`, `not_created` (no bank connected yet), `unavailable` (no keychain), or
@@ -166,7 +196,206 @@ key_source: string, message: string | null, };
 export type Setting = { key: string, value: string, default_value: string, description: string, };
 export type RefreshAtBank = { 
 /**
- * When the provider allows the next refresh (RFC 3339).
+ * When the bank allows the next refresh (RFC 3339).
  */
 next_refresh_possible_at: string, };
-export type FinsifyService = { id: number, name: string, country_code: string, kind: string, logo_url: string, };
+export type CatalogueEntry = { 
+/**
+ * What the form field takes.
+ */
+value: string, label: string, detail: string | null, logo_url: string | null, };
+export type SavedFile = { path: string, rows: number, };
+
+/** Who may call each operation (see crates/coffer-api/src/ops.rs). */
+export const OPERATIONS = {
+  app_status: 'read',
+  connections: 'read',
+  accounts: 'read',
+  transactions: 'read',
+  transaction_page: 'read',
+  report_flows: 'read',
+  report_categories: 'read',
+  report_vendors: 'read',
+  report_accounts: 'read',
+  report_balances: 'read',
+  chart: 'read',
+  vendors: 'read',
+  vendor_rules: 'read',
+  categories: 'read',
+  category_rules: 'read',
+  providers: 'read',
+  bank_catalogue: 'read',
+  settings: 'read',
+  vault_status: 'read',
+  sync_all: 'write',
+  sync_connection: 'write',
+  rename_vendor: 'write',
+  merge_vendors: 'write',
+  add_vendor_rule: 'write',
+  delete_vendor_rule: 'write',
+  add_category_rule: 'write',
+  delete_category_rule: 'write',
+  set_category: 'write',
+  connect_begin: 'write',
+  connect_finish: 'write',
+  connect_cancel: 'write',
+  disconnect: 'write',
+  refresh_at_bank: 'write',
+  set_setting: 'admin',
+  reset_vault: 'admin',
+  export_csv_dialog: 'desktop',
+  save_chart_dialog: 'desktop',
+  export_csv: 'http',
+} as const;
+
+export type Operation = keyof typeof OPERATIONS;
+
+/** How a call travels (Tauri IPC or HTTP); `onEvent` receives progress events. */
+export interface Caller {
+  call<T>(operation: Operation, args?: Record<string, unknown>, onEvent?: (event: SyncEvent) => void): Promise<T>;
+}
+
+/** One method per operation; arguments in the table's order. */
+export class Client {
+  constructor(readonly caller: Caller) {}
+
+  appStatus(): Promise<AppStatus> {
+    return this.caller.call<AppStatus>('app_status', {});
+  }
+
+  connections(): Promise<Array<ConnectionView>> {
+    return this.caller.call<Array<ConnectionView>>('connections', {});
+  }
+
+  accounts(): Promise<AccountsOverview> {
+    return this.caller.call<AccountsOverview>('accounts', {});
+  }
+
+  transactions(filter: Filter): Promise<TransactionList> {
+    return this.caller.call<TransactionList>('transactions', { filter });
+  }
+
+  transactionPage(query: TransactionQuery): Promise<TransactionPage> {
+    return this.caller.call<TransactionPage>('transaction_page', { query });
+  }
+
+  reportFlows(filter: Filter, period: PeriodKind): Promise<Array<FlowReport>> {
+    return this.caller.call<Array<FlowReport>>('report_flows', { filter, period });
+  }
+
+  reportCategories(filter: Filter): Promise<Array<CategoryReport>> {
+    return this.caller.call<Array<CategoryReport>>('report_categories', { filter });
+  }
+
+  reportVendors(filter: Filter, limit: number | null): Promise<Array<VendorReport>> {
+    return this.caller.call<Array<VendorReport>>('report_vendors', { filter, limit });
+  }
+
+  reportAccounts(filter: Filter): Promise<Array<AccountTotal>> {
+    return this.caller.call<Array<AccountTotal>>('report_accounts', { filter });
+  }
+
+  reportBalances(filter: Filter): Promise<Array<BalanceReport>> {
+    return this.caller.call<Array<BalanceReport>>('report_balances', { filter });
+  }
+
+  chart(request: ChartRequest): Promise<ChartView> {
+    return this.caller.call<ChartView>('chart', { request });
+  }
+
+  vendors(): Promise<Array<VendorView>> {
+    return this.caller.call<Array<VendorView>>('vendors', {});
+  }
+
+  vendorRules(): Promise<Array<VendorRuleView>> {
+    return this.caller.call<Array<VendorRuleView>>('vendor_rules', {});
+  }
+
+  categories(): Promise<Array<Category>> {
+    return this.caller.call<Array<Category>>('categories', {});
+  }
+
+  categoryRules(): Promise<Array<CategoryRuleView>> {
+    return this.caller.call<Array<CategoryRuleView>>('category_rules', {});
+  }
+
+  providers(): Promise<Array<ProviderInfo>> {
+    return this.caller.call<Array<ProviderInfo>>('providers', {});
+  }
+
+  bankCatalogue(provider: string, field: string, query: string | null): Promise<Array<CatalogueEntry>> {
+    return this.caller.call<Array<CatalogueEntry>>('bank_catalogue', { provider, field, query });
+  }
+
+  settings(): Promise<Array<Setting>> {
+    return this.caller.call<Array<Setting>>('settings', {});
+  }
+
+  vaultStatus(): Promise<VaultStatus> {
+    return this.caller.call<VaultStatus>('vault_status', {});
+  }
+
+  syncAll(onEvent?: (event: SyncEvent) => void): Promise<Array<SyncSummary>> {
+    return this.caller.call<Array<SyncSummary>>('sync_all', {}, onEvent);
+  }
+
+  syncConnection(connection: number, onEvent?: (event: SyncEvent) => void): Promise<Array<SyncSummary>> {
+    return this.caller.call<Array<SyncSummary>>('sync_connection', { connection }, onEvent);
+  }
+
+  renameVendor(from: string, to: string): Promise<number> {
+    return this.caller.call<number>('rename_vendor', { from, to });
+  }
+
+  mergeVendors(names: Array<string>, into: string): Promise<number> {
+    return this.caller.call<number>('merge_vendors', { names, into });
+  }
+
+  addVendorRule(pattern: string, isRegex: boolean, vendor: string): Promise<number> {
+    return this.caller.call<number>('add_vendor_rule', { pattern, is_regex: isRegex, vendor });
+  }
+
+  deleteVendorRule(id: number): Promise<number> {
+    return this.caller.call<number>('delete_vendor_rule', { id });
+  }
+
+  addCategoryRule(matchKind: RuleMatch, pattern: string, category: Category): Promise<number> {
+    return this.caller.call<number>('add_category_rule', { match_kind: matchKind, pattern, category });
+  }
+
+  deleteCategoryRule(id: number): Promise<number> {
+    return this.caller.call<number>('delete_category_rule', { id });
+  }
+
+  setCategory(transaction: number, category: Category | null): Promise<number> {
+    return this.caller.call<number>('set_category', { transaction, category });
+  }
+
+  connectBegin(request: LoginRequest): Promise<LoginStarted> {
+    return this.caller.call<LoginStarted>('connect_begin', { request });
+  }
+
+  connectFinish(loginId: number): Promise<ConnectionView> {
+    return this.caller.call<ConnectionView>('connect_finish', { login_id: loginId });
+  }
+
+  connectCancel(loginId: number): Promise<null> {
+    return this.caller.call<null>('connect_cancel', { login_id: loginId });
+  }
+
+  disconnect(connection: number, keepHistory: boolean): Promise<null> {
+    return this.caller.call<null>('disconnect', { connection, keep_history: keepHistory });
+  }
+
+  refreshAtBank(connection: number): Promise<RefreshAtBank> {
+    return this.caller.call<RefreshAtBank>('refresh_at_bank', { connection });
+  }
+
+  setSetting(key: string, value: string | null): Promise<Setting> {
+    return this.caller.call<Setting>('set_setting', { key, value });
+  }
+
+  resetVault(): Promise<VaultStatus> {
+    return this.caller.call<VaultStatus>('reset_vault', {});
+  }
+}

@@ -1,5 +1,6 @@
-//! Finsify end to end: catalogue, customer, connect page, the `coffer://finsify-hub/…` deep link,
-//! sync, disconnect — against the Finsify sandbox in `tests/sandbox`.
+//! Finsify end to end: catalogue, customer, connect page, the result on the loopback listener
+//! (never a deep link: it carries the login's long-lived secret), sync, disconnect — against
+//! the Finsify sandbox in `tests/sandbox`.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -33,12 +34,14 @@ fn request() -> LoginRequest {
         provider: "finsify".into(),
         fields,
         connection: None,
+        // The desktop's preference; Finsify's result still comes back through the loopback
+        // listener because it carries a long-lived secret.
         callback: CallbackKind::DeepLink,
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn connect_through_the_deep_link_sync_and_disconnect() {
+async fn connect_through_the_loopback_listener_sync_and_disconnect() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = FinsifySandbox::start(FinsifyConfig::default(), 0)
         .await
@@ -51,6 +54,7 @@ async fn connect_through_the_deep_link_sync_and_disconnect() {
                 clock: Clock::System,
                 key_source: KeySource::Passphrase(SecretString::from("pass phrase".to_string())),
                 browser: browser.clone(),
+                ..OpenOptions::default()
             },
         )
         .unwrap(),
@@ -66,21 +70,32 @@ async fn connect_through_the_deep_link_sync_and_disconnect() {
         )
         .await
         .unwrap();
-    let found = coffer.finsify_services(Some("techcom")).await.unwrap();
-    assert!(found.iter().any(|s| s.id == 8), "{found:?}");
+    let found = coffer
+        .bank_catalogue("finsify", "service_id", Some("techcom"))
+        .await
+        .unwrap();
+    assert!(found.iter().any(|s| s.value == "8"), "{found:?}");
 
     // First attempt: the provider appends broken JSON. Refused precisely, login still waiting.
     sandbox.inject(FinsifyFault::CallbackBrokenJson);
     let ticket = coffer.begin_login(&request(), true).await.unwrap();
+    assert!(
+        ticket.started.redirect_uri.starts_with("http://127.0.0.1:"),
+        "a login secret never travels through a coffer:// link: {}",
+        ticket.started.redirect_uri
+    );
     let url = browser.0.lock().unwrap().last().cloned().unwrap();
+    let c = Arc::clone(&coffer);
+    let login_id = ticket.started.login_id;
+    let waiting = tokio::spawn(async move { c.finish_login(login_id).await });
     let link = approve_in_browser(&url, true).await.unwrap();
-    assert!(link.starts_with("coffer://finsify-hub/"), "{link}");
-    let err = coffer.deliver_deep_link(&link).await.unwrap_err();
-    assert_eq!(err.code, ErrorCode::Login);
-    assert!(err.message.contains("JSON appended"), "{}", err.message);
-    // Replaying a foreign or malformed link changes nothing either.
+    assert!(link.starts_with("http://127.0.0.1:"), "{link}");
+    assert!(link.contains("/callback/finsify/"), "{link}");
+    let refused = reqwest::get(&link).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    // Foreign or malformed deep links change nothing either.
     assert!(coffer
-        .deliver_deep_link("coffer://finsify-hub/")
+        .deliver_deep_link("coffer://callback/finsify/")
         .await
         .is_err());
     assert!(coffer
@@ -88,6 +103,8 @@ async fn connect_through_the_deep_link_sync_and_disconnect() {
         .await
         .is_err());
     coffer.cancel_login(ticket.started.login_id).await.unwrap();
+    let cancelled = waiting.await.unwrap().unwrap_err();
+    assert_eq!(cancelled.code, ErrorCode::Cancelled);
     assert!(coffer.connections().await.unwrap().is_empty());
 
     // Second attempt succeeds; the customer created the first time is reused.
@@ -96,12 +113,12 @@ async fn connect_through_the_deep_link_sync_and_disconnect() {
     let c = Arc::clone(&coffer);
     let finishing = tokio::spawn(async move { c.finish_login(ticket.started.login_id).await });
     let link = approve_in_browser(&url, true).await.unwrap();
-    coffer.deliver_deep_link(&link).await.unwrap();
+    assert_eq!(reqwest::get(&link).await.unwrap().status(), 200);
     let connection = finishing.await.unwrap().unwrap();
     assert_eq!(connection.label, "Techcombank via Finsify");
     assert_eq!(sandbox.stats().customers_created, 1);
-    // The same link again is refused: a redirect is used once.
-    assert!(coffer.deliver_deep_link(&link).await.is_err());
+    // The same link again reaches nothing: the listener closed with the login.
+    assert!(reqwest::get(&link).await.is_err());
 
     let summary = coffer.sync(Some(connection.id), |_| {}).await.unwrap();
     assert!(summary[0].errors.is_empty(), "{:?}", summary[0].errors);

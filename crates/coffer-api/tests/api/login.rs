@@ -51,6 +51,7 @@ async fn bench(dir: &Path) -> Bench {
             clock: Clock::System,
             key_source: KeySource::Passphrase(SecretString::from("correct horse".to_string())),
             browser: browser.clone(),
+            ..OpenOptions::default()
         },
     )
     .unwrap();
@@ -94,7 +95,7 @@ async fn log_in(b: &Bench, connection: Option<i64>) -> i64 {
     b.sandbox
         .register_redirect_uri(&ticket.started.redirect_uri);
     let url = b.browser.0.lock().unwrap().last().cloned().unwrap();
-    assert_eq!(url, ticket.browser_url.expose_secret());
+    assert_eq!(url, ticket.browser_url.as_ref().unwrap().expose_secret());
     assert!(
         url.contains("code_challenge_method=S256"),
         "PKCE S256 is always sent"
@@ -150,6 +151,7 @@ async fn login_sync_refresh_reauth_and_relogin_in_place_keep_every_transaction()
             clock: Clock::System,
             key_source: KeySource::Passphrase(SecretString::from("correct horse".to_string())),
             browser: b.browser.clone(),
+            ..OpenOptions::default()
         },
     )
     .unwrap();
@@ -229,7 +231,7 @@ async fn bad_redirects_are_refused_and_the_login_stays_cancellable_with_nothing_
     let no_code = http
         .get(format!(
             "{base}?state={}",
-            state_of(ticket.browser_url.expose_secret())
+            state_of(ticket.browser_url.as_ref().unwrap().expose_secret())
         ))
         .send()
         .await
@@ -323,7 +325,7 @@ async fn bank_refusal_html_token_endpoint_and_unreachable_token_endpoint_store_n
     let redirect = format!(
         "{}?code=any&state={}",
         ticket.started.redirect_uri,
-        state_of(ticket.browser_url.expose_secret())
+        state_of(ticket.browser_url.as_ref().unwrap().expose_secret())
     );
     tokio::spawn(async move {
         let _ = reqwest::get(&redirect).await;
@@ -376,6 +378,7 @@ async fn a_wrong_passphrase_reads_as_a_lost_key_and_reset_starts_a_new_vault() {
                 clock: Clock::System,
                 key_source: KeySource::Passphrase(SecretString::from(pass.to_string())),
                 browser: Arc::new(RecordingBrowser::default()),
+                ..OpenOptions::default()
             },
         )
         .unwrap()

@@ -8,14 +8,70 @@ use std::sync::OnceLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use coffer_core::category::Category;
 use coffer_core::model::{AccountKind, ProviderAccount, ProviderTransaction, TransactionStatus};
 use coffer_core::money::{Currency, Money};
 use coffer_core::sync::{Provider, ProviderError, TransactionBatch};
+use coffer_login::LoginPlan;
+
+use crate::bank::{Bank, BankInfo, Capabilities, Connected, Field, SettingSpec};
 
 pub use ledger::{ledger, DemoAccount, DemoKind, DemoLedger, DemoTransaction};
 
 pub const PROVIDER_ID: &str = "demo";
 pub const LABEL: &str = "Demo Bank";
+
+/// The Demo Bank's entry in the registry.
+pub struct Demo;
+
+pub static DEMO: Demo = Demo;
+
+static INFO: BankInfo = BankInfo {
+    id: PROVIDER_ID,
+    name: LABEL,
+    summary: "A realistic Oslo household, invented on this machine: a current account, savings \
+              and a euro credit card over two years. No login.",
+    countries: &["NO"],
+    logo_svg: include_str!("logo.svg"),
+    developer_portal: None,
+    welcome_offer: Some("Explore with demo data"),
+};
+
+impl Bank for Demo {
+    fn about(&self) -> &'static BankInfo {
+        &INFO
+    }
+
+    fn form(&self) -> Vec<Field> {
+        Vec::new()
+    }
+
+    fn settings(&self) -> &'static [SettingSpec] {
+        &[]
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+
+    fn login(&self) -> LoginPlan {
+        LoginPlan::None
+    }
+
+    /// The ledger is laid on an absolute calendar in UTC days.
+    fn calendar(&self) -> chrono_tz::Tz {
+        chrono_tz::UTC
+    }
+
+    /// The Demo Bank already speaks Coffer's category slugs.
+    fn category(&self, raw: &str) -> Option<Category> {
+        Category::parse(raw).ok()
+    }
+
+    fn open(&self, connected: Connected) -> Result<Box<dyn Provider>, ProviderError> {
+        Ok(Box::new(DemoBank::new(connected.today)))
+    }
+}
 
 /// The Demo Bank as of one calendar day.
 pub struct DemoBank {

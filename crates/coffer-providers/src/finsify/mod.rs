@@ -7,7 +7,9 @@
 //! strings and are read exactly.
 
 mod api;
+mod bank;
 mod catalogue;
+mod categories;
 mod rows;
 
 use async_trait::async_trait;
@@ -18,15 +20,15 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 pub use api::FinsifyApi;
+pub use bank::{FinsifyBank, FINSIFY};
 pub use catalogue::{services, Service};
 
 pub const PROVIDER_ID: &str = "finsify";
 pub const LABEL: &str = "Finsify";
 pub const DEFAULT_API_URL: &str = "https://api.finsify.com/v2";
 pub const DEFAULT_CATALOGUE_URL: &str = "https://assets.finsify.com/service.json";
-/// Deep-link callbacks: `coffer://finsify-hub/<nonce>/<json>`.
-pub const DEEP_LINK_PREFIX: &str = "/finsify-hub";
-/// Loopback callbacks: `http://127.0.0.1:<port>/callback/finsify/<nonce>/<json>`.
+/// Loopback callbacks: `http://127.0.0.1:<port>/callback/finsify/<nonce>/<json>`. Never a
+/// deep link: the JSON carries the login's long-lived secret.
 pub const LOOPBACK_PREFIX: &str = "/callback/finsify";
 
 /// How far back a first sync reaches when the engine has no cursor yet.

@@ -6,6 +6,8 @@
 //! between sessions, so rows are recognised by content (see [`rows`]).
 
 mod api;
+mod bank;
+mod categories;
 mod rows;
 
 use std::collections::HashMap;
@@ -21,6 +23,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use self::api::Api;
+pub use self::bank::{Sparebank1Bank, SPAREBANK1};
 use self::rows::{Answer, Fetch};
 
 pub const PROVIDER_ID: &str = "sparebank1";

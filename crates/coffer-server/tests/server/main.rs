@@ -18,7 +18,7 @@ async fn start(writable: bool) -> (tempfile::TempDir, axum::Router) {
     let dir = tempfile::tempdir().unwrap();
     let at = Clock::Fixed(Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap());
     let coffer = Coffer::open_with_clock(dir.path(), at).unwrap();
-    coffer.connect_demo().await.unwrap();
+    coffer.connect_builtin().await.unwrap();
     coffer.sync(None, |_| {}).await.unwrap();
     let access = Access {
         token: TOKEN.into(),
