@@ -7,6 +7,7 @@ use clap::{Parser, ValueEnum};
 enum ProviderArg {
     Sparebank1,
     Finsify,
+    Finqware,
 }
 
 #[derive(Debug, Parser)]
@@ -38,6 +39,12 @@ async fn main() -> std::process::ExitCode {
         .map(|s| (s.base_url(), s.describe())),
         ProviderArg::Finsify => coffer_sandbox::finsify::FinsifySandbox::start(
             coffer_sandbox::finsify::FinsifyConfig::default(),
+            args.port,
+        )
+        .await
+        .map(|s| (s.base_url(), s.describe())),
+        ProviderArg::Finqware => coffer_sandbox::finqware::FinqwareSandbox::start(
+            coffer_sandbox::finqware::FinqwareConfig::default(),
             args.port,
         )
         .await

@@ -1,0 +1,1 @@
+//! End-to-end checks over real HTTP (reqwest) against a started sandbox.
