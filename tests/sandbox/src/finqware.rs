@@ -227,7 +227,7 @@ pub enum FinqwareFault {
     /// The next N `/v1` calls (before any check) answer 500 `internal_server_error`.
     ServerError { requests: u32 },
     /// The next N `/v1` calls (before any check) answer a `text/html` error page from the
-    /// gateway, with HTTP `status` (502 unless given).
+    /// gateway, with HTTP `status` (502 unless given; 200 gives HTML where JSON was due).
     HtmlErrorPage {
         requests: u32,
         #[serde(default = "bad_gateway")]

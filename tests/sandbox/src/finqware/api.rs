@@ -585,6 +585,7 @@ async fn submit_step(
                     expires,
                     decided: false,
                     code: None,
+                    redirected: false,
                 },
             );
             inner.stats.steps += 1;

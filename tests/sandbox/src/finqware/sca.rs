@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::api::{self, ApiError, App};
 use super::catalogue::{self, Bank};
-use super::state::Inner;
+use super::state::{Authorization, Inner};
 
 /// The bank's authorisation URL for one consent request (`state`).
 pub(crate) fn consent_url(origin: &str, bank: &Bank, state: &str) -> String {
@@ -286,12 +286,24 @@ pub(crate) async fn tpp_redirect(
             "The bank redirect does not match a pending consent request.",
         )
     };
-    let Some(auth) = inner.authorizations.remove(&state) else {
+    // The request stays known (its page then says "already used"), but redirects only once.
+    let Some(auth) = inner
+        .authorizations
+        .get_mut(&state)
+        .filter(|a| a.decided && !a.redirected)
+    else {
         return Err(refuse());
     };
-    if !auth.decided {
-        return Err(refuse());
-    }
+    auth.redirected = true;
+    let auth = Authorization {
+        session_id: auth.session_id.clone(),
+        bank: auth.bank,
+        psu_redirect_link: auth.psu_redirect_link.clone(),
+        expires: auth.expires,
+        decided: true,
+        code: auth.code.take(),
+        redirected: true,
+    };
     let tenant_user_id = inner
         .sessions
         .get(&auth.session_id)

@@ -179,6 +179,8 @@ pub(crate) struct Authorization {
     pub decided: bool,
     /// The bank's authorisation code, until Finqware's redirect endpoint spends it.
     pub code: Option<String>,
+    /// Finqware's redirect endpoint has sent the browser on (the request is finished).
+    pub redirected: bool,
 }
 
 pub(crate) struct TempToken {
@@ -295,20 +297,12 @@ impl Inner {
         let index = self.faults.iter().position(|f| applies(f, site))?;
         let fault = self.faults.get_mut(index)?;
         let taken = fault.clone();
-        let exhausted = match budget(fault) {
-            Some(requests) => {
-                *requests = requests.saturating_sub(1);
-                *requests == 0
-            }
-            None => true,
-        };
-        let inert = matches!(budget(&mut taken.clone()), Some(0));
+        let exhausted = budget(fault).is_none_or(|requests| {
+            *requests = requests.saturating_sub(1);
+            *requests == 0
+        });
         if exhausted {
             self.faults.remove(index);
-        }
-        if inert {
-            // A fault queued with `requests: 0` does nothing.
-            return None;
         }
         self.stats.faults_fired += 1;
         Some(taken)
@@ -325,7 +319,12 @@ impl Inner {
                     }
                 }
             }
-            other => self.faults.push(other),
+            // A fault with `requests: 0` would do nothing; it is not queued.
+            mut other => {
+                if budget(&mut other).is_none_or(|requests| *requests > 0) {
+                    self.faults.push(other);
+                }
+            }
         }
     }
 
