@@ -128,7 +128,23 @@
 //! * [inference] The bank's calendar: a row's day is the calendar day of `booking_date_time`
 //!   in Europe/Bucharest (Europe/Zagreb for Erste Croatia); card payments book one to three
 //!   days after the purchase, often in a night batch between 00:05 and 02:50 local time (the
-//!   UTC date is the day before).
+//!   UTC date is the day before). Evening rows (up to 23:59 local) keep their UTC date.
+//! * [inference] A row's `timestamp` is the instant it appeared at the bank (Finqware ingests at
+//!   once), or the consent's token exchange if it appeared before: after an advance, new and
+//!   late rows carry instants inside the days just lived, never later than now.
+//! * [inference] The request-signing variant `/v1s` is not emulated (404 `not_found`); an
+//!   `Authorization` header on `/v1` is ignored (and visible in the request log).
+//!
+//! ## Oracle
+//!
+//! `/_sandbox/oracle/ledger` lists every row every bank holds now, its whole history (the cache
+//! serves only the retention window of it): `account` is the IBAN, `account_name` the account's
+//! `name`, else its `nickname`, else the IBAN; `date` the bank's calendar day of
+//! `booking_date_time`; `amount` signed with two decimals; `description` the `info` text exactly
+//! as sent (diacritics as the bank spells them); `stable_id` the `utx_id`. Pending rows are
+//! listed with their pending amount; cancelled ones are gone. `/_sandbox/oracle/accounts` gives
+//! the booked balance (InterimBooked where served; ClosingBooked plus today's bookings) and the
+//! Expected balance as `available`. Both take `?skill=…`.
 
 mod api;
 mod browser;

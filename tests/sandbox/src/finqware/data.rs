@@ -259,7 +259,8 @@ pub(crate) async fn balances(
         let ledger = inner.ledger(&app, granted.bank, now);
         let trim = ledger.bank.trims_zeros();
         let stamp = if ledger.bank.naive_balance_timestamps() {
-            iso_naive_micros(now)
+            // The documentation's example keeps the microseconds of the query.
+            iso_naive_micros(app.config.clock.now())
         } else {
             iso_z(now)
         };

@@ -725,9 +725,7 @@ impl Day<'_> {
         let (pending, booked) = match style {
             Style::Bt => (
                 format!("Autorizare POS {pos}"),
-                format!(
-                    "Plată POS {pos} {city_upper} RO; Card ****{last4}; Data tranzacției {date}"
-                ),
+                format!("Plată POS {pos} {city_upper}; Card ****{last4}; Data tranzacției {date}"),
             ),
             Style::Ing => (
                 format!("Tranzacție în așteptare - {pos}"),
@@ -743,7 +741,7 @@ impl Day<'_> {
             ),
             Style::ErsteHr => (
                 format!("Autorizacija kartice {pos}"),
-                format!("Kupnja karticom {pos} {city_upper} HR {date}"),
+                format!("Kupnja karticom {pos} {city_upper} {date}"),
             ),
         };
         (card_text(style, &pending), card_text(style, &booked))
