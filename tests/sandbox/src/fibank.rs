@@ -111,12 +111,13 @@
 //!   that is listed everywhere but whose `GetCustBal` with `Iban` answers `"acc": []`. Account
 //!   `category` is `CACC` or `CARD_ACC`. Two accounts share the `acDesc`
 //!   `Разплащателна сметка`.
-//! * [inference] `GetCustBal` without `Iban` lists every account with `"stmt": null` and
-//!   `acyOpeningBal` = the balance at the start of today (Sofia); `FromDate`/`ToDate` are then
-//!   ignored. With `Iban`: `StmtType` is required and must be `T` (400 otherwise);
-//!   `isAccountFromPSD2` is optional, `true` → `"acc": []`; an IBAN that is not the
-//!   customer's → 200 `{"acc": [], …}`; `FromDate` and `ToDate` are required (400 Spring JSON
-//!   when missing or unreadable). Parameter names are case-sensitive.
+//! * [inference] `GetCustBal` always needs `StmtType=T` (missing or another value → 400 Spring
+//!   JSON); `isAccountFromPSD2` is optional, `false` or `true` (anything else → 400). Without
+//!   `Iban` it lists every account with `"stmt": null` and `acyOpeningBal` = the balance at
+//!   the start of today (Sofia); `FromDate`/`ToDate` are then ignored. With `Iban`:
+//!   `isAccountFromPSD2=true` → `"acc": []`; an IBAN that is not the customer's → 200
+//!   `{"acc": [], …}`; `FromDate` and `ToDate` are required (400 Spring JSON when missing or
+//!   unreadable). Parameter names are case-sensitive.
 //! * [inference] A window holds the entries with `FromDate <= dateTime <= ToDate`, compared as
 //!   instants (so a client that sends `+0200` in summer shifts its window by an hour).
 //!   `FromDate` after `ToDate` → 500 HTML. The limit counts Sofia calendar days inclusive:
@@ -141,9 +142,9 @@
 //!   `contragent`, `benOrderParty`, `trnAccount` and `remI`–`remIii` all `null`; `OP`/`CL` have
 //!   `amount` = |balance|, `acBal` = the balance, `dtkt` by its sign, `drAmount` =
 //!   `crAmount` = 0; `DT`/`CT` carry the window's debit/credit totals in `amount` and in
-//!   `drAmount`/`crAmount`, with `acBal` = the closing balance. `OP`'s `dateTime` is
-//!   `FromDate`, the others' `ToDate` (in Sofia time). They are present even in an empty
-//!   window.
+//!   `drAmount`/`crAmount` (`dtkt` `DT` and `KT`), with `acBal` = the closing balance.
+//!   `OP`'s `dateTime` is `FromDate`, the others' `ToDate` (in Sofia time). They are present
+//!   even in an empty window.
 //! * [inference] Entry fields: `acEntrySrNo, reference, trnType, trnCode, trname, dtkt,
 //!   amount, drAmount, crAmount, acBal, dateTime, valueDt, contragent, benOrderParty,
 //!   trnAccount, remI, remIi, remIii, isEbankOper, isPayment, loadAsNew`. `valueDt` is Sofia
@@ -162,6 +163,9 @@
 //!   (`/_sandbox/clock`) makes the day's rows appear; a clock moved back un-books nothing.
 //!   `advance {"days":N}` also books one late card purchase per new day, dated 1–3 days before
 //!   the old "today", with a new, larger `acEntrySrNo`.
+//! * [inference] Statements hold booked entries only: no pending rows, nothing that books
+//!   later with another amount or cancels. Card holds show only as `blockedAmount` (and in
+//!   `acyAvlBal`). So an advance books new rows and late rows, nothing else.
 //! * [inference] Times include late evening (monthly fees at 23:59:00), just after midnight
 //!   (the previous UTC day), both sides of each DST switch, and the autumn hour that happens
 //!   twice (two rows at 03:30, one `+0300`, one `+0200`).
@@ -214,7 +218,7 @@ pub struct FibankConfig {
     pub token_ttl: Duration,
     /// A login session dies after this long without a request (default 30 min).
     pub session_idle: Duration,
-    /// Consecutive wrong passwords that lock the user (default 3).
+    /// Consecutive wrong passwords that lock the user (default 3; 0 never locks).
     pub lockout_after: u32,
     /// Longest `GetCustBal` window in Sofia calendar days, inclusive (default `Some(31)`);
     /// `None` lets one call cover the whole history, as in 2022.

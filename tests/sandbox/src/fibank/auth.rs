@@ -467,7 +467,8 @@ pub(crate) async fn login(State(app): State<App>, headers: HeaderMap, body: Byte
         inner.stats.failed_logins += 1;
         if is_user {
             inner.user.failed_attempts += 1;
-            if inner.user.failed_attempts >= app.config.lockout_after {
+            let limit = app.config.lockout_after;
+            if limit > 0 && inner.user.failed_attempts >= limit {
                 inner.user.locked = true;
                 inner.stats.lockouts += 1;
                 return html(StatusCode::OK, locked_page());
