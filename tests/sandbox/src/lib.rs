@@ -26,6 +26,7 @@
 //! - `POST /_sandbox/faults` (one fault or an array) and `DELETE /_sandbox/faults`.
 
 pub mod clock;
+mod contract;
 pub mod finsify;
 pub mod oracle;
 pub mod sparebank1;
