@@ -3,6 +3,8 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod logging;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -249,6 +251,7 @@ fn deliver_links(app: &tauri::AppHandle, links: Vec<String>) {
     if links.is_empty() {
         return;
     }
+    links.iter().for_each(|link| logging::deep_link(link));
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let Some(coffer) = app.state::<Profile>().coffer().ok() else {
@@ -348,12 +351,7 @@ fn open_profile() -> Result<Arc<Coffer>, ApiError> {
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("COFFER_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+    logging::init();
     let profile = open_profile();
     if let Err(e) = &profile {
         tracing::error!(code = ?e.code, "cannot open the Coffer profile: {}", e.message);
