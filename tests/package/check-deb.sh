@@ -68,7 +68,7 @@ session_checks() {
   say "launching the installed app through its desktop entry: gtk-launch $app_id.desktop"
   local t0 t1 wid
   t0=$(now_ms)
-  gtk-launch "$app_id.desktop" || fail "gtk-launch $app_id.desktop failed"
+  timeout 30 gtk-launch "$app_id.desktop" || fail "gtk-launch $app_id.desktop failed ($?)"
   wait_until "Coffer window (WM_CLASS Coffer-desktop)" 90 has_window
   t1=$(now_ms)
   wid=$(has_window | head -n1)
@@ -89,7 +89,9 @@ session_checks() {
   handler=$(xdg-mime query default x-scheme-handler/coffer)
   [ "$handler" = "$app_id.desktop" ] || fail "xdg-mime's handler for coffer:// is '$handler'"
   t0=$(now_ms)
-  xdg-open "$link" || fail "xdg-open $link failed with $?"
+  # xdg-open waits for the handler, a second coffer-desktop that hands the link over the
+  # session bus and exits; if the hand-over broke, that one would stay (a second window).
+  timeout 30 xdg-open "$link" || fail "xdg-open of the link failed or hung ($?)"
   wait_until "deep-link line in $log" 20 log_has '"host":"package-check"'
   t1=$(now_ms)
   echo "link_to_app_ms=$((t1 - t0))" >> "$timings"
