@@ -158,15 +158,17 @@ esac
 deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
 built_at=$SECONDS
 
-tools=(xvfb-run dbus-run-session xdotool gtk-launch xdg-open xdg-mime desktop-file-validate appstreamcli)
+tools=(Xvfb dbus-run-session xdotool gtk-launch xdg-open xdg-mime desktop-file-validate appstreamcli)
 for t in "${tools[@]}"; do
   command -v "$t" >/dev/null || fail "'$t' not found; run scripts/install-deps test"
 done
 
 work=$(mktemp -d)
 installed=0
+xvfb_pid=
 artifacts=${CARGO_TARGET_DIR:-$root/target}/package-check
 cleanup() {
+  [ -z "$xvfb_pid" ] || kill "$xvfb_pid" 2>/dev/null || true
   if [ "$installed" = 1 ]; then "${sudo_cmd[@]}" dpkg -r "$pkg" >/dev/null 2>&1 || true; fi
   # The app's logs, for a look after a failure.
   rm -rf "$artifacts"
@@ -240,8 +242,15 @@ appstreamcli validate-tree --no-net "$work/tree" || fail "appstreamcli validate-
 home=$work/home data=$work/data demo_data=$work/demo-data timings=$work/timings
 mkdir -p "$home" "$data"
 touch "$timings"
-xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+# Xvfb picks a free display itself (-displayfd): `xvfb-run -a` can pick one that another run
+# on the same machine takes at the same moment, and the app then fails to open it.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
+xvfb_pid=$!
+wait_until "Xvfb display" 20 test -s "$work/display"
+DISPLAY=:$(head -n1 "$work/display") dbus-run-session -- \
   "$root/tests/package/check-deb.sh" --session "$home" "$data" "$demo_data" "$timings"
+kill "$xvfb_pid"
+xvfb_pid=
 
 # The profiles as the user leaves them: they must survive the removal unchanged.
 profile_sums() {
