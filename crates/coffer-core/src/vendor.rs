@@ -667,9 +667,16 @@ impl Lexicon {
         let mut city_taken = false;
         while end > 1 {
             let kept = name.get(..end).unwrap_or_default();
-            if kept
-                .last()
-                .is_some_and(|t| t.is_droppable_number() || t.has(CONNECTOR))
+            // A branch number after a name of three words or more ("NHA THUOC AN KHANG 14");
+            // a shorter name keeps its number ("TAPAS 24", "SPORT 1"), and so does a number
+            // after a connector ("DA ENZO AL 29").
+            let branch = end > 3
+                && kept.last().is_some_and(|t| t.number)
+                && kept.get(end - 2).is_some_and(|t| !t.has(CONNECTOR));
+            if branch
+                || kept
+                    .last()
+                    .is_some_and(|t| t.is_droppable_number() || t.has(CONNECTOR))
             {
                 end -= 1;
                 continue;
