@@ -197,12 +197,13 @@ impl VendorNormaliser {
         if let Some((id, name)) = brand_in(rest) {
             return found(name.to_owned(), id);
         }
+        // Money to or from a person has no vendor: a friend in the vendor list would read as a
+        // merchant and skew spending by vendor. The channel says how likely a person is; a
+        // note like "chuyen tien" anywhere says money went between people.
         let mut people = lead.people;
-        if tokens
-            .iter()
-            .enumerate()
-            .any(|(at, _)| phrase_at(&tokens, at, |p| p.meaning == Meaning::TransferNote).is_some())
-        {
+        let transfer_note = (0..tokens.len())
+            .any(|at| phrase_at(&tokens, at, |p| p.meaning == Meaning::TransferNote).is_some());
+        if transfer_note {
             people = people.max(People::Payee);
         }
         let name = lexicon.name_part(rest);

@@ -220,9 +220,34 @@ pub(super) fn parse_merchants(
         if merchant.anywhere.is_empty() && merchant.first.is_empty() {
             return Err(bad(format!("{rule} has no alias to recognise it by")));
         }
+        // One spelling, one merchant: otherwise the file's order would silently decide.
+        for alias in merchant.anywhere.iter().chain(&merchant.first) {
+            let key = alias_key(alias);
+            let taken = tables.merchants.iter().find(|m| {
+                m.anywhere
+                    .iter()
+                    .chain(&m.first)
+                    .any(|other| alias_key(other) == key)
+            });
+            if let Some(other) = taken {
+                return Err(bad(format!(
+                    "alias '{alias}' of {rule} already names {}",
+                    other.rule
+                )));
+            }
+        }
         tables.merchants.push(merchant);
     }
     Ok(())
+}
+
+/// An alias as the lexicon will key it: words upper-cased, accents folded, punctuation gone.
+fn alias_key(alias: &str) -> Vec<String> {
+    alias
+        .split(|c: char| c.is_whitespace() || matches!(c, '*' | '_' | '/' | ':'))
+        .map(|word| super::key_of(word).into_owned())
+        .filter(|key| !key.is_empty())
+        .collect()
 }
 
 pub(super) fn parse_sections(

@@ -1021,6 +1021,11 @@ fn bad_table_lines_name_their_file_and_line() {
         (merchant("known:a |  | - | A |\n"), 1, "no display name"),
         (merchant("known:a | A | - | |\n"), 1, "no alias"),
         (
+            merchant("known:a | A | - | ELKJØP |\nknown:b | B | - | | Elkjop\n"),
+            2,
+            "already names known:a",
+        ),
+        (
             merchant("known:a | A | - | A |\n# b\nknown:a | B | - | B |\n"),
             3,
             "twice",
