@@ -784,6 +784,11 @@ impl<'a> Reader<'a> {
     }
 
     fn chunk(&mut self, chunk: &'a str) {
+        // Most chunks are plain words ("REMA", "OSLO", "Varekjøp"): nothing to split.
+        if chunk.chars().all(char::is_alphabetic) {
+            self.word(chunk, key_of(chunk));
+            return;
+        }
         if is_card_mask(chunk) {
             self.noise(false);
             return;
