@@ -32,7 +32,9 @@ render() { # size dest
   convert "$tmp/raw-$1.png" -strip -depth 8 -define png:color-type=6 "PNG32:$2"
 }
 
+render 16  "$out/16x16.png"
 render 32  "$out/32x32.png"
+render 48  "$out/48x48.png"
 render 64  "$out/64x64.png"
 render 128 "$out/128x128.png"
 render 256 "$out/128x128@2x.png"

@@ -5,6 +5,8 @@
 // The command table is expanded one operation per step (see `desktop_commands!`).
 #![recursion_limit = "256"]
 
+mod logging;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -68,6 +70,7 @@ fn deliver_links(app: &tauri::AppHandle, links: Vec<String>) {
     if links.is_empty() {
         return;
     }
+    links.iter().for_each(|link| logging::deep_link(link));
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let Some(coffer) = app.state::<Profile>().coffer().ok() else {
@@ -165,30 +168,30 @@ fn open_profile() -> Result<Arc<Coffer>, ApiError> {
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("COFFER_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+    logging::init();
     let profile = open_profile();
     if let Err(e) = &profile {
         tracing::error!(code = ?e.code, "cannot open the Coffer profile: {}", e.message);
     }
     let result = tauri::Builder::default()
         // First, so a second launch (e.g. the OS opening a coffer:// link) hands its argv to
-        // this instance and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
-            deliver_links(app, argv);
-        }))
+        // this instance and exits. Its `deep-link` feature passes the link on to `on_open_url`
+        // below; delivering it here as well would offer each link twice, and the second offer
+        // is refused (a "no login is waiting" toast right after a successful login).
+        .plugin(tauri_plugin_single_instance::init(|_app, _argv, _cwd| {}))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             use tauri_plugin_deep_link::DeepLinkExt;
-            // Linux has no install-time registration for AppImage/dev builds; the .deb's
-            // desktop entry registers the scheme too.
-            if let Err(e) = app.deep_link().register_all() {
-                tracing::warn!("cannot register the coffer:// scheme: {e}");
+            // Linux has no install-time registration for AppImage/dev builds. The .deb's desktop
+            // entry registers the scheme itself; registering again from /usr/bin would make a
+            // per-user handler the default (quoted Exec, which Debian 12's xdg-open cannot run,
+            // and left behind when the package is removed).
+            let packaged = std::env::current_exe().is_ok_and(|p| p.starts_with("/usr/bin"));
+            if !packaged {
+                if let Err(e) = app.deep_link().register_all() {
+                    tracing::warn!("cannot register the coffer:// scheme: {e}");
+                }
             }
             let handle = app.handle().clone();
             app.deep_link().on_open_url(move |event| {

@@ -8,7 +8,8 @@
 // Second launch: the window opens straight onto the stored data.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +20,8 @@ const app = process.env.COFFER_APP ?? join(root, 'target/debug/coffer-desktop');
 const cli = process.env.COFFER_CLI ?? join(root, 'target/debug/coffer');
 const driverBin = process.env.TAURI_DRIVER ?? join(root, '.tools/bin/tauri-driver');
 const artifacts = join(root, 'target/e2e');
-const port = 4444;
-const base = `http://127.0.0.1:${port}`;
+// tauri-driver's ports are picked when it starts (see startDriver): no fixed 4444/4445.
+let base = '';
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'coffer-e2e-'));
@@ -139,14 +140,63 @@ function cliOk(args) {
   });
 }
 
-async function freePort() {
-  const { createServer } = await import('node:net');
-  return new Promise((r) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = srv.address();
-      srv.close(() => r(p));
+// ---------------------------------------------------------------- ports
+// A port is picked by binding port 0 and closing the socket again, so another program can take it
+// before the process it is meant for binds it. Nothing here assumes it did not: tauri-driver and
+// WebKitWebDriver must be seen listening on their ports themselves (checked through /proc), and
+// the app's loopback listener reports a taken port, after which the test tries fresh ports.
+
+/** A port the kernel has just handed out on 127.0.0.1. */
+function ephemeralPort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
     });
   });
+}
+
+/** Socket inodes listening on `port` (any local address), from /proc/net/tcp and tcp6. */
+function listeningInodes(port) {
+  const inodes = new Set();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+      if (cols.length > 9 && cols[3] === '0A' && parseInt(cols[1].split(':').pop(), 16) === port) {
+        inodes.add(cols[9]);
+      }
+    }
+  }
+  return inodes;
+}
+
+/** Whether a process of process group `pgid` is listening on `port`. */
+function groupListensOn(pgid, port) {
+  const inodes = listeningInodes(port);
+  if (inodes.size === 0) return false;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      // Field 5 of /proc/PID/stat is the process group; the command name before it may hold spaces.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m && inodes.has(m[1])) return true;
+      }
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return false;
 }
 
 /** Types into inputs by data-testid the way a user would, so the form's own handlers run. */
@@ -158,16 +208,21 @@ async function fill(s, values) {
   }
 }
 
-/** Waits until the provider's connection card is active and its first sync has finished. */
+/**
+ * Waits until the provider's connection card is active and its first sync has finished. A login
+ * error shown in the dialog ends the wait at once: the error is thrown, its text in `loginError`.
+ */
 async function waitForCard(s, provider) {
-  return until(`${provider} connection to be active`, async () => {
+  const result = await until(`${provider} connection to be active`, async () => {
     lastCards = await exec(
       s,
       `return [...document.querySelectorAll('[data-testid="connection-card"]')].map(c => c.textContent).join(' | ') + ' || ' + (document.querySelector('[data-testid="login-error"]')?.textContent ?? '') + (document.querySelector('[role="dialog"]')?.textContent ?? '');`,
     );
     return exec(
       s,
-      `const cards = [...document.querySelectorAll('[data-testid="connection-card"]')];
+      `const error = [...document.querySelectorAll('[data-testid="login-error"]')].find(e => e.getClientRects().length > 0);
+       if (error) return { loginError: error.textContent };
+       const cards = [...document.querySelectorAll('[data-testid="connection-card"]')];
        const c = cards.find(c => c.textContent.toLowerCase().includes(${JSON.stringify(provider === 'sparebank1' ? 'sparebank 1' : provider)}));
        const badge = c?.querySelector('[data-testid="connection-status"]')?.textContent ?? '';
        return c && /active/i.test(badge) && !/Last sync\s*never/i.test(c.textContent) && !/Syncing/.test(c.textContent)
@@ -176,25 +231,75 @@ async function waitForCard(s, provider) {
   }, 90_000).catch((e) => {
     throw new Error(`${e.message}; the page shows: ${lastCards}`);
   });
+  if (result.loginError !== undefined) {
+    throw Object.assign(new Error(`the login failed: ${result.loginError}`), { loginError: result.loginError });
+  }
+  return result;
 }
 let lastCards = '';
 
-const driver = spawn(driverBin, ['--port', String(port)], {
-  env: {
-    ...process.env,
-    COFFER_DATA_DIR: dataDir,
-    COFFER_PASSPHRASE: passphrase,
-    COFFER_APP: app,
-    COFFER_BROWSER: join(root, 'tests/e2e/browser-user.mjs'),
-    COFFER_BROWSER_LOG: join(artifacts, 'browser-user.log'),
-  },
-  stdio: ['ignore', 'ignore', 'pipe'],
-});
+const driverEnv = {
+  ...process.env,
+  COFFER_DATA_DIR: dataDir,
+  COFFER_PASSPHRASE: passphrase,
+  COFFER_APP: app,
+  COFFER_BROWSER: join(root, 'tests/e2e/browser-user.mjs'),
+  COFFER_BROWSER_LOG: join(artifacts, 'browser-user.log'),
+};
+let driver = null;
 let driverLog = '';
-driver.stderr.on('data', (d) => (driverLog += d));
+
+/** Ends tauri-driver and WebKitWebDriver: the whole process group the driver was started in. */
+function stopDriver(d) {
+  try {
+    process.kill(-d.pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Starts tauri-driver on two freshly picked ports and waits until tauri-driver listens on the
+ * first and its WebKitWebDriver on the second. A port that another program took in between makes
+ * one of them fail to listen; then both are stopped and the ports are picked again.
+ */
+async function startDriver(attempts = 5) {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const port = await ephemeralPort();
+    let nativePort = await ephemeralPort();
+    while (nativePort === port) nativePort = await ephemeralPort();
+    // Its own process group, so that a WebKitWebDriver left behind by a failed start goes too.
+    const d = spawn(driverBin, ['--port', String(port), '--native-port', String(nativePort)], {
+      env: driverEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let exited = null;
+    d.once('exit', (code, signal) => (exited = signal ?? code));
+    d.stdout.on('data', (x) => (driverLog += x));
+    d.stderr.on('data', (x) => (driverLog += x));
+    const deadline = Date.now() + 20_000;
+    while (exited === null && Date.now() < deadline) {
+      if (groupListensOn(d.pid, port) && groupListensOn(d.pid, nativePort)) {
+        try {
+          if ((await fetch(`http://127.0.0.1:${port}/status`)).ok) return { d, port, nativePort };
+        } catch {
+          // Not answering yet.
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    stopDriver(d);
+    const why = exited === null ? 'did not listen within 20 s' : `exited (${exited})`;
+    console.log(`# tauri-driver on ports ${port}/${nativePort} ${why}; attempt ${attempt} of ${attempts}`);
+  }
+  throw new Error(`tauri-driver did not start in ${attempts} attempts`);
+}
 
 try {
-  await until('tauri-driver to listen', async () => (await fetch(`${base}/status`)).ok, 20_000);
+  const started = await startDriver();
+  driver = started.d;
+  base = `http://127.0.0.1:${started.port}`;
 
   let s = await newSession();
   await check('the window is titled Coffer', async () => {
@@ -310,24 +415,35 @@ try {
     const sb1 = await sandboxes.sparebank1;
     cliOk(['settings', 'set', 'sparebank1.api_url', sb1]);
     cliOk(['settings', 'set', 'sparebank1.auth_url', sb1]);
-    const redirectPort = await freePort();
-    await fetch(`${sb1}/_sandbox/redirect-uris`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ uri: `http://127.0.0.1:${redirectPort}/callback/sparebank1` }),
-    });
     await click(s, '[data-testid="nav-connections"]');
     await click(s, '[data-testid="connect-bank"]');
     await click(s, '[data-testid="provider-sparebank1"]');
-    await fill(s, {
-      'field-client_id': 'sandbox-client',
-      'field-client_secret': 'sandbox-secret',
-      'field-redirect_port': String(redirectPort),
-    });
-    const shownUri = await exec(s, `return document.querySelector('[data-testid="redirect-uri"]')?.textContent ?? document.querySelector('[data-testid="redirect-uri"]')?.value;`);
-    assert.ok(String(shownUri).includes(`127.0.0.1:${redirectPort}/callback/sparebank1`), `shown: ${shownUri}`);
-    await click(s, '[data-testid="login-in-browser"]');
-    const card = await waitForCard(s, 'sparebank1');
+    let card = null;
+    for (let attempt = 1; !card; attempt++) {
+      // The app binds the redirect port itself when the login starts. If another program took
+      // it after it was picked, the dialog says the port is in use: pick again and retry.
+      const redirectPort = await ephemeralPort();
+      await fetch(`${sb1}/_sandbox/redirect-uris`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ uri: `http://127.0.0.1:${redirectPort}/callback/sparebank1` }),
+      });
+      await fill(s, {
+        'field-client_id': 'sandbox-client',
+        'field-client_secret': 'sandbox-secret',
+        'field-redirect_port': String(redirectPort),
+      });
+      const shownUri = await exec(s, `return document.querySelector('[data-testid="redirect-uri"]')?.textContent ?? document.querySelector('[data-testid="redirect-uri"]')?.value;`);
+      assert.ok(String(shownUri).includes(`127.0.0.1:${redirectPort}/callback/sparebank1`), `shown: ${shownUri}`);
+      await click(s, '[data-testid="login-in-browser"]');
+      try {
+        card = await waitForCard(s, 'sparebank1');
+      } catch (e) {
+        if (!/already in use/.test(e.loginError ?? '') || attempt >= 3) throw e;
+        console.log(`# redirect port ${redirectPort} was taken before the app bound it; attempt ${attempt} of 3`);
+        await click(s, '[data-testid="login-retry"]');
+      }
+    }
     const store = storeAccounts().accounts.filter((a) => a.provider === 'sparebank1');
     assert.equal(store.length, 3, 'the sandbox bank has three accounts');
     assert.ok(card.text.includes('3'), `card shows the account count: ${card.text}`);
@@ -382,7 +498,7 @@ try {
   failed += 1;
   console.log(`not ok - desktop session\n  ${e?.stack ?? e}`);
 } finally {
-  driver.kill();
+  if (driver) stopDriver(driver);
   for (const p of sandboxProcs) p.kill();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -139,6 +139,11 @@ pub fn builtin_guess(vendor: Option<&str>, description: &str) -> Option<Category
 /// Coffer's guess from a lower-cased vendor name alone.
 pub fn guess_from_vendor(v: &str) -> Option<Category> {
     use Category as C;
+    // The merchant table says it first (`data/vendors/merchants.txt`); the words below catch
+    // vendors it does not list.
+    if let Some(known) = crate::vendor::known_category(v) {
+        return Some(known);
+    }
     {
         let by_vendor: &[(&[&str], Category)] = &[
             (

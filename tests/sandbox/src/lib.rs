@@ -23,9 +23,24 @@
 //!   with these.
 //! - `GET /_sandbox/requests` ([`oracle::RecordedRequest`]): every API request received, so a
 //!   test proves that something was *not* sent by reading the log, never by waiting.
-//! - `POST /_sandbox/faults` (one fault or an array) and `DELETE /_sandbox/faults`.
+//!   `DELETE /_sandbox/requests` empties the log. Control calls under `/_sandbox` are not logged.
+//! - `POST /_sandbox/faults` (one fault or an array) and `DELETE /_sandbox/faults`. Every fault
+//!   is a budget of requests (`"requests": N`), never of time.
+//!
+//! From Rust, each sandbox handle offers the same: `clock()` (a clone that moves the sandbox's
+//! time), `today()`, `advance(days)`, `oracle_ledger()`, `oracle_accounts()`, `requests()`,
+//! `clear_requests()`, `inject(..)`, `clear_faults()`, and `shutdown()` + `stopped().await`.
+//! A sandbox's config carries its [`SandboxClock`] (default: the wall clock); tests pass
+//! [`SandboxClock::fixed`] and move it.
+//!
+//! Each sandbox's module docs list every assumption it makes where the documentation is
+//! silent, marked [inference]: the harsher plausible behaviour each time, so that a connector
+//! that passes its sandbox does not lose data against the real bank.
 
 pub mod clock;
+mod contract;
+pub mod fibank;
+pub mod finqware;
 pub mod finsify;
 pub mod oracle;
 pub mod sparebank1;

@@ -1,4 +1,4 @@
-//! `cargo run -p coffer-sandbox -- --provider sparebank1 --port 0` prints the base URL and serves
+//! `cargo run -p coffer-sandbox -- --provider sparebank1|finsify|fibank --port 0` prints the base URL and serves
 //! until interrupted.
 
 use clap::{Parser, ValueEnum};
@@ -7,6 +7,8 @@ use clap::{Parser, ValueEnum};
 enum ProviderArg {
     Sparebank1,
     Finsify,
+    Finqware,
+    Fibank,
 }
 
 #[derive(Debug, Parser)]
@@ -38,6 +40,18 @@ async fn main() -> std::process::ExitCode {
         .map(|s| (s.base_url(), s.describe())),
         ProviderArg::Finsify => coffer_sandbox::finsify::FinsifySandbox::start(
             coffer_sandbox::finsify::FinsifyConfig::default(),
+            args.port,
+        )
+        .await
+        .map(|s| (s.base_url(), s.describe())),
+        ProviderArg::Finqware => coffer_sandbox::finqware::FinqwareSandbox::start(
+            coffer_sandbox::finqware::FinqwareConfig::default(),
+            args.port,
+        )
+        .await
+        .map(|s| (s.base_url(), s.describe())),
+        ProviderArg::Fibank => coffer_sandbox::fibank::FibankSandbox::start(
+            coffer_sandbox::fibank::FibankConfig::default(),
             args.port,
         )
         .await

@@ -11,9 +11,93 @@
 //! * Accounts and transactions with the real field names: amounts as JSON numbers, dates as
 //!   epoch milliseconds of Oslo midnight, `id`s that change every session, `nonUniqueId`s that
 //!   may be all zeros, PENDING rows that come back BOOKED with different data.
+//! * Three years of history: a current account with heavy card use (a 400-day window holds
+//!   more rows than one answer may carry), a BSU account and a credit card, lived day by day
+//!   (the ledger module tells how).
 //!
-//! Faults are switched from Rust ([`Sparebank1Sandbox::inject`]) or over HTTP
+//! Time is the [`SandboxClock`] in [`Sparebank1Config::clock`]: token lifetimes, the call
+//! budget, "today" (Oslo), the RECENT/HISTORIC split and merchant enrichment all read it, so
+//! tests move it instead of sleeping. The control contract of the crate docs is served under
+//! `/_sandbox/`; faults are switched from Rust ([`Sparebank1Sandbox::inject`]) or over HTTP
 //! (`POST /_sandbox/faults`); see [`Sparebank1Sandbox::describe`].
+//!
+//! ## Where providers.md is silent: the assumptions, each the harsher plausible one
+//!
+//! Rows per answer (the API has no paging):
+//! * [inference] Without `rowLimit` an answer carries at most **1000** rows
+//!   ([`Sparebank1Config::default_row_limit`]).
+//! * [inference] `rowLimit` above **1000** ([`Sparebank1Config::max_row_limit`]) is lowered to
+//!   1000 *silently*: a client learns that an answer was cut only by comparing its row count
+//!   with a `rowLimit` of at most 1000 that it sent itself. `rowLimit` that is not a positive
+//!   integer → 400.
+//! * [inference] The cap applies to the whole answer, across every `accountKey` of the request:
+//!   rows are ordered newest first (booking date, then the order the bank received them) and
+//!   the oldest are dropped, even in the middle of a day. Nothing in the answer says it was cut.
+//!
+//! Dates and range (all refusals are 400 `INVALID_REQUEST_PARAMETER` in the error envelope):
+//! * [inference] `fromDate`/`toDate` must be exactly `yyyy-MM-dd`.
+//! * [inference] Without `toDate` the answer ends on the Oslo today; a `toDate` after the Oslo
+//!   today is refused (a client in a time zone ahead of Oslo must not ask for "its" today).
+//! * [inference] Without `fromDate` the answer starts 29 days before `toDate` (a 30-day window,
+//!   as wide as RECENT), never before the lookback edge: a client that omits `fromDate` to mean
+//!   "everything" gets one month.
+//! * [inference] The bank serves **36 months** of history
+//!   ([`Sparebank1Config::lookback_months`]): the earliest day served is the same calendar day
+//!   36 months before the Oslo today. An explicit `fromDate` before it is refused (the message
+//!   names the earliest date). As days pass, the oldest rows fall off the edge; they are no
+//!   longer served and leave the oracle too.
+//! * [inference] `fromDate` after `toDate` is refused.
+//!
+//! Sources and partial failures:
+//! * [inference] RECENT is the bank's not-yet-archived store: every PENDING row, and BOOKED rows
+//!   the bank has held for fewer than 30 days (counted from the day the row first appeared,
+//!   which for a late row is after its date). HISTORIC holds the older booked rows. A row's
+//!   `source` moves from RECENT to HISTORIC as it ages.
+//! * [inference] RECENT rows carry no `remoteAccountNumber`/`remoteAccountName` (providers.md:
+//!   "RECENT rows can lack remoteAccountNumber"); they appear once the row is archived.
+//! * [inference] `errors: ["RECENT_TRANSACTIONS_FAILED"]` (HTTP 200): the RECENT store did not
+//!   answer, so every RECENT row (pending rows and the last 30 days' booked rows) is missing
+//!   from the answer; HISTORIC rows are there. Only requests that consult RECENT
+//!   (`source` RECENT or ALL) can get it.
+//! * [inference] `errors: ["CREDIT_ACCOUNTS_FAILED"]` (HTTP 200): every credit-card row is
+//!   missing from a transaction answer, and the credit card is missing from the account list.
+//!   Only requests that involve a credit card can get it.
+//! * Only these two documented codes are ever sent.
+//!
+//! What changes between sessions and over time (the composite key `accountKey`, `date`,
+//! `amount`, `description`, `nonUniqueId` of a BOOKED row never changes):
+//! * [inference] A session is one access token: every code exchange *and every refresh* starts
+//!   a new one. Per session: `id`, `detailsUrl` (it embeds the id; the details endpoint only
+//!   knows ids of its own session), `classificationInput.id`,
+//!   `creditCardIdentifiers.partitionKey` (which also differs between RECENT and HISTORIC).
+//! * [inference] Merchant enrichment arrives 2 days after a booked row appears: until then
+//!   `merchant` is null and `cleanedDescription` is the mechanical cleaning of the raw text
+//!   ("Rema 1000 Grunerlokka"), afterwards the merchant's name ("Rema 1000 Grünerløkka").
+//! * [inference] Card purchases (and Vipps payments) arrive PENDING and settle 1–3 days later
+//!   as a *new* BOOKED row: new `id`, dated the settlement day, booked description, a real
+//!   `nonUniqueId`. Pay-at-pump fuel (hold 1500.00) and hotel holds (2500.00) book the real
+//!   bill; about 3% of purchases are cancelled and vanish. Salary, giro and transfers book at
+//!   once.
+//! * [inference] Rows from offline terminals (ferry crossings) arrive 2–5 days after their
+//!   date, inside days a client has already synced.
+//!
+//! Call budget:
+//! * [inference] **60 API calls per client per rolling hour** by the sandbox clock
+//!   ([`Sparebank1Config::call_budget`]); the next call gets 429 `TOO_MANY_REQUESTS` with
+//!   `Retry-After` = whole seconds until the oldest counted call leaves the window. Every
+//!   authenticated call under `/personal/` counts, whatever its answer (400 and 406 too);
+//!   refused calls, unauthenticated calls, `/common/helloworld` and `/oauth/token` do not.
+//!
+//! Sandbox time:
+//! * [inference] Moving the clock alone ages what exists (tokens expire, rows turn HISTORIC,
+//!   enrichment arrives, the lookback edge moves); only `POST /_sandbox/advance` (or
+//!   [`Sparebank1Sandbox::advance`]) makes the bank *live* days: new rows, settlements, late
+//!   rows.
+//!
+//! The oracle (`/_sandbox/oracle/*`): `account` is the `accountKey`, `description` is the wire
+//! `description` (the raw bank text, stable once booked; never `cleanedDescription`, which
+//! changes with enrichment), `stable_id` is always `None` (the bank has no stable row id), and
+//! only rows inside the lookback window are listed.
 
 mod api;
 mod browser;
@@ -24,16 +108,28 @@ mod oauth;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use browser::{approve_in_browser, BrowseError};
 
-/// How the sandbox behaves. [`Default`] gives the documented defaults.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use crate::clock::SandboxClock;
+use crate::contract::{ContractBank, RequestLog, Server};
+use crate::oracle::{OracleAccount, OracleRow, RecordedRequest};
+
+/// A budget of API calls per client over a rolling window of sandbox time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallBudget {
+    pub calls: u32,
+    pub window: Duration,
+}
+
+/// How the sandbox behaves. [`Default`] gives the documented (or inferred) values.
+#[derive(Debug, Clone)]
 pub struct Sparebank1Config {
     /// The one registered client.
     pub client_id: String,
@@ -47,9 +143,18 @@ pub struct Sparebank1Config {
     /// When true, `/oauth/authorize` without `code_challenge` is refused. Either way, a code
     /// issued for a request that carried a challenge needs the matching `code_verifier`.
     pub require_pkce: bool,
-    /// The Oslo calendar day the seeded ledger ends on.
-    pub today: chrono::NaiveDate,
+    /// The sandbox's time. The seeded ledger ends on its Oslo today at start.
+    pub clock: SandboxClock,
     pub seed: u64,
+    /// Rows in an answer to a request without `rowLimit`.
+    pub default_row_limit: u32,
+    /// The largest `rowLimit` honoured; larger values are lowered to it without notice.
+    pub max_row_limit: u32,
+    /// How many months of history the bank serves (the earliest `fromDate` accepted is the same
+    /// calendar day this many months before the Oslo today).
+    pub lookback_months: u32,
+    /// API calls allowed per client over a rolling window; `None` = unlimited.
+    pub call_budget: Option<CallBudget>,
 }
 
 impl Default for Sparebank1Config {
@@ -62,14 +167,44 @@ impl Default for Sparebank1Config {
             code_ttl: Duration::from_secs(120),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             require_pkce: false,
-            today: ledger::oslo_today(),
+            clock: SandboxClock::system(),
             seed: 1,
+            default_row_limit: 1000,
+            max_row_limit: 1000,
+            lookback_months: 36,
+            call_budget: Some(CallBudget {
+                calls: 60,
+                window: Duration::from_secs(3600),
+            }),
+        }
+    }
+}
+
+/// The partial failures the bank documents, as they appear in `errors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Sparebank1PartialError {
+    /// The RECENT source failed: pending rows and the last 30 days' booked rows are missing.
+    RecentTransactionsFailed,
+    /// The credit-card backend failed: credit-card rows (and the card account) are missing.
+    CreditAccountsFailed,
+}
+
+impl Sparebank1PartialError {
+    /// The code on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            Sparebank1PartialError::RecentTransactionsFailed => "RECENT_TRANSACTIONS_FAILED",
+            Sparebank1PartialError::CreditAccountsFailed => "CREDIT_ACCOUNTS_FAILED",
         }
     }
 }
 
 /// A switchable misbehaviour. Serialised with a `kind` tag, e.g.
 /// `{"kind":"rate_limit","requests":2,"retry_after_secs":30}` or `{"kind":"expire_access_tokens"}`.
+///
+/// Faults with `requests` are budgets: each request they apply to uses one. The two token
+/// faults are one-off events, not budgets: they act when injected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Sparebank1Fault {
@@ -90,10 +225,12 @@ pub enum Sparebank1Fault {
     ExpireAccessTokens,
     /// Every refresh token issued so far dies (`invalid_grant`).
     RevokeRefreshTokens,
-    /// The next `requests` transaction calls answer 200 with `errors: [error]` and without the
-    /// rows of the failed source (`RECENT_TRANSACTIONS_FAILED` drops RECENT rows,
-    /// `HISTORIC_TRANSACTIONS_FAILED` HISTORIC rows, `CREDIT_ACCOUNTS_FAILED` credit-card rows).
-    PartialFailure { error: String, requests: u32 },
+    /// The next `requests` calls the failure applies to answer 200 with `errors: [error]` and
+    /// without the rows (or the card account) the failed part holds; see the module docs.
+    PartialFailure {
+        error: Sparebank1PartialError,
+        requests: u32,
+    },
     /// The next `requests` token requests get a 200 `text/html` page instead of JSON.
     TokenEndpointHtml { requests: u32 },
 }
@@ -111,8 +248,16 @@ pub struct Sparebank1Stats {
     pub refreshes: u64,
     /// Every request under `/personal/` and `/common/`.
     pub api_calls: u64,
-    /// Responses with status 429.
+    /// Responses with status 429 (the call budget's and the `rate_limit` fault's).
     pub rate_limited: u64,
+    /// 429s from the call budget alone.
+    pub budget_refusals: u64,
+    /// The call budget: calls allowed per window (`None` = unlimited).
+    pub budget_calls: Option<u32>,
+    /// The call budget's window in seconds.
+    pub budget_window_secs: Option<u64>,
+    /// Calls counted in the current window, per client id.
+    pub budget_used: BTreeMap<String, u32>,
     /// How the last successfully authenticated token request authenticated the client:
     /// `"basic"` or `"form"`.
     pub last_client_auth: Option<String>,
@@ -130,6 +275,8 @@ pub struct LedgerRow {
     pub currency: String,
     pub description: String,
     pub booked: bool,
+    /// The Oslo day the bank first showed the row (after `date` for a late row).
+    pub arrived: chrono::NaiveDate,
 }
 
 /// One account as the bank holds it.
@@ -167,99 +314,23 @@ impl Sparebank1Sandbox {
     pub async fn start(config: Sparebank1Config, port: u16) -> std::io::Result<Sparebank1Sandbox> {
         let listener = crate::bind_loopback(port).await?;
         let port = listener.local_addr()?.port();
-        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-        let shared = Arc::new(Shared::new(config, port, stop_tx));
+        let shared = Arc::new(Shared::new(config, port));
         let app = router(shared.clone());
-        tokio::spawn(async move {
-            let stop = async move {
-                loop {
-                    if *stop_rx.borrow_and_update() {
-                        break;
-                    }
-                    if stop_rx.changed().await.is_err() {
-                        // The sender lives as long as the shared state; never stop by accident.
-                        std::future::pending::<()>().await;
-                    }
-                }
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await
-            {
-                tracing::error!("sparebank1 sandbox stopped: {e}");
-            }
-        });
+        let server = Server::spawn(listener, app, "sparebank1");
+        // Only ever set here, right after the Arc was made.
+        let _ = shared.server.set(server);
         tracing::info!("sparebank1 sandbox on http://127.0.0.1:{port}");
         Ok(Sparebank1Sandbox { shared })
     }
 
     /// `http://127.0.0.1:PORT`; `/oauth/*`, `/personal/*` and `/common/*` all live here.
     pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.shared.port)
+        self.shared.base_url()
     }
 
     /// Human-readable instructions for standalone use.
     pub fn describe(&self) -> String {
-        let base = self.base_url();
-        let st = self.shared.lock();
-        let c = &self.shared.config;
-        let mut out = String::new();
-        out.push_str(&format!(
-            "SpareBank 1 sandbox (personal-client Open API) at {base}\n\
-             \n\
-             OAuth (stands in for https://api-auth.sparebank1.no):\n\
-             \x20 authorize: {base}/oauth/authorize?client_id=..&redirect_uri=..&state=..&response_type=code[&finInst=fid-..][&code_challenge=..&code_challenge_method=S256]\n\
-             \x20 token:     POST {base}/oauth/token (form; client auth by HTTP Basic or client_id/client_secret in the form)\n\
-             \x20 client_id:     {}\n\
-             \x20 client_secret: {}\n\
-             \x20 registered redirect URIs (exact match):\n",
-            c.client_id, c.client_secret
-        ));
-        for uri in &st.redirect_uris {
-            out.push_str(&format!("    {uri}\n"));
-        }
-        out.push_str(&format!(
-            "\x20 access token {} s, code {} s, refresh token {} s idle; PKCE {}\n\
-             \n\
-             API (stands in for https://api.sparebank1.no), Accept: application/vnd.sparebank1.v1+json; charset=utf-8\n\
-             \x20 GET {base}/personal/banking/accounts   (…/default, …/{{accountKey}})\n\
-             \x20 GET {base}/personal/banking/transactions?accountKey=..&accountKey=..&fromDate=yyyy-MM-dd&toDate=..&rowLimit=..&source=RECENT|HISTORIC|ALL\n\
-             \x20 GET {base}/personal/banking/transactions/classified (same parameters)\n\
-             \x20 GET {base}/common/helloworld\n\
-             \n\
-             Ledger: ends {} (Oslo), seed {}. Accounts:\n",
-            c.access_token_ttl.as_secs(),
-            c.code_ttl.as_secs(),
-            c.refresh_token_ttl.as_secs(),
-            if c.require_pkce { "required" } else { "optional" },
-            st.ledger.today,
-            st.ledger.seed,
-        ));
-        for (i, a) in st.ledger.accounts.iter().enumerate() {
-            out.push_str(&format!(
-                "  {:<11} {:<13} key {}  balance {}\n",
-                a.name,
-                a.number,
-                a.key,
-                json::ore_text(st.ledger.balance(i))
-            ));
-        }
-        out.push_str(&format!(
-            "\n\
-             Sandbox controls (no auth):\n\
-             \x20 POST   {base}/_sandbox/faults        JSON fault, e.g. {{\"kind\":\"rate_limit\",\"requests\":2,\"retry_after_secs\":30}}\n\
-             \x20        kinds: rate_limit{{requests,retry_after_secs}}, server_error{{requests}}, malformed_json{{requests}},\n\
-             \x20               missing_field{{field,requests}}, float_amount{{requests}}, expire_access_tokens,\n\
-             \x20               revoke_refresh_tokens, partial_failure{{error,requests}}, token_endpoint_html{{requests}}\n\
-             \x20 DELETE {base}/_sandbox/faults        clear all faults\n\
-             \x20 POST   {base}/_sandbox/book-pending  every PENDING row comes back BOOKED\n\
-             \x20 POST   {base}/_sandbox/rotate-ids    new session: every transaction id changes\n\
-             \x20 POST   {base}/_sandbox/redirect-uris {{\"uri\":\"http://127.0.0.1:PORT/callback\"}}\n\
-             \x20 POST   {base}/_sandbox/transactions  {{\"account_key\":..,\"date\":\"yyyy-mm-dd\",\"amount\":\"-59.90\",\"description\":..,\"pending\":false}}\n\
-             \x20 GET    {base}/_sandbox/ledger | /_sandbox/accounts | /_sandbox/stats\n\
-             \x20 POST   {base}/_sandbox/approve?authorize_url=<url-encoded>&approve=true  log in without a browser\n"
-        ));
-        out
+        control::describe(&self.shared)
     }
 
     /// Registers one more exact redirect URI for the client.
@@ -278,7 +349,30 @@ impl Sparebank1Sandbox {
         self.shared.lock().faults = Faults::default();
     }
 
-    /// Every row the bank holds now, pending and booked, ordered by account then date.
+    /// The sandbox's clock (a clone: moving it moves the sandbox's time).
+    pub fn clock(&self) -> SandboxClock {
+        self.shared.config.clock.clone()
+    }
+
+    /// The Oslo calendar day of the sandbox clock.
+    pub fn today(&self) -> NaiveDate {
+        self.shared.today()
+    }
+
+    /// The earliest day the bank serves now (the lookback edge).
+    pub fn earliest_date(&self) -> NaiveDate {
+        self.shared.earliest()
+    }
+
+    /// The bank lives `days` more days; the clock moves forward by as many days. Each new day
+    /// brings new rows; pending rows settle (some with another amount, some cancelled); a few
+    /// rows arrive late, dated inside days already past.
+    pub fn advance(&self, days: u32) {
+        self.shared.advance_days(days);
+    }
+
+    /// Every row the bank holds now, pending and booked (also any older than the lookback
+    /// edge), ordered by account then date.
     pub fn ledger(&self) -> Vec<LedgerRow> {
         self.shared.lock().ledger_rows()
     }
@@ -287,14 +381,35 @@ impl Sparebank1Sandbox {
         self.shared.lock().account_rows()
     }
 
-    /// Every PENDING row comes back BOOKED with different data (booked texts, a booking date up
-    /// to two days later but never after `today`, a new id, a real nonUniqueId). Balances follow.
+    /// What the bank serves now, in the oracle's terms (see the module docs).
+    pub fn oracle_ledger(&self) -> Vec<OracleRow> {
+        self.shared.oracle_ledger()
+    }
+
+    pub fn oracle_accounts(&self) -> Vec<OracleAccount> {
+        self.shared.oracle_accounts()
+    }
+
+    /// Every request received outside `/_sandbox`, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.log.snapshot()
+    }
+
+    pub fn clear_requests(&self) {
+        self.shared.log.clear();
+    }
+
+    /// Every PENDING row settles now, as the bank would settle it: most come back BOOKED with
+    /// different data (booked texts, a booking date up to three days later but never after
+    /// today, a new id, a real nonUniqueId; fuel and hotel holds with the real bill), and the
+    /// ones destined to be cancelled vanish. Balances follow.
     pub fn book_pending(&self) {
-        self.shared.lock().ledger.book_pending();
+        self.shared.lock().ledger.settle_all_pending();
     }
 
     /// Adds a row. `account_key` may also be the account number; `amount` is decimal text with
-    /// at most two decimals (`"-59.90"`).
+    /// at most two decimals (`"-59.90"`). The row arrives on the ledger's today, so a row dated
+    /// earlier is a late row. A pending row settles two days later.
     ///
     /// # Panics
     /// On an unknown account or an unparsable amount: this is a test helper and a typo there
@@ -316,13 +431,14 @@ impl Sparebank1Sandbox {
         }
     }
 
-    /// Starts a new "session" for every client: every transaction `id` changes.
+    /// Starts a new "session" for every client: every transaction `id` (and every other
+    /// session-bound field) changes, for tokens already issued too.
     pub fn rotate_ids(&self) {
         self.shared.lock().id_generation += 1;
     }
 
     pub fn stats(&self) -> Sparebank1Stats {
-        self.shared.lock().stats.clone()
+        self.shared.stats()
     }
 
     /// Every authorization code, access token and refresh token ever issued.
@@ -332,7 +448,16 @@ impl Sparebank1Sandbox {
 
     /// Stops the server (open connections finish their current request).
     pub fn shutdown(&self) {
-        let _ = self.shared.stop.send(true);
+        if let Some(server) = self.shared.server.get() {
+            server.shutdown();
+        }
+    }
+
+    /// Resolves once the server has stopped and its port is closed.
+    pub async fn stopped(&self) {
+        if let Some(server) = self.shared.server.get() {
+            server.stopped().await;
+        }
     }
 }
 
@@ -342,13 +467,15 @@ impl Sparebank1Sandbox {
 pub(crate) struct Shared {
     pub(crate) config: Sparebank1Config,
     pub(crate) port: u16,
-    stop: tokio::sync::watch::Sender<bool>,
+    server: OnceLock<Server>,
+    log: RequestLog,
     state: Mutex<State>,
 }
 
 impl Shared {
-    fn new(config: Sparebank1Config, port: u16, stop: tokio::sync::watch::Sender<bool>) -> Self {
-        let ledger = ledger::Ledger::seeded(config.seed, config.today);
+    fn new(config: Sparebank1Config, port: u16) -> Self {
+        let today = config.clock.today_in(ledger::OSLO);
+        let ledger = ledger::Ledger::seeded(config.seed, today, config.lookback_months);
         let state = State {
             redirect_uris: config.redirect_uris.clone(),
             ledger,
@@ -359,13 +486,15 @@ impl Shared {
             refresh_tokens: HashMap::new(),
             issued: Vec::new(),
             stats: Sparebank1Stats::default(),
+            budget: HashMap::new(),
             id_generation: 0,
             next_session: 1,
         };
         Self {
+            log: RequestLog::new(config.clock.clone()),
             config,
             port,
-            stop,
+            server: OnceLock::new(),
             state: Mutex::new(state),
         }
     }
@@ -374,6 +503,110 @@ impl Shared {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.config.clock.now()
+    }
+
+    /// The Oslo calendar day of the sandbox clock.
+    pub(crate) fn today(&self) -> NaiveDate {
+        self.config.clock.today_in(ledger::OSLO)
+    }
+
+    /// The earliest day served now.
+    pub(crate) fn earliest(&self) -> NaiveDate {
+        ledger::lookback_edge(self.today(), self.config.lookback_months)
+    }
+
+    fn stats(&self) -> Sparebank1Stats {
+        let now = self.now();
+        let mut st = self.lock();
+        let mut stats = st.stats.clone();
+        if let Some(budget) = self.config.call_budget {
+            stats.budget_calls = Some(budget.calls);
+            stats.budget_window_secs = Some(budget.window.as_secs());
+            let window = crate::contract::chrono_duration(budget.window);
+            for (client, calls) in &mut st.budget {
+                while calls.front().is_some_and(|&at| at + window <= now) {
+                    calls.pop_front();
+                }
+                stats.budget_used.insert(
+                    client.clone(),
+                    u32::try_from(calls.len()).unwrap_or(u32::MAX),
+                );
+            }
+        }
+        stats
+    }
+}
+
+impl ContractBank for Shared {
+    fn clock(&self) -> &SandboxClock {
+        &self.config.clock
+    }
+
+    fn request_log(&self) -> &RequestLog {
+        &self.log
+    }
+
+    fn advance_days(&self, days: u32) {
+        self.config
+            .clock
+            .advance(chrono::Duration::days(i64::from(days)));
+        let today = self.today();
+        self.lock().ledger.live_until(today);
+    }
+
+    fn oracle_ledger(&self) -> Vec<OracleRow> {
+        let earliest = self.earliest();
+        let st = self.lock();
+        let l = &st.ledger;
+        let mut rows: Vec<(usize, NaiveDate, u64, OracleRow)> = l
+            .txns
+            .iter()
+            .filter(|t| t.date >= earliest)
+            .filter_map(|t| {
+                let a = l.accounts.get(t.account)?;
+                Some((
+                    t.account,
+                    t.date,
+                    t.serial,
+                    OracleRow {
+                        account: a.key.clone(),
+                        account_name: a.name.clone(),
+                        date: t.date,
+                        amount: json::ore_text(t.amount),
+                        currency: "NOK".to_owned(),
+                        description: t.description.clone(),
+                        status: if t.booked { "booked" } else { "pending" }.to_owned(),
+                        stable_id: None,
+                    },
+                ))
+            })
+            .collect();
+        rows.sort_by_key(|r| (r.0, r.1, r.2));
+        rows.into_iter().map(|r| r.3).collect()
+    }
+
+    fn oracle_accounts(&self) -> Vec<OracleAccount> {
+        let st = self.lock();
+        let l = &st.ledger;
+        l.accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| OracleAccount {
+                account: a.key.clone(),
+                name: a.name.clone(),
+                currency: "NOK".to_owned(),
+                balance: json::ore_text(l.balance(i)),
+                available: Some(json::ore_text(l.available(i))),
+            })
+            .collect()
     }
 }
 
@@ -384,7 +617,7 @@ pub(crate) struct LoginRequest {
     pub state: String,
     pub scope: String,
     pub code_challenge: Option<String>,
-    pub created: Instant,
+    pub created: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -393,22 +626,22 @@ pub(crate) struct CodeGrant {
     pub redirect_uri: String,
     pub scope: String,
     pub code_challenge: Option<String>,
-    pub expires: Instant,
+    pub expires: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct AccessGrant {
+    pub client_id: String,
     pub session: u64,
-    pub expires: Instant,
+    pub expires: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct RefreshGrant {
     pub client_id: String,
-    pub session: u64,
     pub scope: String,
-    pub idle_expires: Instant,
-    pub absolute_expires: Instant,
+    pub idle_expires: DateTime<Utc>,
+    pub absolute_expires: DateTime<Utc>,
 }
 
 /// Remaining fault budgets.
@@ -420,7 +653,7 @@ pub(crate) struct Faults {
     pub malformed_json: u32,
     pub missing_field: Option<(String, u32)>,
     pub float_amount: u32,
-    pub partial_failure: Option<(String, u32)>,
+    pub partial_failure: Option<(Sparebank1PartialError, u32)>,
     pub token_html: u32,
 }
 
@@ -444,9 +677,11 @@ pub(crate) struct State {
     pub refresh_tokens: HashMap<String, RefreshGrant>,
     pub issued: Vec<String>,
     pub stats: Sparebank1Stats,
-    /// Bumped by `rotate_ids`; part of every wire id.
+    /// Per client id: when each call of the current budget window was made, oldest first.
+    pub budget: HashMap<String, VecDeque<DateTime<Utc>>>,
+    /// Bumped by `rotate_ids`; part of every session-bound value.
     pub id_generation: u64,
-    /// Each authorization-code exchange starts a new session (and so new ids).
+    /// Every access token starts a new session (and so new ids).
     pub next_session: u64,
 }
 
@@ -476,6 +711,25 @@ impl State {
         }
     }
 
+    /// Takes one use of the partial failure if it is `error`.
+    pub(crate) fn take_partial(&mut self, error: Sparebank1PartialError) -> bool {
+        let taken = match self.faults.partial_failure.as_mut() {
+            Some((e, n)) if *e == error => take(n),
+            _ => false,
+        };
+        if matches!(self.faults.partial_failure, Some((_, 0))) {
+            self.faults.partial_failure = None;
+        }
+        taken
+    }
+
+    /// A new session number for a new access token.
+    pub(crate) fn new_session(&mut self) -> u64 {
+        let session = self.next_session;
+        self.next_session += 1;
+        session
+    }
+
     fn ledger_rows(&self) -> Vec<LedgerRow> {
         let l = &self.ledger;
         let mut rows: Vec<(usize, chrono::NaiveDate, u64, LedgerRow)> = l
@@ -495,6 +749,7 @@ impl State {
                         currency: "NOK".to_owned(),
                         description: t.description.clone(),
                         booked: t.booked,
+                        arrived: t.arrived,
                     },
                 ))
             })
@@ -549,6 +804,7 @@ pub(crate) fn random_secret() -> String {
 
 fn router(shared: Arc<Shared>) -> axum::Router {
     use axum::routing::{get, post};
+    let log = shared.log.clone();
     axum::Router::new()
         .route("/oauth/authorize", get(oauth::authorize))
         .route("/oauth/authorize/approve", post(oauth::approve))
@@ -565,9 +821,18 @@ fn router(shared: Arc<Shared>) -> axum::Router {
             "/personal/banking/transactions/classified",
             get(api::classified),
         )
+        .route(
+            "/personal/banking/transactions/{id}/details",
+            get(api::details),
+        )
         .route("/common/helloworld", get(api::helloworld))
         .merge(control::routes())
+        .merge(crate::contract::routes::<Shared>())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            log,
+            crate::contract::record,
+        ))
         .with_state(shared)
 }

@@ -16,7 +16,7 @@ use super::catalogue;
 use super::connect;
 use super::control;
 use super::money::{float_noise, format_minor};
-use super::state::{uuid_v4, FaultSite, Inner, Login, Shared, Token};
+use super::state::{uuid_v4, FaultSite, Inner, Login, Shared, Token, ZONE};
 use super::FinsifyFault;
 
 pub(crate) type App = Arc<Shared>;
@@ -38,8 +38,13 @@ pub(crate) fn router(shared: App) -> Router {
         )
         .route("/service.json", get(service_catalogue))
         .merge(control::routes())
+        .merge(crate::contract::routes::<Shared>())
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.log.clone(),
+            crate::contract::record,
+        ))
         .with_state(shared)
 }
 
@@ -348,7 +353,7 @@ fn issue_token(
             customer_id,
             service_id,
             callback_url,
-            created: std::time::Instant::now(),
+            created: app.now(),
             spent: false,
             reconnect,
         },
@@ -508,15 +513,105 @@ async fn accounts(
     ))
 }
 
+/// A `YYYY-MM-DD` query date; present but empty or malformed is refused.
 fn parse_date(query: &HashMap<String, String>, field: &str) -> Result<Option<NaiveDate>, ApiError> {
     query
         .get(field)
-        .filter(|v| !v.is_empty())
         .map(|v| {
             NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| data_invalid(field, format!("'{field}' must be a YYYY-MM-DD date.")))
+                .ok()
+                .filter(|_| v.len() == 10)
+                .ok_or_else(|| {
+                    data_invalid(
+                        field,
+                        format!("'{field}' must be a YYYY-MM-DD date, not '{v}'."),
+                    )
+                })
         })
         .transpose()
+}
+
+/// The category a row carries on the wire on `today`: Finsify categorises a row the day after
+/// it first scraped it.
+fn wire_category(row: &super::ledger::Row, today: NaiveDate) -> &'static str {
+    if row.seen_on >= today {
+        "uncategorized"
+    } else {
+        row.category
+    }
+}
+
+/// The inclusive date range a `/transaction` call asks for, checked (see the module docs).
+fn transaction_range(
+    app: &App,
+    params: &HashMap<String, String>,
+) -> Result<(Option<NaiveDate>, NaiveDate), ApiError> {
+    let today = app.today();
+    let from = parse_date(params, "from_date")?;
+    // The parameter table says `end_date`, the examples `to_date`: both work, `to_date` wins.
+    let (to_field, to) = match parse_date(params, "to_date")? {
+        Some(date) => ("to_date", Some(date)),
+        None => ("end_date", parse_date(params, "end_date")?),
+    };
+    // Money Lover's undocumented incremental fetch.
+    let since = match params.get("timestamp") {
+        Some(ms) => {
+            let instant = ms
+                .parse::<i64>()
+                .ok()
+                .and_then(DateTime::from_timestamp_millis)
+                .ok_or_else(|| {
+                    data_invalid("timestamp", "'timestamp' must be epoch milliseconds.")
+                })?;
+            Some(instant.with_timezone(&ZONE).date_naive())
+        }
+        None => None,
+    };
+    let to = match to {
+        Some(date) if date > today => {
+            return Err(data_invalid(
+                to_field,
+                format!("'{to_field}' {date} is after today ({today}, Asia/Ho_Chi_Minh)."),
+            ))
+        }
+        Some(date) => date,
+        None => today,
+    };
+    let max_span = app.config.max_span_days.map(i64::from);
+    let from = match (from, since) {
+        (Some(f), Some(s)) => Some(f.max(s)),
+        (Some(f), None) => Some(f),
+        (None, Some(s)) => Some(s),
+        // [inference] No lower bound: the longest span allowed, ending on `to`.
+        (None, None) => max_span.map(|days| to - chrono::Duration::days(days - 1)),
+    };
+    let from_field = if params.contains_key("from_date") {
+        "from_date"
+    } else {
+        "timestamp"
+    };
+    if let Some(from) = from {
+        if from > to {
+            return Err(data_invalid(
+                from_field,
+                format!("'{from_field}' {from} is after '{to_field}' {to}."),
+            ));
+        }
+        if let Some(days) = max_span {
+            let asked = (to - from).num_days() + 1;
+            if asked > days {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "DataInvalid",
+                    format!(
+                        "The range {from} to {to} spans {asked} days; at most {days} days per request."
+                    ),
+                )
+                .with(json!({ "field": from_field, "max_days": days })));
+            }
+        }
+    }
+    Ok((from, to))
 }
 
 async fn transactions(
@@ -539,30 +634,8 @@ async fn transactions(
         .ok_or_else(|| data_invalid("account_id", "'account_id' is required."))?
         .parse::<i64>()
         .map_err(|_| data_invalid("account_id", "'account_id' must be an integer."))?;
-    let from = parse_date(&params, "from_date")?;
-    // The parameter table says `end_date`, the examples `to_date`: both work, `to_date` wins.
-    let to = match parse_date(&params, "to_date")? {
-        Some(date) => Some(date),
-        None => parse_date(&params, "end_date")?,
-    };
-    // Money Lover's undocumented incremental fetch.
-    let since = match params.get("timestamp").filter(|v| !v.is_empty()) {
-        Some(ms) => {
-            let instant = ms
-                .parse::<i64>()
-                .ok()
-                .and_then(DateTime::from_timestamp_millis)
-                .ok_or_else(|| {
-                    data_invalid("timestamp", "'timestamp' must be epoch milliseconds.")
-                })?;
-            Some(
-                instant
-                    .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-                    .date_naive(),
-            )
-        }
-        None => None,
-    };
+    let (from, to) = transaction_range(&app, &params)?;
+    let today = app.today();
 
     let mut inner = app.lock();
     let login = live_login(&inner, &secret)?;
@@ -570,35 +643,36 @@ async fn transactions(
         return Err(login_invalid(login));
     }
     let login_id = login.id;
-    if inner
+    let Some(account) = inner
         .accounts
         .get(&account_id)
-        .is_none_or(|a| a.login_id != login_id)
-    {
+        .filter(|a| a.login_id == login_id)
+    else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "AccountNotFound",
             format!("Account {account_id} does not belong to this login."),
         )
         .with(json!({ "account_id": account_id })));
-    }
-    let rows: Vec<Value> = inner
-        .txns
-        .iter()
-        .rev()
-        .filter(|t| t.account_id == account_id)
+    };
+    let currency = account.currency.clone();
+    let mut selected: Vec<&super::ledger::Row> = inner
+        .rows_of(account_id)
         .filter(|t| from.is_none_or(|d| t.date >= d))
-        .filter(|t| to.is_none_or(|d| t.date <= d))
-        .filter(|t| since.is_none_or(|d| t.date >= d))
+        .filter(|t| t.date <= to)
+        .collect();
+    selected.sort_by_key(|t| std::cmp::Reverse((t.date, t.id)));
+    let rows: Vec<Value> = selected
+        .iter()
         .map(|t| {
             json!({
                 "id": t.id,
                 "original_id": t.original_id,
                 "date": t.date.format("%Y-%m-%d").to_string(),
                 "amount": format_minor(t.amount_minor),
-                "currency": t.currency,
+                "currency": currency,
                 "description": t.description,
-                "category": t.category,
+                "category": wire_category(t, today),
                 "meta": t.meta,
             })
         })
@@ -636,7 +710,7 @@ async fn refresh(
         ))
         .with(json!({ "login_id": login.id, "active": false })));
     }
-    let now = Utc::now();
+    let now = app.now();
     if let Some(last) = login.last_refresh {
         let next = last + throttle;
         if now < next {
@@ -724,15 +798,43 @@ async fn delete_login(
 // Catalogue and fallbacks
 
 async fn service_catalogue(State(app): State<App>) -> Response {
-    let midnight = app.config.today.and_time(chrono::NaiveTime::MIN);
-    let last_update = chrono_tz::Asia::Ho_Chi_Minh
-        .from_local_datetime(&midnight)
-        .single()
-        .map_or_else(
-            || midnight.and_utc().timestamp() - 7 * 3600,
-            |t| t.timestamp(),
-        );
+    hold_catalogue(&app).await;
+    let midnight = app.today().and_time(chrono::NaiveTime::MIN);
+    let last_update = ZONE.from_local_datetime(&midnight).single().map_or_else(
+        || midnight.and_utc().timestamp() - 7 * 3600,
+        |t| t.timestamp(),
+    );
     Json(catalogue::document(last_update)).into_response()
+}
+
+/// In the delayed-catalogue mode, waits for the next release (no timer: only a release from the
+/// control surface or the handle lets the answer out).
+async fn hold_catalogue(app: &App) {
+    let gate = &app.catalogue;
+    if !*gate.delayed.borrow() {
+        return;
+    }
+    let mut releases = gate.releases.subscribe();
+    let seen = *releases.borrow_and_update();
+    let _waiting = Waiting::count(&gate.waiting);
+    // An error means the sender is gone, i.e. the sandbox is being dropped: answer anyway.
+    let _ = releases.wait_for(|r| *r > seen).await;
+}
+
+/// Counts a held catalogue request for as long as it waits, even if its client goes away.
+struct Waiting<'a>(&'a tokio::sync::watch::Sender<usize>);
+
+impl<'a> Waiting<'a> {
+    fn count(waiting: &'a tokio::sync::watch::Sender<usize>) -> Self {
+        waiting.send_modify(|n| *n += 1);
+        Self(waiting)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 fn count_if_api(app: &App, uri: &Uri) {

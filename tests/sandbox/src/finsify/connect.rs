@@ -54,11 +54,16 @@ enum Unusable {
     Spent,
 }
 
-fn usable<'a>(inner: &'a Inner, config: &FinsifyConfig, id: &str) -> Result<&'a Token, Unusable> {
+fn usable<'a>(
+    inner: &'a Inner,
+    config: &FinsifyConfig,
+    now: chrono::DateTime<chrono::Utc>,
+    id: &str,
+) -> Result<&'a Token, Unusable> {
     let token = inner.tokens.get(id).ok_or(Unusable::Unknown)?;
     if token.spent {
         Err(Unusable::Spent)
-    } else if token.created.elapsed() >= config.connect_ttl {
+    } else if now >= token.created + crate::contract::chrono_duration(config.connect_ttl) {
         Err(Unusable::Expired)
     } else {
         Ok(token)
@@ -112,8 +117,9 @@ fn problem_page(problem: &Unusable) -> Response {
 
 /// `GET /v2/connect/term/{id}`: the bank login form.
 pub(crate) async fn page(State(app): State<App>, Path(id): Path<String>) -> Response {
+    let now = app.now();
     let inner = app.lock();
-    let token = match usable(&inner, &app.config, &id) {
+    let token = match usable(&inner, &app.config, now, &id) {
         Ok(token) => token,
         Err(problem) => return problem_page(&problem),
     };
@@ -154,17 +160,19 @@ pub(crate) async fn submit(
     body: Bytes,
 ) -> Response {
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let now = app.now();
+    let today = app.today();
     let mut inner = app.lock();
-    let (service_id, customer_id, callback_url, reconnect) = match usable(&inner, &app.config, &id)
-    {
-        Ok(t) => (
-            t.service_id,
-            t.customer_id.clone(),
-            t.callback_url.clone(),
-            t.reconnect,
-        ),
-        Err(problem) => return problem_page(&problem),
-    };
+    let (service_id, customer_id, callback_url, reconnect) =
+        match usable(&inner, &app.config, now, &id) {
+            Ok(t) => (
+                t.service_id,
+                t.customer_id.clone(),
+                t.callback_url.clone(),
+                t.reconnect,
+            ),
+            Err(problem) => return problem_page(&problem),
+        };
     let approve = match form.get("decision").map(String::as_str) {
         Some("connect") => true,
         Some("cancel") => false,
@@ -187,7 +195,7 @@ pub(crate) async fn submit(
             Some(login_id) => inner.renew_login(login_id).map(|secret| (login_id, secret)),
             None => {
                 let slug = catalogue::find(service_id).map_or("finsify", |s| s.slug);
-                Some(inner.create_login(&app.config, &customer_id, service_id, slug))
+                Some(inner.create_login(&app.config, today, &customer_id, service_id, slug))
             }
         };
         let Some((login_id, secret)) = linked else {
@@ -201,7 +209,8 @@ pub(crate) async fn submit(
         };
         // Field order as in the documentation's example.
         let json = format!(r#"{{"status":"success","login_id":{login_id},"secret":"{secret}"}}"#);
-        if let Some(FinsifyFault::CallbackBrokenJson) = inner.take_fault(FaultSite::Approval) {
+        if let Some(FinsifyFault::CallbackBrokenJson { .. }) = inner.take_fault(FaultSite::Approval)
+        {
             // Cut inside the secret: unterminated string, no closing brace.
             json.chars().take(json.len().saturating_sub(12)).collect()
         } else {

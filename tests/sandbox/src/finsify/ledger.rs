@@ -1,21 +1,29 @@
-//! Deterministic seeded ledgers: what a freshly linked bank login holds.
+//! What a linked bank login holds, lived day by day.
 //!
-//! Every login gets a VND current account and a VND credit card with 90 days of Vietnamese
-//! activity ending on the configured `today`: salary (`LUONG THANG`), rent and transfers
-//! (`CK den …`), EVN electricity, internet, card purchases at Grab, Shopee, Circle K, Highlands
-//! Coffee and friends, fees, interest, and the monthly card repayment. The same `(seed, login
-//! ordinal, today)` always yields the same rows, `original_id`s included.
+//! Every login gets a VND current account and a VND credit card with three years of Vietnamese
+//! activity ending on the day it was linked: salary (`LUONG THANG`), rent and transfers
+//! (`CK den …`), EVN electricity, internet, card purchases at Grab, Shopee, Highlands Coffee and
+//! friends, fees, interest, and the monthly card repayment. The same `(seed, login ordinal,
+//! day linked)` always yields the same rows, `original_id`s included.
 //!
-//! The balance of an account is its opening amount plus the sum of its rows. The opening amount
-//! is picked so that the final balance lands in a realistic range (positive on the current
-//! account, negative on the card).
+//! The scraper sees the bank's pending card authorisations too, as ordinary rows: an
+//! authorisation (`GD THE CHO XU LY …`) is replaced one to three days later by the posted row
+//! (a new `original_id`, the posting date, the statement text; Grab fares with the tip added),
+//! and a few are released and vanish. Now and then an interbank transfer is posted late, dated
+//! days before the scraper first sees it. [`LoginLedger::live_until`] runs the same life forward
+//! when the sandbox is advanced.
+//!
+//! The balance of an account is its opening amount plus the sum of the rows it holds now. The
+//! opening amount is picked so that the balance on the day of linking lands in a realistic range
+//! (positive on the current account, negative on the card).
 
 use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-/// Days of history per account, `today` included.
-pub(crate) const HISTORY_DAYS: i64 = 90;
+/// Days of history per account on the day a login is linked, that day included (three years
+/// and a month).
+pub(crate) const HISTORY_DAYS: i64 = 1126;
 
 /// SplitMix64: tiny, portable and stable across crate versions, which matters for seeds.
 pub(crate) struct Rng(u64);
@@ -80,21 +88,42 @@ pub(crate) struct SeedAccount {
     pub opening_minor: i64,
 }
 
-pub(crate) struct SeedRow {
-    /// Index into [`Seeded::accounts`].
+/// How a card authorisation ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Replaced by the posted row.
+    Post {
+        original_id: String,
+        amount_minor: i64,
+        description: String,
+    },
+    /// Released: the row vanishes.
+    Release,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Settlement {
+    /// The day the bank posts (or releases) it; a posted row is dated this day.
+    pub on: NaiveDate,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    /// Index into [`LoginLedger::accounts`].
     pub account: usize,
+    /// Finsify's numeric id.
+    pub id: i64,
     pub original_id: String,
     pub date: NaiveDate,
     pub amount_minor: i64,
     pub description: String,
     pub category: &'static str,
     pub meta: Option<Value>,
-}
-
-pub(crate) struct Seeded {
-    pub accounts: Vec<SeedAccount>,
-    /// Oldest first.
-    pub rows: Vec<SeedRow>,
+    /// The day the scraper first had the row (after `date` for a late row).
+    pub seen_on: NaiveDate,
+    /// Set on card authorisations (the bank's pending rows) only.
+    pub settlement: Option<Settlement>,
 }
 
 /// `<slug>-<32 hex>` from anything hashable into text; stable for the same input.
@@ -104,8 +133,8 @@ pub(crate) fn original_id(slug: &str, material: &str) -> String {
     format!("{slug}-{hex}")
 }
 
-const CURRENT: usize = 0;
-const CARD: usize = 1;
+pub(crate) const CURRENT: usize = 0;
+pub(crate) const CARD: usize = 1;
 
 const PEOPLE: [&str; 8] = [
     "NGUYEN VAN AN",
@@ -164,50 +193,6 @@ const CIRCLE_K: [(&str, &str); 3] = [
     ),
 ];
 
-/// Builds rows for one account while keeping a stable per-row sequence for `original_id`.
-struct Builder<'a> {
-    slug: &'a str,
-    material: String,
-    card_mask: String,
-    rows: Vec<SeedRow>,
-}
-
-impl Builder<'_> {
-    fn push(
-        &mut self,
-        account: usize,
-        date: NaiveDate,
-        amount_minor: i64,
-        description: String,
-        category: &'static str,
-        meta: Option<Value>,
-    ) {
-        let sequence = self.rows.len();
-        let original_id = original_id(
-            self.slug,
-            &format!("{}/{account}/{sequence}", self.material),
-        );
-        self.rows.push(SeedRow {
-            account,
-            original_id,
-            date,
-            amount_minor,
-            description,
-            category,
-            meta,
-        });
-    }
-
-    fn card(&self, date: NaiveDate, merchant: &str, rng: &mut Rng) -> String {
-        format!(
-            "GD THE QUA POS SO THE {} NGAY {} TAI {merchant} APPCODE {}",
-            self.card_mask,
-            date.format("%d/%m/%Y"),
-            rng.digits(6)
-        )
-    }
-}
-
 fn vnd(dong: i64) -> i64 {
     dong.saturating_mul(100)
 }
@@ -239,59 +224,420 @@ fn last_day_of_month(date: NaiveDate) -> bool {
         .is_none_or(|next| next.month() != date.month())
 }
 
-/// The ledger of the `login_ordinal`-th login created by a sandbox seeded with `seed`.
-pub(crate) fn generate(seed: u64, login_ordinal: u64, slug: &str, today: NaiveDate) -> Seeded {
-    let mut rng = Rng::new(
-        seed ^ login_ordinal.wrapping_mul(0xA24B_AED4_963E_E407)
-            ^ u64::from(today.num_days_from_ce().unsigned_abs()),
-    );
-    let account_number = format!("19{}", rng.digits(12));
-    let card_last4 = rng.digits(4);
-    let mut b = Builder {
-        slug,
-        material: format!("{seed}/{login_ordinal}/{today}"),
-        card_mask: format!("422149...{card_last4}"),
-        rows: Vec::new(),
-    };
-    let short_account = format!(
-        "{}...{}",
-        account_number.get(..4).unwrap_or(""),
-        account_number
-            .get(account_number.len().saturating_sub(4)..)
-            .unwrap_or("")
-    );
-    let salary = thousands(&mut rng, 24_000, 32_000);
-    let rent = vnd(6_500_000);
+/// Hands out Finsify's numeric row ids, increasing in the order rows appear.
+pub(crate) struct Ids(pub i64);
 
-    let start = today - Duration::days(HISTORY_DAYS - 1);
-    let mut date = start;
-    let mut card_spend_this_month: i64 = 0;
-    while date <= today {
+impl Ids {
+    fn next(&mut self) -> i64 {
+        let id = self.0;
+        self.0 += 1;
+        id
+    }
+}
+
+/// One login's bank: its accounts, the rows the scraper holds, and the generator that keeps
+/// living.
+pub(crate) struct LoginLedger {
+    pub accounts: Vec<SeedAccount>,
+    /// Ordered by (date, id).
+    pub rows: Vec<Row>,
+    /// The last day lived: no row is dated later.
+    pub today: NaiveDate,
+    rng: Rng,
+    slug: String,
+    material: String,
+    card_mask: String,
+    short_account: String,
+    salary: i64,
+    rent: i64,
+    sequence: u64,
+    /// Posted card spend since the last repayment.
+    card_spend: i64,
+}
+
+impl LoginLedger {
+    /// The ledger of the `login_ordinal`-th login linked in a sandbox seeded with `seed`, linked
+    /// on `today`.
+    pub(crate) fn seeded(
+        seed: u64,
+        login_ordinal: u64,
+        slug: &str,
+        today: NaiveDate,
+        ids: &mut Ids,
+    ) -> LoginLedger {
+        let mut rng = Rng::new(
+            seed ^ login_ordinal.wrapping_mul(0xA24B_AED4_963E_E407)
+                ^ u64::from(today.num_days_from_ce().unsigned_abs()),
+        );
+        let account_number = format!("19{}", rng.digits(12));
+        let card_last4 = rng.digits(4);
+        let short_account = format!(
+            "{}...{}",
+            account_number.get(..4).unwrap_or(""),
+            account_number
+                .get(account_number.len().saturating_sub(4)..)
+                .unwrap_or("")
+        );
+        let card_mask = format!("422149...{card_last4}");
+        let salary = thousands(&mut rng, 24_000, 32_000);
+        let card_id = format!("{slug}-card-422149{}{card_last4}", rng.digits(6));
+        let mut ledger = LoginLedger {
+            accounts: vec![
+                SeedAccount {
+                    original_id: format!("{slug}-{account_number}"),
+                    name: format!("Tai khoan thanh toan {short_account}"),
+                    kind: AccountKind::Current,
+                    opening_minor: 0,
+                },
+                SeedAccount {
+                    original_id: card_id,
+                    name: format!("The tin dung Visa Platinum {card_mask}"),
+                    kind: AccountKind::Credit,
+                    opening_minor: 0,
+                },
+            ],
+            rows: Vec::new(),
+            today: today - Duration::days(HISTORY_DAYS),
+            rng,
+            slug: slug.to_owned(),
+            material: format!("{seed}/{login_ordinal}/{today}"),
+            card_mask,
+            short_account,
+            salary,
+            rent: vnd(6_500_000),
+            sequence: 0,
+            card_spend: 0,
+        };
+        ledger.live_until(today, ids);
+        ledger.seed_fixtures(ids);
+        let current_target =
+            thousands(&mut ledger.rng, 6_000, 28_000) + vnd(ledger.rng.range(0, 9) * 100);
+        let card_target =
+            -(thousands(&mut ledger.rng, 1_800, 9_500) + vnd(ledger.rng.range(0, 999)));
+        ledger.set_opening(CURRENT, current_target);
+        ledger.set_opening(CARD, card_target);
+        ledger
+    }
+
+    fn set_opening(&mut self, account: usize, target: i64) {
+        let sum: i64 = self
+            .rows
+            .iter()
+            .filter(|r| r.account == account)
+            .map(|r| r.amount_minor)
+            .sum();
+        if let Some(a) = self.accounts.get_mut(account) {
+            a.opening_minor = target - sum;
+        }
+    }
+
+    /// Opening + every row held now.
+    pub(crate) fn balance(&self, account: usize) -> i64 {
+        self.accounts.get(account).map_or(0, |a| a.opening_minor)
+            + self
+                .rows
+                .iter()
+                .filter(|r| r.account == account)
+                .map(|r| r.amount_minor)
+                .sum::<i64>()
+    }
+
+    /// Rows every seeded login has on the day it is linked, for tests to find: two genuine,
+    /// identical purchases three days ago, a Grab authorisation that posts tomorrow with the
+    /// tip added, and an airline authorisation that is released the day after.
+    fn seed_fixtures(&mut self, ids: &mut Ids) {
+        let today = self.today;
+        for _ in 0..2 {
+            let i = self.push(
+                ids,
+                CARD,
+                today - Duration::days(3),
+                -vnd(25_000),
+                "TT THE TAI CIRCLE K LE THANH TON".to_owned(),
+                "food_and_dining",
+                None,
+            );
+            if let Some(r) = self.rows.get_mut(i) {
+                r.seen_on = r.date;
+            }
+        }
+        let merchant = format!("GRAB*A-{} HO CHI MINH", self.rng.digits(8));
+        self.authorise(
+            ids,
+            today,
+            &merchant,
+            -vnd(61_299),
+            "auto_and_transport",
+            1,
+            Some(-vnd(71_299)),
+        );
+        let on = today + Duration::days(2);
+        let row = self.authorise(
+            ids,
+            today,
+            "VIETNAM AIRLINES",
+            -vnd(3_450_000),
+            "travel",
+            2,
+            None,
+        );
+        if let Some(r) = self.rows.get_mut(row) {
+            r.settlement = Some(Settlement {
+                on,
+                outcome: Outcome::Release,
+            });
+        }
+        self.sort();
+    }
+
+    fn sort(&mut self) {
+        self.rows.sort_by_key(|r| (r.date, r.id));
+    }
+
+    fn next_original_id(&mut self, account: usize) -> String {
+        let sequence = self.sequence;
+        self.sequence += 1;
+        original_id(
+            &self.slug,
+            &format!("{}/{account}/{sequence}", self.material),
+        )
+    }
+
+    /// Adds a posted row; returns its index.
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        ids: &mut Ids,
+        account: usize,
+        date: NaiveDate,
+        amount_minor: i64,
+        description: String,
+        category: &'static str,
+        meta: Option<Value>,
+    ) -> usize {
+        let original_id = self.next_original_id(account);
+        if account == CARD && amount_minor < 0 {
+            self.card_spend -= amount_minor;
+        }
+        self.rows.push(Row {
+            account,
+            id: ids.next(),
+            original_id,
+            date,
+            amount_minor,
+            description,
+            category,
+            meta,
+            seen_on: date.max(self.today),
+            settlement: None,
+        });
+        self.rows.len() - 1
+    }
+
+    /// A card purchase as the bank first shows it: an authorisation that posts `delay` days
+    /// later (as `posted_amount` when the final amount differs). Returns its index.
+    #[allow(clippy::too_many_arguments)]
+    fn authorise(
+        &mut self,
+        ids: &mut Ids,
+        date: NaiveDate,
+        merchant: &str,
+        amount_minor: i64,
+        category: &'static str,
+        delay: i64,
+        posted_amount: Option<i64>,
+    ) -> usize {
+        let held = format!(
+            "GD THE CHO XU LY {} TAI {merchant} SO TIEN {} VND",
+            self.card_mask,
+            amount_minor.unsigned_abs() / 100
+        );
+        let posted_text = format!(
+            "GD THE QUA POS SO THE {} NGAY {} TAI {merchant} APPCODE {}",
+            self.card_mask,
+            date.format("%d/%m/%Y"),
+            self.rng.digits(6)
+        );
+        let posted_id = self.next_original_id(CARD);
+        let original_id = self.next_original_id(CARD);
+        self.rows.push(Row {
+            account: CARD,
+            id: ids.next(),
+            original_id,
+            date,
+            amount_minor,
+            description: held,
+            category,
+            meta: None,
+            seen_on: date.max(self.today),
+            settlement: Some(Settlement {
+                on: date + Duration::days(delay),
+                outcome: Outcome::Post {
+                    original_id: posted_id,
+                    amount_minor: posted_amount.unwrap_or(amount_minor),
+                    description: posted_text,
+                },
+            }),
+        });
+        self.rows.len() - 1
+    }
+
+    /// A purchase from the day's shopping: an authorisation posting in one to three days; one
+    /// in thirty is released; Grab fares post with the tip one time in five.
+    fn card_purchase(
+        &mut self,
+        ids: &mut Ids,
+        date: NaiveDate,
+        merchant: &str,
+        amount_minor: i64,
+        category: &'static str,
+    ) {
+        let delay = self.rng.range(1, 3);
+        let tip = (merchant.starts_with("GRAB") && self.rng.chance(200))
+            .then(|| amount_minor - thousands(&mut self.rng, 5, 20));
+        let row = self.authorise(ids, date, merchant, amount_minor, category, delay, tip);
+        // Ride-hailing rows often carry the time of the ride.
+        if merchant.starts_with("GRAB") && self.rng.chance(600) {
+            let meta = time_meta(&mut self.rng);
+            if let Some(r) = self.rows.get_mut(row) {
+                r.meta = Some(meta);
+            }
+        }
+        if self.rng.chance(33) {
+            if let Some(settlement) = self.rows.get_mut(row).and_then(|r| r.settlement.as_mut()) {
+                settlement.outcome = Outcome::Release;
+            }
+        }
+    }
+
+    /// The login lives every day after `today` up to `until`.
+    pub(crate) fn live_until(&mut self, until: NaiveDate, ids: &mut Ids) {
+        while self.today < until {
+            let day = self.today + Duration::days(1);
+            self.settle(day, ids, false);
+            self.today = day;
+            self.live_day(day, ids);
+        }
+        self.sort();
+    }
+
+    /// Posts or releases authorisations due by `day` (every one when `all`).
+    pub(crate) fn settle(&mut self, day: NaiveDate, ids: &mut Ids, all: bool) {
+        let mut i = 0;
+        while i < self.rows.len() {
+            let due = self
+                .rows
+                .get(i)
+                .and_then(|r| r.settlement.as_ref())
+                .is_some_and(|s| all || s.on <= day);
+            if !due {
+                i += 1;
+                continue;
+            }
+            let row = self.rows.remove(i);
+            let Some(settlement) = row.settlement else {
+                continue;
+            };
+            if let Outcome::Post {
+                original_id,
+                amount_minor,
+                description,
+            } = settlement.outcome
+            {
+                let date = settlement.on.min(day).max(row.date);
+                if row.account == CARD {
+                    self.card_spend -= amount_minor;
+                }
+                self.rows.push(Row {
+                    account: row.account,
+                    id: ids.next(),
+                    original_id,
+                    date,
+                    amount_minor,
+                    description,
+                    category: row.category,
+                    meta: row.meta,
+                    seen_on: date.max(self.today),
+                    settlement: None,
+                });
+            }
+        }
+        self.sort();
+    }
+
+    /// A row added by a test; seen today (a row dated earlier is a late row).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add(
+        &mut self,
+        ids: &mut Ids,
+        account: usize,
+        date: NaiveDate,
+        amount_minor: i64,
+        description: String,
+        category: &'static str,
+        material: &str,
+    ) -> Row {
+        let id = ids.next();
+        let row = Row {
+            account,
+            id,
+            original_id: original_id(&self.slug, material),
+            date,
+            amount_minor,
+            description,
+            category,
+            meta: None,
+            seen_on: date.max(self.today),
+            settlement: None,
+        };
+        self.rows.push(row.clone());
+        self.sort();
+        row
+    }
+
+    fn card_text(&mut self, date: NaiveDate, merchant: &str) -> String {
+        format!(
+            "GD THE QUA POS SO THE {} NGAY {} TAI {merchant} APPCODE {}",
+            self.card_mask,
+            date.format("%d/%m/%Y"),
+            self.rng.digits(6)
+        )
+    }
+
+    fn live_day(&mut self, date: NaiveDate, ids: &mut Ids) {
         let day = date.day();
         let month = format!("{:02}/{}", date.month(), date.year());
+        let slug_upper = self.slug.to_uppercase();
+        let short_account = self.short_account.clone();
+        let card_mask = self.card_mask.clone();
 
         // ---- current account: monthly fixtures ----
         if day == 1 {
-            b.push(
+            let meta = Some(transfer_meta(&mut self.rng));
+            self.push(
+                ids,
                 CURRENT,
                 date,
-                -rent,
+                -self.rent,
                 format!("CK den NGUYEN VAN HUNG tien nha thang {month}"),
                 "home",
-                Some(transfer_meta(&mut rng)),
+                meta,
             );
             // The card repayment settles last month's statement.
-            if card_spend_this_month > 0 {
-                let repay = card_spend_this_month;
-                b.push(
+            if self.card_spend > 0 {
+                let repay = self.card_spend;
+                let meta = Some(transfer_meta(&mut self.rng));
+                self.push(
+                    ids,
                     CURRENT,
                     date,
                     -repay,
-                    format!("TT THE TIN DUNG {} TU TK {short_account}", b.card_mask),
+                    format!("TT THE TIN DUNG {card_mask} TU TK {short_account}"),
                     "uncategorized",
-                    Some(transfer_meta(&mut rng)),
+                    meta,
                 );
-                b.push(
+                self.push(
+                    ids,
                     CARD,
                     date,
                     repay,
@@ -299,11 +645,12 @@ pub(crate) fn generate(seed: u64, login_ordinal: u64, slug: &str, today: NaiveDa
                     "incoming_transfer",
                     None,
                 );
-                card_spend_this_month = 0;
+                self.card_spend = 0;
             }
         }
         if day == 3 {
-            b.push(
+            self.push(
+                ids,
                 CURRENT,
                 date,
                 -vnd(2_450_000),
@@ -313,55 +660,58 @@ pub(crate) fn generate(seed: u64, login_ordinal: u64, slug: &str, today: NaiveDa
             );
         }
         if day == 5 {
-            b.push(
+            let meta = Some(transfer_meta(&mut self.rng));
+            self.push(
+                ids,
                 CURRENT,
                 date,
-                salary,
+                self.salary,
                 format!("LUONG THANG {month} CONG TY TNHH PHAN MEM SAO MAI"),
                 "income",
-                Some(transfer_meta(&mut rng)),
+                meta,
             );
         }
         if day == 6 {
-            b.push(
+            let meta = Some(transfer_meta(&mut self.rng));
+            self.push(
+                ids,
                 CURRENT,
                 date,
                 -vnd(3_000_000),
                 "CK den CTCP CHUNG KHOAN SSI nap tien tai khoan chung khoan".to_owned(),
                 "investments",
-                Some(transfer_meta(&mut rng)),
+                meta,
             );
         }
         if day == 12 {
-            let amount = vnd(rng.range(420_000, 1_150_000));
-            b.push(
+            let amount = vnd(self.rng.range(420_000, 1_150_000));
+            let code = self.rng.digits(5);
+            self.push(
+                ids,
                 CURRENT,
                 date,
                 -amount,
-                format!(
-                    "THANH TOAN TIEN DIEN EVN HCMC KY {month} MA KH PE04000{}",
-                    rng.digits(5)
-                ),
+                format!("THANH TOAN TIEN DIEN EVN HCMC KY {month} MA KH PE04000{code}"),
                 "bills_and_utilities",
                 None,
             );
         }
         if day == 15 {
-            b.push(
+            let code = self.rng.digits(6);
+            self.push(
+                ids,
                 CURRENT,
                 date,
                 -vnd(265_000),
-                format!(
-                    "THANH TOAN CUOC INTERNET FPT TELECOM HD SGH{}",
-                    rng.digits(6)
-                ),
+                format!("THANH TOAN CUOC INTERNET FPT TELECOM HD SGH{code}"),
                 "bills_and_utilities",
                 None,
             );
         }
         if day == 18 {
-            let amount = vnd(rng.range(80_000, 240_000));
-            b.push(
+            let amount = vnd(self.rng.range(80_000, 240_000));
+            self.push(
+                ids,
                 CURRENT,
                 date,
                 -amount,
@@ -371,7 +721,8 @@ pub(crate) fn generate(seed: u64, login_ordinal: u64, slug: &str, today: NaiveDa
             );
         }
         if day == 28 {
-            b.push(
+            self.push(
+                ids,
                 CURRENT,
                 date,
                 -vnd(11_000),
@@ -382,8 +733,9 @@ pub(crate) fn generate(seed: u64, login_ordinal: u64, slug: &str, today: NaiveDa
         }
         if last_day_of_month(date) {
             // VND has no minor unit in practice: every amount is whole dong, rendered "x.00".
-            let interest = vnd(rng.range(800, 4_500));
-            b.push(
+            let interest = vnd(self.rng.range(800, 4_500));
+            self.push(
+                ids,
                 CURRENT,
                 date,
                 interest,
@@ -394,240 +746,168 @@ pub(crate) fn generate(seed: u64, login_ordinal: u64, slug: &str, today: NaiveDa
         }
 
         // ---- current account: occasional ----
-        if rng.chance(110) {
-            let person = rng.pick(&PEOPLE);
-            let memo = rng.pick(&OUT_MEMOS);
-            let amount = thousands(&mut rng, 150, 2_500);
+        if self.rng.chance(110) {
+            let person = self.rng.pick(&PEOPLE);
+            let memo = self.rng.pick(&OUT_MEMOS);
+            let amount = thousands(&mut self.rng, 150, 2_500);
             let category = if memo.contains("qua") {
                 "gifts_and_donations"
             } else {
                 "uncategorized"
             };
-            b.push(
+            let meta = Some(transfer_meta(&mut self.rng));
+            self.push(
+                ids,
                 CURRENT,
                 date,
                 -amount,
                 format!("CK den {person} {memo}"),
                 category,
-                Some(transfer_meta(&mut rng)),
+                meta,
             );
         }
-        if rng.chance(60) {
-            let person = rng.pick(&PEOPLE);
-            let memo = rng.pick(&IN_MEMOS);
-            let amount = thousands(&mut rng, 100, 1_800);
-            b.push(
+        if self.rng.chance(60) {
+            let person = self.rng.pick(&PEOPLE);
+            let memo = self.rng.pick(&IN_MEMOS);
+            let amount = thousands(&mut self.rng, 100, 1_800);
+            let meta = Some(transfer_meta(&mut self.rng));
+            self.push(
+                ids,
                 CURRENT,
                 date,
                 amount,
                 format!("{person} {memo}"),
                 "incoming_transfer",
-                Some(transfer_meta(&mut rng)),
+                meta,
             );
         }
-        if rng.chance(45) {
-            let amount = vnd(rng.range(1, 4).saturating_mul(500_000));
-            b.push(
+        if self.rng.chance(45) {
+            let amount = vnd(self.rng.range(1, 4).saturating_mul(500_000));
+            let atm = self.rng.digits(8);
+            self.push(
+                ids,
                 CURRENT,
                 date,
                 -amount,
-                format!(
-                    "RUT TIEN MAT TAI ATM {} {}",
-                    slug.to_uppercase(),
-                    rng.digits(8)
-                ),
+                format!("RUT TIEN MAT TAI ATM {slug_upper} {atm}"),
                 "uncategorized",
                 None,
             );
         }
-        if rng.chance(8) {
-            b.push(
+        if self.rng.chance(8) {
+            let amount = thousands(&mut self.rng, 300, 1_500);
+            let tax_id = self.rng.digits(8);
+            self.push(
+                ids,
                 CURRENT,
                 date,
-                -thousands(&mut rng, 300, 1_500),
-                format!("NOP THUE TNCN MST 03{}", rng.digits(8)),
+                -amount,
+                format!("NOP THUE TNCN MST 03{tax_id}"),
                 "taxes",
                 None,
             );
         }
+        // An interbank transfer posted late: dated days before the scraper first sees it.
+        if self.rng.chance(250) {
+            let back = self.rng.range(2, 4);
+            let person = self.rng.pick(&PEOPLE);
+            let amount = thousands(&mut self.rng, 200, 3_000);
+            let meta = Some(transfer_meta(&mut self.rng));
+            self.push(
+                ids,
+                CURRENT,
+                date - Duration::days(back),
+                amount,
+                format!("NAPAS CK tu {person} chuyen tien"),
+                "incoming_transfer",
+                meta,
+            );
+        }
 
-        // ---- credit card ----
-        let mut card_rows: Vec<(i64, String, &'static str, Option<Value>)> = Vec::new();
-        if rng.chance(450) {
+        // ---- credit card: authorisations that post later ----
+        if self.rng.chance(450) {
             // Odd fares, like the documentation's Uber rows (-61299.00).
-            let fare = vnd(rng.range(21_000, 185_000));
-            let merchant = format!("GRAB*A-{} HO CHI MINH", rng.digits(8));
-            let meta = rng.chance(600).then(|| time_meta(&mut rng));
-            card_rows.push((
-                -fare,
-                b.card(date, &merchant, &mut rng),
-                "auto_and_transport",
-                meta,
-            ));
+            let fare = vnd(self.rng.range(21_000, 185_000));
+            let merchant = format!("GRAB*A-{} HO CHI MINH", self.rng.digits(8));
+            self.card_purchase(ids, date, &merchant, -fare, "auto_and_transport");
         }
-        if rng.chance(300) {
-            let index = usize::try_from(rng.next_u64() % 4).unwrap_or(0);
+        if self.rng.chance(300) {
+            let index = usize::try_from(self.rng.next_u64() % 4).unwrap_or(0);
             let (branch, address) = HIGHLANDS.get(index).copied().unwrap_or(HIGHLANDS[0]);
-            let amount = thousands(&mut rng, 29, 99);
-            let meta = Some(place_meta(&mut rng, address));
-            card_rows.push((
-                -amount,
-                b.card(date, branch, &mut rng),
-                "food_and_dining",
-                meta,
-            ));
+            let amount = thousands(&mut self.rng, 29, 99);
+            let meta = Some(place_meta(&mut self.rng, address));
+            let text = self.card_text(date, branch);
+            self.push(ids, CARD, date, -amount, text, "food_and_dining", meta);
         }
-        if rng.chance(250) {
-            let index = usize::try_from(rng.next_u64() % 3).unwrap_or(0);
+        if self.rng.chance(250) {
+            let index = usize::try_from(self.rng.next_u64() % 3).unwrap_or(0);
             let (store, address) = CIRCLE_K.get(index).copied().unwrap_or(CIRCLE_K[0]);
-            let amount = vnd(rng.range(12, 125).saturating_mul(1000) + rng.range(0, 9) * 100);
-            let meta = rng.chance(500).then(|| place_meta(&mut rng, address));
-            card_rows.push((
+            let amount =
+                vnd(self.rng.range(12, 125).saturating_mul(1000) + self.rng.range(0, 9) * 100);
+            let meta = self
+                .rng
+                .chance(500)
+                .then(|| place_meta(&mut self.rng, address));
+            self.push(
+                ids,
+                CARD,
+                date,
                 -amount,
                 format!("TT THE TAI {store}"),
                 "food_and_dining",
                 meta,
-            ));
+            );
         }
-        if rng.chance(150) {
-            let amount = vnd(rng.range(49, 1_450).saturating_mul(1000) + rng.range(0, 9) * 100);
-            let merchant = format!("SHOPEEPAY*SHOPEE {}", rng.digits(10));
-            card_rows.push((-amount, b.card(date, &merchant, &mut rng), "shopping", None));
+        if self.rng.chance(150) {
+            let amount =
+                vnd(self.rng.range(49, 1_450).saturating_mul(1000) + self.rng.range(0, 9) * 100);
+            let merchant = format!("SHOPEEPAY*SHOPEE {}", self.rng.digits(10));
+            self.card_purchase(ids, date, &merchant, -amount, "shopping");
         }
-        if rng.chance(50) {
-            let amount = thousands(&mut rng, 89, 2_300);
-            card_rows.push((-amount, b.card(date, "TIKI.VN", &mut rng), "shopping", None));
+        let occasional: [(u64, &str, i64, i64, &'static str); 7] = [
+            (50, "TIKI.VN", 89, 2_300, "shopping"),
+            (120, "BACH HOA XANH", 85, 650, "food_and_dining"),
+            (70, "PETROLIMEX CHXD SO 12", 60, 180, "auto_and_transport"),
+            (45, "CGV VINCOM CENTER", 90, 320, "entertainment"),
+            (35, "PHARMACITY", 45, 480, "health_and_fitness"),
+            (30, "GUARDIAN SAIGON CENTRE", 120, 850, "personal_care"),
+            (20, "PET MART THAO DIEN", 150, 900, "pets"),
+        ];
+        for (per_mille, merchant, lo, hi, category) in occasional {
+            if self.rng.chance(per_mille) {
+                let amount = thousands(&mut self.rng, lo, hi);
+                self.card_purchase(ids, date, merchant, -amount, category);
+            }
         }
-        if rng.chance(120) {
-            let amount = thousands(&mut rng, 85, 650);
-            card_rows.push((
-                -amount,
-                b.card(date, "BACH HOA XANH", &mut rng),
-                "food_and_dining",
-                None,
-            ));
-        }
-        if rng.chance(70) {
-            let amount = thousands(&mut rng, 60, 180);
-            card_rows.push((
-                -amount,
-                b.card(date, "PETROLIMEX CHXD SO 12", &mut rng),
-                "auto_and_transport",
-                None,
-            ));
-        }
-        if rng.chance(45) {
-            let amount = thousands(&mut rng, 90, 320);
-            card_rows.push((
-                -amount,
-                b.card(date, "CGV VINCOM CENTER", &mut rng),
-                "entertainment",
-                None,
-            ));
-        }
-        if rng.chance(35) {
-            let amount = thousands(&mut rng, 45, 480);
-            card_rows.push((
-                -amount,
-                b.card(date, "PHARMACITY", &mut rng),
-                "health_and_fitness",
-                None,
-            ));
-        }
-        if rng.chance(30) {
-            let amount = thousands(&mut rng, 120, 850);
-            card_rows.push((
-                -amount,
-                b.card(date, "GUARDIAN SAIGON CENTRE", &mut rng),
-                "personal_care",
-                None,
-            ));
-        }
-        if rng.chance(20) {
-            let amount = thousands(&mut rng, 150, 900);
-            card_rows.push((
-                -amount,
-                b.card(date, "PET MART THAO DIEN", &mut rng),
-                "pets",
-                None,
-            ));
-        }
-        if rng.chance(12) {
-            let amount = thousands(&mut rng, 1_450, 4_800);
-            card_rows.push((
-                -amount,
-                b.card(date, "VIETNAM AIRLINES", &mut rng),
-                "travel",
-                None,
-            ));
+        if self.rng.chance(12) {
+            let amount = thousands(&mut self.rng, 1_450, 4_800);
+            self.card_purchase(ids, date, "VIETNAM AIRLINES", -amount, "travel");
         }
         if day == 8 {
-            card_rows.push((
-                -vnd(260_000),
-                b.card(date, "NETFLIX.COM", &mut rng),
-                "entertainment",
-                None,
-            ));
-            card_rows.push((
+            let text = self.card_text(date, "NETFLIX.COM");
+            self.push(ids, CARD, date, -vnd(260_000), text, "entertainment", None);
+            self.push(
+                ids,
+                CARD,
+                date,
                 -vnd(2_750),
                 "PHI GD NGOAI TE NETFLIX.COM".to_owned(),
                 "fees_and_charges",
                 None,
-            ));
+            );
         }
         if day == 22 {
-            card_rows.push((
+            let text = self.card_text(date, "GOOGLE*WORKSPACE");
+            self.push(
+                ids,
+                CARD,
+                date,
                 -vnd(165_000),
-                b.card(date, "GOOGLE*WORKSPACE", &mut rng),
+                text,
                 "business_services",
                 None,
-            ));
+            );
         }
-        if date == today - Duration::days(3) {
-            // Two genuine, identical purchases on one day: both must survive deduplication.
-            for _ in 0..2 {
-                card_rows.push((
-                    -vnd(25_000),
-                    "TT THE TAI CIRCLE K LE THANH TON".to_owned(),
-                    "food_and_dining",
-                    None,
-                ));
-            }
-        }
-        for (amount, description, category, meta) in card_rows {
-            card_spend_this_month = card_spend_this_month.saturating_sub(amount);
-            b.push(CARD, date, amount, description, category, meta);
-        }
-
-        date += Duration::days(1);
-    }
-
-    let sum = |account: usize| -> i64 {
-        b.rows
-            .iter()
-            .filter(|r| r.account == account)
-            .map(|r| r.amount_minor)
-            .sum()
-    };
-    let current_target = thousands(&mut rng, 6_000, 28_000) + vnd(rng.range(0, 9) * 100);
-    let card_target = -(thousands(&mut rng, 1_800, 9_500) + vnd(rng.range(0, 999)));
-    let accounts = vec![
-        SeedAccount {
-            original_id: format!("{slug}-{account_number}"),
-            name: format!("Tai khoan thanh toan {short_account}"),
-            kind: AccountKind::Current,
-            opening_minor: current_target - sum(CURRENT),
-        },
-        SeedAccount {
-            original_id: format!("{slug}-card-422149{}{card_last4}", rng.digits(6)),
-            name: format!("The tin dung Visa Platinum {}", b.card_mask),
-            kind: AccountKind::Credit,
-            opening_minor: card_target - sum(CARD),
-        },
-    ];
-    Seeded {
-        accounts,
-        rows: b.rows,
     }
 }
 
@@ -639,59 +919,110 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
+    fn ledger(seed: u64, ordinal: u64, today: NaiveDate) -> LoginLedger {
+        LoginLedger::seeded(seed, ordinal, "techcombank", today, &mut Ids(1))
+    }
+
     #[test]
     fn same_inputs_same_ledger() {
-        let a = generate(7, 0, "techcombank", day(2025, 3, 31));
-        let b = generate(7, 0, "techcombank", day(2025, 3, 31));
-        let ids = |s: &Seeded| {
-            s.rows
+        let ids = |l: &LoginLedger| {
+            l.rows
                 .iter()
-                .map(|r| (r.original_id.clone(), r.amount_minor))
+                .map(|r| (r.original_id.clone(), r.amount_minor, r.id))
                 .collect::<Vec<_>>()
         };
+        let a = ledger(7, 0, day(2025, 3, 31));
+        let b = ledger(7, 0, day(2025, 3, 31));
         assert_eq!(ids(&a), ids(&b));
-        let c = generate(7, 1, "techcombank", day(2025, 3, 31));
-        assert_ne!(ids(&a), ids(&c));
+        assert_ne!(ids(&a), ids(&ledger(7, 1, day(2025, 3, 31))));
     }
 
     #[test]
     fn ledger_is_realistic() {
         let today = day(2025, 3, 31);
-        let s = generate(42, 0, "techcombank", today);
-        assert_eq!(s.accounts.len(), 2);
-        assert!(s.rows.len() > 150, "{} rows", s.rows.len());
-        assert!(s
+        let l = ledger(42, 0, today);
+        assert_eq!(l.accounts.len(), 2);
+        assert!(l.rows.len() > 1800, "{} rows", l.rows.len());
+        let first = today - Duration::days(HISTORY_DAYS - 1);
+        assert!(l
             .rows
             .iter()
-            .all(|r| r.date <= today && r.date > today - Duration::days(HISTORY_DAYS)));
-        assert!(s
+            .all(|r| r.date <= today && r.date >= first - Duration::days(5)));
+        // Rows throughout: no 20-day gap on either account.
+        for account in [CURRENT, CARD] {
+            let dates: Vec<NaiveDate> = l
+                .rows
+                .iter()
+                .filter(|r| r.account == account)
+                .map(|r| r.date)
+                .collect();
+            assert!(dates
+                .first()
+                .is_some_and(|d| *d < first + Duration::days(20)));
+            assert!(dates.windows(2).all(|w| w[1] - w[0] < Duration::days(20)));
+        }
+        assert!(l
             .rows
             .iter()
             .any(|r| r.description.starts_with("LUONG THANG")));
-        assert!(s.rows.iter().any(|r| r.description.contains("GRAB")));
-        assert!(s.rows.iter().any(|r| r.description.contains("EVN")));
-        assert!(s.rows.iter().any(|r| r.description.starts_with("CK den ")));
-        assert!(s.rows.iter().any(|r| r.meta.is_some()));
+        assert!(l.rows.iter().any(|r| r.description.contains("GRAB")));
+        assert!(l.rows.iter().any(|r| r.description.contains("EVN")));
+        assert!(l.rows.iter().any(|r| r.description.starts_with("CK den ")));
+        assert!(l.rows.iter().any(|r| r.meta.is_some()));
         assert!(
-            s.rows.iter().all(|r| r.amount_minor % 100 == 0),
+            l.rows.iter().all(|r| r.amount_minor % 100 == 0),
             "whole dong only"
         );
-        assert!(s.accounts.iter().all(|a| a.opening_minor % 100 == 0));
-        assert!(s
+        assert!(l.accounts.iter().all(|a| a.opening_minor % 100 == 0));
+        assert!(l
             .rows
             .iter()
             .all(|r| r.original_id.starts_with("techcombank-")));
-        let unique: std::collections::HashSet<_> = s.rows.iter().map(|r| &r.original_id).collect();
-        assert_eq!(unique.len(), s.rows.len());
-        let balance = |i: usize| {
-            s.accounts[i].opening_minor
-                + s.rows
-                    .iter()
-                    .filter(|r| r.account == i)
-                    .map(|r| r.amount_minor)
-                    .sum::<i64>()
-        };
-        assert!(balance(CURRENT) > 0);
-        assert!(balance(CARD) < 0);
+        let unique: std::collections::HashSet<_> = l.rows.iter().map(|r| &r.original_id).collect();
+        assert_eq!(unique.len(), l.rows.len());
+        let unique_ids: std::collections::HashSet<_> = l.rows.iter().map(|r| r.id).collect();
+        assert_eq!(unique_ids.len(), l.rows.len());
+        assert!(l.balance(CURRENT) > 0);
+        assert!(l.balance(CARD) < 0);
+        // Authorisations are only the last few days' card purchases.
+        let pending: Vec<&Row> = l.rows.iter().filter(|r| r.settlement.is_some()).collect();
+        assert!(pending.len() >= 2);
+        assert!(pending.iter().all(|r| r.date >= today - Duration::days(3)));
+        assert!(pending
+            .iter()
+            .all(|r| r.description.starts_with("GD THE CHO XU LY")));
+    }
+
+    #[test]
+    fn living_posts_releases_and_adds_late_rows() {
+        let today = day(2025, 3, 31);
+        let mut ids = Ids(1);
+        let mut l = LoginLedger::seeded(42, 0, "techcombank", today, &mut ids);
+        let grab = l
+            .rows
+            .iter()
+            .find(|r| r.settlement.is_some() && r.amount_minor == -vnd(61_299))
+            .unwrap()
+            .clone();
+        l.live_until(today + Duration::days(10), &mut ids);
+        assert!(!l.rows.iter().any(|r| r.original_id == grab.original_id));
+        let posted = l
+            .rows
+            .iter()
+            .find(|r| r.amount_minor == -vnd(71_299))
+            .expect("the fare posted with the tip");
+        assert_eq!(posted.date, today + Duration::days(1));
+        assert!(posted.description.starts_with("GD THE QUA POS"));
+        assert!(!l
+            .rows
+            .iter()
+            .any(|r| r.amount_minor == -vnd(3_450_000) && r.date == today));
+        assert!(l.rows.iter().any(|r| r.seen_on > r.date
+            && r.seen_on > today
+            && r.description.starts_with("NAPAS")));
+        assert!(l
+            .rows
+            .iter()
+            .all(|r| r.settlement.is_none() || r.date > today));
     }
 }

@@ -1,42 +1,61 @@
-//! Everything the sandbox remembers: customers, connect tokens, logins, accounts, transactions,
-//! queued faults and counters.
+//! Everything the sandbox remembers: customers, connect tokens, logins, their accounts and
+//! ledgers, queued faults, counters, the request log and the catalogue gate.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::Value;
 use tokio::sync::watch;
 
-use super::ledger::{self, AccountKind};
+use super::ledger::{AccountKind, Ids, LoginLedger, Row};
 use super::money::{format_minor, parse_decimal};
 use super::{
     FinsifyConfig, FinsifyFault, FinsifyLedgerRow, FinsifyStats, LoginRow, LOGIN_STATUSES,
 };
+use crate::clock::SandboxClock;
+use crate::contract::{ContractBank, RequestLog, Server};
+use crate::oracle::{OracleAccount, OracleRow};
+
+/// Finsify's calendar: "today" for range checks, `timestamp` and seeding.
+pub(crate) const ZONE: chrono_tz::Tz = chrono_tz::Asia::Ho_Chi_Minh;
+
+/// Holds `service.json` answers until released (the delayed-catalogue mode).
+pub(crate) struct CatalogueGate {
+    /// Whether new requests are held.
+    pub delayed: watch::Sender<bool>,
+    /// Bumped by every release; a held request waits for a value above the one it saw.
+    pub releases: watch::Sender<u64>,
+    /// How many requests are being held right now.
+    pub waiting: watch::Sender<usize>,
+}
 
 /// State shared by the server task and every handle.
 pub(crate) struct Shared {
     pub config: FinsifyConfig,
     /// `http://127.0.0.1:PORT`.
     pub origin: String,
-    pub stop: watch::Sender<bool>,
+    pub server: OnceLock<Server>,
+    pub log: RequestLog,
+    pub catalogue: CatalogueGate,
     inner: Mutex<Inner>,
 }
 
 impl Shared {
-    pub(crate) fn new(config: FinsifyConfig, origin: String) -> (Self, watch::Receiver<bool>) {
-        let (stop, stopped) = watch::channel(false);
+    pub(crate) fn new(config: FinsifyConfig, origin: String) -> Self {
         let inner = Inner::new(config.seed);
-        (
-            Self {
-                config,
-                origin,
-                stop,
-                inner: Mutex::new(inner),
-            },
-            stopped,
-        )
+        let catalogue = CatalogueGate {
+            delayed: watch::Sender::new(config.delay_catalogue),
+            releases: watch::Sender::new(0),
+            waiting: watch::Sender::new(0),
+        };
+        Self {
+            log: RequestLog::new(config.clock.clone()),
+            config,
+            origin,
+            server: OnceLock::new(),
+            catalogue,
+            inner: Mutex::new(inner),
+        }
     }
 
     /// The state lock. A panic while holding it cannot leave the maps half-updated in a way that
@@ -50,13 +69,90 @@ impl Shared {
     pub(crate) fn base(&self) -> String {
         format!("{}/v2", self.origin)
     }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.config.clock.now()
+    }
+
+    /// The calendar day in Ho Chi Minh City.
+    pub(crate) fn today(&self) -> NaiveDate {
+        self.config.clock.today_in(ZONE)
+    }
+}
+
+impl ContractBank for Shared {
+    fn clock(&self) -> &SandboxClock {
+        &self.config.clock
+    }
+
+    fn request_log(&self) -> &RequestLog {
+        &self.log
+    }
+
+    fn advance_days(&self, days: u32) {
+        self.config
+            .clock
+            .advance(chrono::Duration::days(i64::from(days)));
+        let today = self.today();
+        self.lock().live_until(today);
+    }
+
+    fn oracle_ledger(&self) -> Vec<OracleRow> {
+        let inner = self.lock();
+        let mut rows: Vec<(i64, NaiveDate, i64, OracleRow)> = Vec::new();
+        for account in inner.accounts.values() {
+            if inner
+                .logins
+                .get(&account.login_id)
+                .is_none_or(|l| l.deleted)
+            {
+                continue;
+            }
+            for row in inner.rows_of(account.id) {
+                rows.push((
+                    account.id,
+                    row.date,
+                    row.id,
+                    OracleRow {
+                        account: account.id.to_string(),
+                        account_name: account.name.clone(),
+                        date: row.date,
+                        amount: format_minor(row.amount_minor),
+                        currency: account.currency.clone(),
+                        description: row.description.clone(),
+                        // The wire has no status: a faithful client shows every row as booked.
+                        status: "booked".to_owned(),
+                        stable_id: Some(row.original_id.clone()),
+                    },
+                ));
+            }
+        }
+        rows.sort_by_key(|r| (r.0, r.1, r.2));
+        rows.into_iter().map(|r| r.3).collect()
+    }
+
+    fn oracle_accounts(&self) -> Vec<OracleAccount> {
+        let inner = self.lock();
+        inner
+            .accounts
+            .values()
+            .filter(|a| inner.logins.get(&a.login_id).is_some_and(|l| !l.deleted))
+            .map(|a| OracleAccount {
+                account: a.id.to_string(),
+                name: a.name.clone(),
+                currency: a.currency.clone(),
+                balance: format_minor(inner.balance(a.id)),
+                available: None,
+            })
+            .collect()
+    }
 }
 
 pub(crate) struct Token {
     pub customer_id: String,
     pub service_id: i64,
     pub callback_url: String,
-    pub created: Instant,
+    pub created: DateTime<Utc>,
     pub spent: bool,
     /// `Some(login)` for a `/token/reconnect` token.
     pub reconnect: Option<i64>,
@@ -82,24 +178,12 @@ impl Login {
 pub(crate) struct Account {
     pub id: i64,
     pub login_id: i64,
+    /// Index into the login ledger's accounts.
+    pub index: usize,
     pub original_id: String,
     pub name: String,
     pub kind: AccountKind,
     pub currency: String,
-    pub opening_minor: i64,
-}
-
-pub(crate) struct Txn {
-    pub id: i64,
-    pub login_id: i64,
-    pub account_id: i64,
-    pub original_id: String,
-    pub date: NaiveDate,
-    pub amount_minor: i64,
-    pub currency: String,
-    pub description: String,
-    pub category: String,
-    pub meta: Option<Value>,
 }
 
 pub(crate) struct Inner {
@@ -112,14 +196,14 @@ pub(crate) struct Inner {
     /// live secret → login id
     pub secrets: HashMap<String, i64>,
     pub accounts: BTreeMap<i64, Account>,
-    /// Oldest first, then by id.
-    pub txns: Vec<Txn>,
+    /// login id → what its bank holds.
+    pub ledgers: BTreeMap<i64, LoginLedger>,
     pub faults: Vec<FinsifyFault>,
     pub stats: FinsifyStats,
     pub issued: Vec<String>,
     next_login: i64,
     next_account: i64,
-    next_txn: i64,
+    ids: Ids,
     logins_created: u64,
     added_rows: u64,
 }
@@ -146,7 +230,7 @@ fn applies(fault: &FinsifyFault, site: FaultSite) -> bool {
         FinsifyFault::MissingField { .. } | FinsifyFault::FloatAmount { .. } => {
             site == FaultSite::TransactionRows
         }
-        FinsifyFault::CallbackBrokenJson => site == FaultSite::Approval,
+        FinsifyFault::CallbackBrokenJson { .. } => site == FaultSite::Approval,
     }
 }
 
@@ -178,13 +262,13 @@ impl Inner {
             logins: BTreeMap::new(),
             secrets: HashMap::new(),
             accounts: BTreeMap::new(),
-            txns: Vec::new(),
+            ledgers: BTreeMap::new(),
             faults: Vec::new(),
             stats: FinsifyStats::default(),
             issued: Vec::new(),
             next_login: 23_000 + shift,
             next_account: 14_000 + shift * 10,
-            next_txn: 4_116_000 + shift * 1000,
+            ids: Ids(4_116_000 + shift * 1000),
             logins_created: 0,
             added_rows: 0,
         }
@@ -200,12 +284,13 @@ impl Inner {
                 | FinsifyFault::MissingField { requests, .. }
                 | FinsifyFault::FloatAmount { requests }
                 | FinsifyFault::ServerError { requests }
-                | FinsifyFault::Maintenance { requests },
+                | FinsifyFault::Maintenance { requests }
+                | FinsifyFault::CallbackBrokenJson { requests },
             ) => {
                 *requests = requests.saturating_sub(1);
                 *requests == 0
             }
-            Some(FinsifyFault::CallbackBrokenJson) | None => true,
+            None => true,
         };
         if exhausted {
             self.faults.remove(index);
@@ -216,7 +301,8 @@ impl Inner {
             | FinsifyFault::MissingField { requests: 0, .. }
             | FinsifyFault::FloatAmount { requests: 0 }
             | FinsifyFault::ServerError { requests: 0 }
-            | FinsifyFault::Maintenance { requests: 0 } => None,
+            | FinsifyFault::Maintenance { requests: 0 }
+            | FinsifyFault::CallbackBrokenJson { requests: 0 } => None,
             other => Some(other),
         }
     }
@@ -235,10 +321,12 @@ impl Inner {
         self.logins.get_mut(&id)
     }
 
-    /// Creates a login for `service_id` with its seeded accounts and history.
+    /// Creates a login for `service_id`, linked on `today`, with its seeded accounts and
+    /// history.
     pub(crate) fn create_login(
         &mut self,
         config: &FinsifyConfig,
+        today: NaiveDate,
         customer_id: &str,
         service_id: i64,
         slug: &str,
@@ -264,46 +352,40 @@ impl Inner {
             },
         );
 
-        let seeded = ledger::generate(config.seed, ordinal, slug, config.today);
-        let mut account_ids = Vec::new();
-        for account in seeded.accounts {
+        let seeded = LoginLedger::seeded(config.seed, ordinal, slug, today, &mut self.ids);
+        for (index, account) in seeded.accounts.iter().enumerate() {
             let account_id = self.next_account;
             self.next_account += 1;
-            account_ids.push(account_id);
             self.accounts.insert(
                 account_id,
                 Account {
                     id: account_id,
                     login_id: id,
-                    original_id: account.original_id,
-                    name: account.name,
+                    index,
+                    original_id: account.original_id.clone(),
+                    name: account.name.clone(),
                     kind: account.kind,
                     currency: "VND".to_owned(),
-                    opening_minor: account.opening_minor,
                 },
             );
         }
-        for row in seeded.rows {
-            let Some(&account_id) = account_ids.get(row.account) else {
-                continue;
-            };
-            let txn_id = self.next_txn;
-            self.next_txn += 1;
-            self.txns.push(Txn {
-                id: txn_id,
-                login_id: id,
-                account_id,
-                original_id: row.original_id,
-                date: row.date,
-                amount_minor: row.amount_minor,
-                currency: "VND".to_owned(),
-                description: row.description,
-                category: row.category.to_owned(),
-                meta: row.meta,
-            });
-        }
-        self.txns.sort_by_key(|t| (t.date, t.id));
+        self.ledgers.insert(id, seeded);
         (id, secret)
+    }
+
+    /// Every live login's bank lives up to `today`.
+    pub(crate) fn live_until(&mut self, today: NaiveDate) {
+        let live: Vec<i64> = self
+            .logins
+            .values()
+            .filter(|l| !l.deleted)
+            .map(|l| l.id)
+            .collect();
+        for login_id in live {
+            if let Some(ledger) = self.ledgers.get_mut(&login_id) {
+                ledger.live_until(today, &mut self.ids);
+            }
+        }
     }
 
     /// Gives a login a fresh secret (the old one stops working) and clears its failure status.
@@ -331,18 +413,22 @@ impl Inner {
         }
     }
 
+    /// The rows of one account, oldest first.
+    pub(crate) fn rows_of(&self, account_id: i64) -> impl Iterator<Item = &Row> {
+        let account = self.accounts.get(&account_id);
+        let ledger = account.and_then(|a| self.ledgers.get(&a.login_id));
+        let index = account.map(|a| a.index);
+        ledger
+            .into_iter()
+            .flat_map(|l| l.rows.iter())
+            .filter(move |r| Some(r.account) == index)
+    }
+
     pub(crate) fn balance(&self, account_id: i64) -> i64 {
-        let opening = self
-            .accounts
+        self.accounts
             .get(&account_id)
-            .map_or(0, |a| a.opening_minor);
-        opening
-            + self
-                .txns
-                .iter()
-                .filter(|t| t.account_id == account_id)
-                .map(|t| t.amount_minor)
-                .sum::<i64>()
+            .and_then(|a| Some(self.ledgers.get(&a.login_id)?.balance(a.index)))
+            .unwrap_or(0)
     }
 
     pub(crate) fn set_login_status(&mut self, login_id: i64, status: &str) -> Result<(), String> {
@@ -360,6 +446,7 @@ impl Inner {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn add_transaction(
         &mut self,
         login_id: i64,
@@ -377,42 +464,52 @@ impl Inner {
             .get(&account_id)
             .filter(|a| a.login_id == login_id)
             .ok_or_else(|| format!("login {login_id} has no account {account_id}"))?;
+        let index = account.index;
         let currency = account.currency.clone();
-        let slug = self
-            .logins
-            .get(&login_id)
-            .and_then(|l| super::catalogue::find(l.service_id))
-            .map_or("finsify", |s| s.slug);
+        let category: &'static str = CATEGORIES
+            .iter()
+            .find(|c| **c == category)
+            .copied()
+            .ok_or_else(|| format!("unknown category {category:?}"))?;
         self.added_rows += 1;
-        let original_id = ledger::original_id(
-            slug,
-            &format!(
-                "added/{login_id}/{account_id}/{}/{date}/{amount_minor}/{description}",
-                self.added_rows
-            ),
+        let material = format!(
+            "added/{login_id}/{account_id}/{}/{date}/{amount_minor}/{description}",
+            self.added_rows
         );
-        let id = self.next_txn;
-        self.next_txn += 1;
-        let txn = Txn {
-            id,
-            login_id,
-            account_id,
-            original_id,
+        let ledger = self
+            .ledgers
+            .get_mut(&login_id)
+            .ok_or_else(|| format!("no ledger for login {login_id}"))?;
+        let row = ledger.add(
+            &mut self.ids,
+            index,
             date,
             amount_minor,
-            currency,
-            description: description.to_owned(),
-            category: category.to_owned(),
-            meta: None,
-        };
-        let row = ledger_row(&txn);
-        self.txns.push(txn);
-        self.txns.sort_by_key(|t| (t.date, t.id));
-        Ok(row)
+            description.to_owned(),
+            category,
+            &material,
+        );
+        Ok(ledger_row(login_id, account_id, &currency, &row))
     }
 
+    /// Every row of every login, oldest first.
     pub(crate) fn ledger(&self) -> Vec<FinsifyLedgerRow> {
-        self.txns.iter().map(ledger_row).collect()
+        let mut rows: Vec<FinsifyLedgerRow> = Vec::new();
+        let mut order: Vec<(NaiveDate, i64)> = Vec::new();
+        for account in self.accounts.values() {
+            for row in self.rows_of(account.id) {
+                order.push((row.date, row.id));
+                rows.push(ledger_row(
+                    account.login_id,
+                    account.id,
+                    &account.currency,
+                    row,
+                ));
+            }
+        }
+        let mut paired: Vec<_> = order.into_iter().zip(rows).collect();
+        paired.sort_by_key(|(key, _)| *key);
+        paired.into_iter().map(|(_, row)| row).collect()
     }
 
     pub(crate) fn login_rows(&self) -> Vec<LoginRow> {
@@ -430,15 +527,40 @@ impl Inner {
     }
 }
 
-fn ledger_row(t: &Txn) -> FinsifyLedgerRow {
+/// The category slugs the sandbox hands out (providers.md §B).
+pub(crate) const CATEGORIES: [&str; 19] = [
+    "uncategorized",
+    "incoming_transfer",
+    "auto_and_transport",
+    "bills_and_utilities",
+    "business_services",
+    "education",
+    "entertainment",
+    "fees_and_charges",
+    "food_and_dining",
+    "gifts_and_donations",
+    "health_and_fitness",
+    "home",
+    "income",
+    "investments",
+    "personal_care",
+    "pets",
+    "shopping",
+    "taxes",
+    "travel",
+];
+
+fn ledger_row(login_id: i64, account_id: i64, currency: &str, t: &Row) -> FinsifyLedgerRow {
     FinsifyLedgerRow {
-        login_id: t.login_id,
-        account_id: t.account_id,
+        login_id,
+        account_id,
         original_id: t.original_id.clone(),
         date: t.date,
         amount: format_minor(t.amount_minor),
-        currency: t.currency.clone(),
+        currency: currency.to_owned(),
         description: t.description.clone(),
-        category: t.category.clone(),
+        category: t.category.to_owned(),
+        pending: t.settlement.is_some(),
+        seen_on: t.seen_on,
     }
 }

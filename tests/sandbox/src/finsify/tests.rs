@@ -1,47 +1,45 @@
-//! End-to-end checks over real HTTP (reqwest) against a started sandbox.
+//! End-to-end checks over real HTTP (reqwest) against a started sandbox. Time never passes by
+//! itself: every sandbox here runs on a fixed [`SandboxClock`] that the tests move.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, NaiveDate, Utc};
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 
 use super::money::{format_minor, parse_decimal};
 use super::*;
 
-const CATEGORIES: [&str; 19] = [
-    "uncategorized",
-    "incoming_transfer",
-    "auto_and_transport",
-    "bills_and_utilities",
-    "business_services",
-    "education",
-    "entertainment",
-    "fees_and_charges",
-    "food_and_dining",
-    "gifts_and_donations",
-    "health_and_fitness",
-    "home",
-    "income",
-    "investments",
-    "personal_care",
-    "pets",
-    "shopping",
-    "taxes",
-    "travel",
-];
+use super::state::CATEGORIES;
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Noon in Ho Chi Minh City on 31 March 2025.
+fn start() -> DateTime<Utc> {
+    at("2025-03-31T05:00:00Z")
+}
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 3, 31).unwrap()
 }
 
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
 fn config() -> FinsifyConfig {
     FinsifyConfig {
-        today: today(),
+        clock: SandboxClock::fixed(start()),
         seed: 4242,
         ..FinsifyConfig::default()
     }
+}
+
+fn row_date(row: &Value) -> NaiveDate {
+    NaiveDate::parse_from_str(row["date"].as_str().unwrap(), "%Y-%m-%d").unwrap()
 }
 
 struct Harness {
@@ -418,12 +416,8 @@ async fn cancel_redirects_without_a_login() {
 }
 
 #[tokio::test]
-async fn token_is_single_use_and_expires() {
-    let h = Harness::with(FinsifyConfig {
-        connect_ttl: Duration::from_millis(1000),
-        ..config()
-    })
-    .await;
+async fn token_is_single_use_and_expires_by_the_clock() {
+    let h = Harness::start().await;
     let customer = h.customer("ttl").await;
     let token = h
         .token(&customer, TECHCOMBANK, "coffer://finsify-hub/t")
@@ -439,10 +433,17 @@ async fn token_is_single_use_and_expires() {
     }
     assert_eq!(h.sb.logins().len(), 1);
 
+    // Thirty minutes: usable a second before, expired at the mark.
     let token = h
         .token(&customer, TECHCOMBANK, "coffer://finsify-hub/t")
         .await;
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let clock = h.sb.clock();
+    clock.advance(chrono::Duration::seconds(30 * 60 - 1));
+    let (status, _) = h
+        .raw(h.http.get(token["connect_url"].as_str().unwrap()))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    clock.advance(chrono::Duration::seconds(1));
     match approve_in_browser(token["connect_url"].as_str().unwrap(), true).await {
         Err(BrowseError::Page { status, body }) => {
             assert_eq!(status, 400);
@@ -563,21 +564,30 @@ async fn accounts_and_transactions_use_decimal_strings() {
                 "{row}"
             );
             assert!(row["meta"].is_null() || row["meta"].is_object());
-            let date =
-                NaiveDate::parse_from_str(row["date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
-            assert!(date <= today() && date > today() - chrono::Duration::days(90));
+            let date = row_date(row);
+            // No from_date: the longest span allowed (731 days) ending today.
+            assert!(date <= today() && date > today() - chrono::Duration::days(731));
             assert!(previous.is_none_or(|p| p >= date), "newest first");
             previous = Some(date);
         }
         assert!(rows.iter().any(|r| r["meta"].is_object()));
-        // Balance = opening + the account's rows.
-        let sum: i64 = rows.iter().map(|r| minor(&r["amount"])).sum();
-        let opening = h.sb.shared.lock().accounts[&account_id].opening_minor;
+        // Balance = opening + every row the account holds (older ones too).
+        let sum: i64 = ledger
+            .iter()
+            .filter(|r| r.account_id == account_id)
+            .map(|r| parse_decimal(&r.amount).unwrap())
+            .sum();
+        let opening = {
+            let inner = h.sb.shared.lock();
+            let a = &inner.accounts[&account_id];
+            inner.ledgers[&a.login_id].accounts[a.index].opening_minor
+        };
         assert_eq!(account["balance"], format_minor(opening + sum));
-        // The API shows exactly what the bank holds.
+        // The API shows exactly what the bank holds in the range.
         let held: HashSet<String> = ledger
             .iter()
             .filter(|r| r.account_id == account_id)
+            .filter(|r| r.date > today() - chrono::Duration::days(731))
             .map(|r| r.original_id.clone())
             .collect();
         assert_eq!(held, seen);
@@ -630,6 +640,19 @@ async fn added_transaction_moves_the_balance() {
         .find(|r| r["description"] == "GRAB*TEST")
         .expect("new row served");
     assert_eq!(added["amount"], "-61299.00");
+    // Categorised the day after it was scraped.
+    assert_eq!(added["category"], "uncategorized");
+    h.sb.clock().advance(chrono::Duration::days(1));
+    let rows = h
+        .transactions(
+            &secret,
+            &format!("account_id={account_id}&from_date=2025-03-31"),
+        )
+        .await;
+    let added = rows
+        .iter()
+        .find(|r| r["description"] == "GRAB*TEST")
+        .unwrap();
     assert_eq!(added["category"], "auto_and_transport");
     assert!(h
         .sb
@@ -752,31 +775,25 @@ async fn refresh_is_throttled() {
     );
     assert_eq!(h.sb.stats().refreshes, 1);
 
-    // With a short throttle the next refresh goes through once it has passed.
-    let h = Harness::with(FinsifyConfig {
-        refresh_throttle: Duration::from_millis(1000),
-        ..config()
-    })
-    .await;
-    let (_, secret) = h.connect("refresh-2").await;
+    // The throttle runs on the sandbox clock: a second early is refused, on time is fine.
     assert_eq!(
-        send(h.with_login(Method::PUT, "/login/refresh", &secret))
-            .await
-            .0,
-        StatusCode::OK
+        data["last_refresh_at"].as_str(),
+        Some("2025-03-31T05:00:00.000Z")
     );
+    let clock = h.sb.clock();
+    clock.advance(chrono::Duration::seconds(299));
     assert_eq!(
         send(h.with_login(Method::PUT, "/login/refresh", &secret))
             .await
             .0,
         StatusCode::BAD_REQUEST
     );
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    clock.advance(chrono::Duration::seconds(1));
+    let (status, body) = send(h.with_login(Method::PUT, "/login/refresh", &secret)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
-        send(h.with_login(Method::PUT, "/login/refresh", &secret))
-            .await
-            .0,
-        StatusCode::OK
+        body["data"]["next_refresh_possible_at"].as_str(),
+        Some("2025-03-31T05:10:00.000Z")
     );
     assert_eq!(h.sb.stats().refreshes, 2);
 }
@@ -1051,7 +1068,7 @@ async fn fault_callback_broken_json() {
     let h = Harness::start().await;
     let customer = h.customer("broken").await;
     let callback = "coffer://finsify-hub/b";
-    h.sb.inject(FinsifyFault::CallbackBrokenJson);
+    h.sb.inject(FinsifyFault::CallbackBrokenJson { requests: 1 });
     let token = h.token(&customer, TECHCOMBANK, callback).await;
     let location = approve_in_browser(token["connect_url"].as_str().unwrap(), true)
         .await
@@ -1237,13 +1254,506 @@ async fn dropping_the_handle_keeps_serving_until_shutdown() {
         StatusCode::OK
     );
     sb.shutdown();
-    let mut stopped = false;
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        if Client::new().get(&catalogue).send().await.is_err() {
-            stopped = true;
-            break;
+    sb.stopped().await;
+    let fresh = Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    assert!(
+        fresh.get(&catalogue).send().await.is_err(),
+        "shutdown stops the server"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Range rules, history, living, the oracle, the request log, the delayed catalogue
+
+async fn transaction_error(h: &Harness, secret: &str, query: &str) -> Value {
+    let (status, err) =
+        send(h.with_login(Method::GET, &format!("/transaction?{query}"), secret)).await;
+    assert_error(status, &err, 400, "DataInvalid");
+    err
+}
+
+#[tokio::test]
+async fn transaction_ranges_are_validated() {
+    // 17:30 UTC on 30 March is already 31 March in Ho Chi Minh City.
+    let h = Harness::with(FinsifyConfig {
+        clock: SandboxClock::fixed(at("2025-03-30T17:30:00Z")),
+        ..config()
+    })
+    .await;
+    assert_eq!(h.sb.today(), today());
+    let (_, secret) = h.connect("ranges").await;
+    let account = h.accounts(&secret).await[0]["id"].as_i64().unwrap();
+    let a = format!("account_id={account}");
+    for (query, field) in [
+        (
+            format!("{a}&from_date=2025-03-10&to_date=2025-03-01"),
+            "from_date",
+        ),
+        (format!("{a}&to_date=2025-04-01"), "to_date"),
+        (format!("{a}&end_date=2025-04-01"), "end_date"),
+        (format!("{a}&from_date=2025-04-01"), "from_date"),
+        (format!("{a}&from_date=2025-3-01"), "from_date"),
+        (format!("{a}&from_date="), "from_date"),
+        (format!("{a}&to_date=31-03-2025"), "to_date"),
+        (format!("{a}&end_date=2025-02-30"), "end_date"),
+        (format!("{a}&timestamp=yesterday"), "timestamp"),
+    ] {
+        let err = transaction_error(&h, &secret, &query).await;
+        assert_eq!(err["extra"]["field"], field, "{query}: {err}");
+    }
+    // Today in Ho Chi Minh City is fine although it is still the 30th in UTC.
+    h.transactions(&secret, &format!("{a}&to_date=2025-03-31"))
+        .await;
+
+    // At most 731 days per request, both ends included.
+    let err = transaction_error(
+        &h,
+        &secret,
+        &format!("{a}&from_date=2023-03-30&to_date=2025-03-30"),
+    )
+    .await;
+    assert_eq!(
+        err["extra"],
+        json!({ "field": "from_date", "max_days": 731 })
+    );
+    let longest = h
+        .transactions(
+            &secret,
+            &format!("{a}&from_date=2023-03-31&to_date=2025-03-30"),
+        )
+        .await;
+    assert!(!longest.is_empty());
+    // The documentation's own example asks for 426 days.
+    let example = h
+        .transactions(
+            &secret,
+            &format!("{a}&from_date=2023-08-26&to_date=2024-10-25"),
+        )
+        .await;
+    assert!(!example.is_empty());
+    // A timestamp three years back is a range too long.
+    let three_years = (start() - chrono::Duration::days(3 * 365)).timestamp_millis();
+    transaction_error(&h, &secret, &format!("{a}&timestamp={three_years}")).await;
+
+    // Without from_date: the last 731 days only, though the bank holds more.
+    let default = h.transactions(&secret, &a).await;
+    let oldest = default.iter().map(row_date).min().unwrap();
+    assert!(oldest >= day(2023, 4, 1), "{oldest}");
+    let held_older =
+        h.sb.ledger()
+            .iter()
+            .filter(|r| r.account_id == account && r.date < day(2023, 4, 1))
+            .count();
+    assert!(held_older > 100, "{held_older}");
+    // A client that walks back in spans of at most 731 days gets everything.
+    let older = h
+        .transactions(
+            &secret,
+            &format!("{a}&from_date=2021-04-01&to_date=2023-03-31"),
+        )
+        .await;
+    assert_eq!(older.len(), held_older);
+    let all_held =
+        h.sb.ledger()
+            .iter()
+            .filter(|r| r.account_id == account)
+            .count();
+    assert_eq!(default.len() + older.len(), all_held);
+
+    // No limit when configured so: then no bounds means everything.
+    let free = Harness::with(FinsifyConfig {
+        max_span_days: None,
+        ..config()
+    })
+    .await;
+    let (_, secret) = free.connect("free").await;
+    let account = free.accounts(&secret).await[0]["id"].as_i64().unwrap();
+    let everything = free
+        .transactions(&secret, &format!("account_id={account}"))
+        .await;
+    let held = free
+        .sb
+        .ledger()
+        .iter()
+        .filter(|r| r.account_id == account)
+        .count();
+    assert_eq!(everything.len(), held);
+}
+
+#[tokio::test]
+async fn three_years_of_history_with_rows_throughout() {
+    let h = Harness::start().await;
+    let (_, secret) = h.connect("history").await;
+    let ledger = h.sb.ledger();
+    for account in h.accounts(&secret).await {
+        let id = account["id"].as_i64().unwrap();
+        let mut dates: Vec<NaiveDate> = ledger
+            .iter()
+            .filter(|r| r.account_id == id)
+            .map(|r| r.date)
+            .collect();
+        dates.sort();
+        assert!(
+            dates[0] <= today() - chrono::Duration::days(3 * 365 + 20),
+            "{}",
+            dates[0]
+        );
+        assert!(dates
+            .windows(2)
+            .all(|w| w[1] - w[0] < chrono::Duration::days(20)));
+        assert!(dates
+            .last()
+            .is_some_and(|d| *d >= today() - chrono::Duration::days(2)));
+    }
+}
+
+#[tokio::test]
+async fn advance_posts_authorisations_releases_some_and_brings_late_rows() {
+    let h = Harness::start().await;
+    let (login_id, secret) = h.connect("live").await;
+    let card = h.accounts(&secret).await[1]["id"].as_i64().unwrap();
+    let current = h.accounts(&secret).await[0]["id"].as_i64().unwrap();
+    let before = h.sb.ledger();
+    let grab = before
+        .iter()
+        .find(|r| r.pending && r.amount == "-61299.00")
+        .unwrap()
+        .clone();
+    assert!(grab.description.starts_with("GD THE CHO XU LY"));
+    assert!(before
+        .iter()
+        .any(|r| r.pending && r.amount == "-3450000.00" && r.date == today()));
+    // What a client synced today.
+    let synced: HashSet<String> = h
+        .transactions(
+            &secret,
+            &format!("account_id={current}&from_date=2025-03-01"),
+        )
+        .await
+        .iter()
+        .map(|r| r["original_id"].as_str().unwrap().to_owned())
+        .collect();
+
+    let (status, reading) = send(
+        h.http
+            .post(format!("{}/_sandbox/advance", origin(&h)))
+            .json(&json!({ "days": 10 })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(reading["now"], "2025-04-10T05:00:00Z");
+    assert_eq!(h.sb.today(), day(2025, 4, 10));
+
+    let after = h.sb.ledger();
+    assert!(!after.iter().any(|r| r.original_id == grab.original_id));
+    let posted = after
+        .iter()
+        .find(|r| r.account_id == card && r.amount == "-71299.00")
+        .expect("the fare posted with the tip");
+    assert_eq!(posted.date, today() + chrono::Duration::days(1));
+    assert!(posted.description.starts_with("GD THE QUA POS"));
+    assert!(!after
+        .iter()
+        .any(|r| r.amount == "-3450000.00" && r.date == today()));
+    for n in 1..=10 {
+        let d = today() + chrono::Duration::days(n);
+        assert!(after.iter().any(|r| r.date == d), "rows on {d}");
+    }
+    assert!(after.iter().all(|r| !r.pending || r.date > today()));
+    // Late rows, dated inside days the client had synced.
+    let rows = h
+        .transactions(
+            &secret,
+            &format!("account_id={current}&from_date=2025-03-01&to_date=2025-03-31"),
+        )
+        .await;
+    let late: Vec<&Value> = rows
+        .iter()
+        .filter(|r| !synced.contains(r["original_id"].as_str().unwrap()))
+        .collect();
+    assert!(!late.is_empty());
+    assert!(late.iter().all(|r| r["description"]
+        .as_str()
+        .unwrap()
+        .starts_with("NAPAS CK tu ")));
+    assert!(h
+        .sb
+        .ledger()
+        .iter()
+        .any(|r| r.login_id == login_id && r.seen_on > r.date));
+
+    // Determinism.
+    let twin = Harness::start().await;
+    twin.connect("live").await;
+    twin.sb.advance(10);
+    assert_eq!(twin.sb.oracle_ledger(), h.sb.oracle_ledger());
+}
+
+#[tokio::test]
+async fn categories_arrive_the_day_after_a_row_is_scraped() {
+    let h = Harness::start().await;
+    let (_, secret) = h.connect("categories").await;
+    let card = h.accounts(&secret).await[1]["id"].as_i64().unwrap();
+    let query = format!("account_id={card}&from_date=2025-03-25");
+    let rows = h.transactions(&secret, &query).await;
+    let grab = rows.iter().find(|r| r["amount"] == "-61299.00").unwrap();
+    assert_eq!(grab["category"], "uncategorized");
+    let older = rows
+        .iter()
+        .find(|r| row_date(r) == today() - chrono::Duration::days(3))
+        .unwrap();
+    assert_eq!(older["category"], "food_and_dining");
+    h.sb.clock().advance(chrono::Duration::days(1));
+    let rows = h.transactions(&secret, &query).await;
+    let grab_now = rows
+        .iter()
+        .find(|r| r["original_id"] == grab["original_id"])
+        .unwrap();
+    assert_eq!(grab_now["category"], "auto_and_transport");
+}
+
+fn origin(h: &Harness) -> String {
+    h.sb.base_url().trim_end_matches("/v2").to_owned()
+}
+
+#[tokio::test]
+async fn the_oracle_matches_what_the_bank_serves() {
+    let h = Harness::start().await;
+    let (_, secret) = h.connect("oracle").await;
+    let (_, gone) = h.connect("oracle-deleted").await;
+    let customer = h.sb.logins()[1].customer_id.clone();
+    let (status, _) = send(
+        h.with_login(Method::DELETE, "/login", &gone)
+            .json(&json!({ "customer_id": customer })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (_, oracle) = send(h.http.get(format!("{}/_sandbox/oracle/ledger", origin(&h)))).await;
+    let oracle: Vec<OracleRow> = serde_json::from_value(oracle).unwrap();
+    assert_eq!(oracle, h.sb.oracle_ledger());
+    let accounts = h.accounts(&secret).await;
+    let ids: HashSet<String> = accounts.iter().map(|a| a["id"].to_string()).collect();
+    assert!(
+        oracle.iter().all(|r| ids.contains(&r.account)),
+        "deleted logins are not listed"
+    );
+    assert!(oracle
+        .iter()
+        .all(|r| r.status == "booked" && r.currency == "VND"));
+    let mut from_oracle: Vec<(String, String, String, String, String)> = oracle
+        .iter()
+        .map(|r| {
+            (
+                r.account.clone(),
+                r.stable_id.clone().unwrap(),
+                r.date.to_string(),
+                r.amount.clone(),
+                r.description.clone(),
+            )
+        })
+        .collect();
+    from_oracle.sort();
+    let mut from_wire = Vec::new();
+    for account in &accounts {
+        let id = account["id"].as_i64().unwrap();
+        for (from, to) in [
+            ("2021-01-01", "2022-12-31"),
+            ("2023-01-01", "2024-12-31"),
+            ("2025-01-01", "2025-03-31"),
+        ] {
+            for r in h
+                .transactions(
+                    &secret,
+                    &format!("account_id={id}&from_date={from}&to_date={to}"),
+                )
+                .await
+            {
+                from_wire.push((
+                    id.to_string(),
+                    r["original_id"].as_str().unwrap().to_owned(),
+                    r["date"].as_str().unwrap().to_owned(),
+                    r["amount"].as_str().unwrap().to_owned(),
+                    r["description"].as_str().unwrap().to_owned(),
+                ));
+            }
         }
     }
-    assert!(stopped, "shutdown stops the server");
+    from_wire.sort();
+    assert_eq!(from_wire, from_oracle);
+
+    let (_, oracle_accounts) = send(
+        h.http
+            .get(format!("{}/_sandbox/oracle/accounts", origin(&h))),
+    )
+    .await;
+    let oracle_accounts: Vec<OracleAccount> = serde_json::from_value(oracle_accounts).unwrap();
+    assert_eq!(oracle_accounts, h.sb.oracle_accounts());
+    assert_eq!(oracle_accounts.len(), 2);
+    for (o, a) in oracle_accounts.iter().zip(&accounts) {
+        assert_eq!(o.account, a["id"].to_string());
+        assert_eq!(o.name, a["name"].as_str().unwrap());
+        assert_eq!(o.balance, a["balance"].as_str().unwrap());
+        assert_eq!(o.available, None);
+    }
+}
+
+#[tokio::test]
+async fn the_request_log_records_every_bank_request() {
+    let h = Harness::start().await;
+    let (_, secret) = h.connect("log").await;
+    h.accounts(&secret).await;
+    let _ = send(h.http.get(h.sb.service_catalogue_url())).await;
+    let _ = send(h.http.get(format!("{}/_sandbox/stats", origin(&h)))).await;
+    let log = h.sb.requests();
+    let summary: Vec<(u64, &str, String, u16)> = log
+        .iter()
+        .map(|r| {
+            let path = r.target.split('?').next().unwrap();
+            let path = if path.starts_with("/v2/connect/term/") {
+                "/v2/connect/term/…".to_owned()
+            } else {
+                path.to_owned()
+            };
+            (r.seq, r.method.as_str(), path, r.status)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (1, "POST", "/v2/customer".to_owned(), 200),
+            (2, "POST", "/v2/token".to_owned(), 200),
+            (3, "GET", "/v2/connect/term/…".to_owned(), 200),
+            (4, "POST", "/v2/connect/term/…".to_owned(), 302),
+            (5, "GET", "/v2/account".to_owned(), 200),
+            (6, "GET", "/service.json".to_owned(), 200),
+        ]
+    );
+    assert!(log.iter().all(|r| r.at == start()));
+    assert!(log[0].body.contains("\"identifier\":\"log\""));
+    assert!(log[4]
+        .headers
+        .iter()
+        .any(|(k, v)| k == "login-secret" && *v == secret));
+    let (_, over_http) = send(h.http.get(format!("{}/_sandbox/requests", origin(&h)))).await;
+    let over_http: Vec<RecordedRequest> = serde_json::from_value(over_http).unwrap();
+    assert_eq!(over_http, log);
+    let resp = h
+        .http
+        .delete(format!("{}/_sandbox/requests", origin(&h)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert!(h.sb.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_delayed_catalogue_answers_only_when_released() {
+    let h = Harness::with(FinsifyConfig {
+        delay_catalogue: true,
+        ..config()
+    })
+    .await;
+    let url = h.sb.service_catalogue_url();
+    let first = tokio::spawn(h.http.get(url.clone()).send());
+    h.sb.catalogue_requests_held(1).await;
+    assert_eq!(h.sb.catalogue_waiting(), 1);
+    assert!(!first.is_finished(), "held until released");
+    let (_, state) = send(h.http.get(format!("{}/_sandbox/catalogue", origin(&h)))).await;
+    assert_eq!(state, json!({ "delayed": true, "waiting": 1 }));
+
+    h.sb.release_catalogue();
+    let resp = first.await.unwrap().unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["status"], true);
+    assert_eq!(h.sb.catalogue_waiting(), 0);
+
+    // Still delayed: the next request waits for the next release, here over HTTP.
+    let second = tokio::spawn(h.http.get(url.clone()).send());
+    h.sb.catalogue_requests_held(1).await;
+    let (status, _) = send(
+        h.http
+            .post(format!("{}/_sandbox/catalogue/release", origin(&h))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(second.await.unwrap().unwrap().status(), StatusCode::OK);
+
+    // Switching the mode off lets held answers go and stops holding.
+    let third = tokio::spawn(h.http.get(url.clone()).send());
+    h.sb.catalogue_requests_held(1).await;
+    let (_, state) = send(
+        h.http
+            .post(format!("{}/_sandbox/catalogue/delay", origin(&h)))
+            .json(&json!({ "delayed": false })),
+    )
+    .await;
+    assert_eq!(state["delayed"], false);
+    assert_eq!(third.await.unwrap().unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        h.http.get(&url).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    // And on again over HTTP.
+    let (_, state) = send(
+        h.http
+            .post(format!("{}/_sandbox/catalogue/delay", origin(&h)))
+            .json(&json!({ "delayed": true })),
+    )
+    .await;
+    assert_eq!(state["delayed"], true);
+    let fourth = tokio::spawn(h.http.get(url).send());
+    h.sb.catalogue_requests_held(1).await;
+    h.sb.set_catalogue_delayed(false);
+    assert_eq!(fourth.await.unwrap().unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn clock_route_moves_expiry_and_today() {
+    let h = Harness::start().await;
+    let (_, reading) = send(h.http.get(format!("{}/_sandbox/clock", origin(&h)))).await;
+    assert_eq!(reading["now"], "2025-03-31T05:00:00Z");
+    let (_, reading) = send(
+        h.http
+            .post(format!("{}/_sandbox/clock", origin(&h)))
+            .json(&json!({ "advance_days": 1 })),
+    )
+    .await;
+    assert_eq!(reading["now"], "2025-04-01T05:00:00Z");
+    assert_eq!(h.sb.today(), day(2025, 4, 1));
+    // The catalogue's last_update follows the clock's day.
+    let (_, body) = send(h.http.get(h.sb.service_catalogue_url())).await;
+    let expected = day(2025, 4, 1)
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp()
+        - 7 * 3600;
+    assert_eq!(body["last_update"].as_i64(), Some(expected));
+    let resp = h
+        .http
+        .post(format!("{}/_sandbox/clock", origin(&h)))
+        .body("{\"warp\":1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn defaults_are_the_documented_ones() {
+    let before = Utc::now();
+    let c = FinsifyConfig::default();
+    assert_eq!(c.connect_ttl, Duration::from_secs(30 * 60));
+    assert_eq!(c.refresh_throttle, Duration::from_secs(5 * 60));
+    assert_eq!(c.max_span_days, Some(731));
+    assert!(!c.delay_catalogue);
+    // The default clock follows the wall clock: read between two wall-clock readings.
+    let now = c.clock.now();
+    assert!(before <= now && now <= Utc::now(), "{now}");
+    // A bare callback fault means one use.
+    let f: FinsifyFault = serde_json::from_str(r#"{"kind":"callback_broken_json"}"#).unwrap();
+    assert_eq!(f, FinsifyFault::CallbackBrokenJson { requests: 1 });
 }

@@ -1,8 +1,7 @@
-//! `/personal/banking/*` and `/common/*`: bearer auth, versioned media types, accounts and
-//! transactions, and the error envelope.
+//! `/personal/banking/*` and `/common/*`: bearer auth, the call budget, versioned media types,
+//! accounts and transactions, and the error envelope.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -14,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::json::{array, float_tail_number, quote, wire_number, Obj};
 use super::ledger::{self, Kind, Ledger, Txn};
 use super::oauth::{first, parse_pairs};
-use super::{random_secret, take, Shared, State as SandboxState};
+use super::{random_secret, take, Shared, Sparebank1PartialError, State as SandboxState};
 
 /// The one media type transactions speak; accounts also accept v4 and v5.
 pub(crate) const MEDIA_V1: &str = "application/vnd.sparebank1.v1+json; charset=utf-8";
@@ -39,6 +38,10 @@ impl Family {
 struct Ctx {
     session: u64,
     media: String,
+    /// The Oslo day of the sandbox clock.
+    today: NaiveDate,
+    /// The earliest day the bank serves.
+    earliest: NaiveDate,
 }
 
 fn respond(status: StatusCode, media: &str, body: String) -> Response {
@@ -81,6 +84,19 @@ fn unauthorized() -> Response {
         "Unauthorized",
     )
         .into_response()
+}
+
+fn too_many_requests(secs: u64, resource: &str) -> Response {
+    let mut resp = error_envelope(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TOO_MANY_REQUESTS",
+        &format!("Rate limit exceeded. Retry after {secs} seconds."),
+        &format!("For mange forespørsler. Prøv igjen om {secs} sekunder."),
+        resource,
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    resp
 }
 
 /// Picks the response media type from `Accept` (exact vendor types only; charset, when given,
@@ -134,27 +150,57 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Auth, then media type, then the rate-limit and server-error faults (not for `/common`,
-/// which does not count against the limit).
+/// Charges one call to the client's budget, or answers how many seconds until one is free.
+fn charge_budget(shared: &Shared, st: &mut SandboxState, client_id: &str) -> Result<(), u64> {
+    let Some(budget) = shared.config.call_budget else {
+        return Ok(());
+    };
+    let now = shared.now();
+    let window = crate::contract::chrono_duration(budget.window);
+    let calls = st.budget.entry(client_id.to_owned()).or_default();
+    while calls.front().is_some_and(|&at| at + window <= now) {
+        calls.pop_front();
+    }
+    if calls.len() >= usize::try_from(budget.calls).unwrap_or(usize::MAX) {
+        let free_at = calls.front().map_or(now, |&at| at + window);
+        let millis = u64::try_from((free_at - now).num_milliseconds()).unwrap_or(1);
+        // Whole seconds, rounded up: retrying after that many seconds always succeeds.
+        let secs = millis.div_ceil(1000).max(1);
+        return Err(secs);
+    }
+    calls.push_back(now);
+    Ok(())
+}
+
+/// Auth, then the call budget, then the media type, then the rate-limit and server-error
+/// faults. `/common` neither counts against the budget nor sees the faults.
 fn gate(
+    shared: &Shared,
     st: &mut SandboxState,
     headers: &HeaderMap,
     family: Family,
     resource: &str,
 ) -> Result<Ctx, Box<Response>> {
     st.stats.api_calls += 1;
-    let now = Instant::now();
+    let now = shared.now();
     let Some(token) = bearer(headers) else {
         return Err(Box::new(unauthorized()));
     };
-    let session = match st.access_tokens.get(token) {
-        Some(g) if now < g.expires => g.session,
+    let (session, client_id) = match st.access_tokens.get(token) {
+        Some(g) if now < g.expires => (g.session, g.client_id.clone()),
         Some(_) => {
             st.access_tokens.remove(token);
             return Err(Box::new(unauthorized()));
         }
         None => return Err(Box::new(unauthorized())),
     };
+    if family != Family::Common {
+        if let Err(secs) = charge_budget(shared, st, &client_id) {
+            st.stats.rate_limited += 1;
+            st.stats.budget_refusals += 1;
+            return Err(Box::new(too_many_requests(secs, resource)));
+        }
+    }
     let Some(media) = negotiate(headers, family.versions()) else {
         return Err(Box::new(error_envelope(
             StatusCode::NOT_ACCEPTABLE,
@@ -169,16 +215,7 @@ fn gate(
         if take(&mut st.faults.rate_limit) {
             st.stats.rate_limited += 1;
             let secs = st.faults.retry_after_secs;
-            let mut resp = error_envelope(
-                StatusCode::TOO_MANY_REQUESTS,
-                "TOO_MANY_REQUESTS",
-                &format!("Rate limit exceeded. Retry after {secs} seconds."),
-                &format!("For mange forespørsler. Prøv igjen om {secs} sekunder."),
-                resource,
-            );
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            return Err(Box::new(resp));
+            return Err(Box::new(too_many_requests(secs, resource)));
         }
         if take(&mut st.faults.server_error) {
             return Err(Box::new(error_envelope(
@@ -190,7 +227,12 @@ fn gate(
             )));
         }
     }
-    Ok(Ctx { session, media })
+    Ok(Ctx {
+        session,
+        media,
+        today: shared.today(),
+        earliest: shared.earliest(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +338,7 @@ pub(crate) async fn accounts(
 ) -> Response {
     const RESOURCE: &str = "/personal/banking/accounts";
     let mut st = shared.lock();
-    let ctx = match gate(&mut st, &headers, Family::Accounts, RESOURCE) {
+    let ctx = match gate(&shared, &mut st, &headers, Family::Accounts, RESOURCE) {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -315,6 +357,8 @@ pub(crate) async fn accounts(
         Ok(f) => f,
         Err(r) => return *r,
     };
+    // [inference] The card backend failing takes the card out of the list, with a 200.
+    let card_failed = card && st.take_partial(Sparebank1PartialError::CreditAccountsFailed);
     let l = &st.ledger;
     let items: Vec<String> = l
         .accounts
@@ -323,13 +367,18 @@ pub(crate) async fn accounts(
         .filter(|(_, a)| match a.kind {
             Kind::Current => nok,
             Kind::Bsu => bsu,
-            Kind::CreditCard => card,
+            Kind::CreditCard => card && !card_failed,
         })
         .filter_map(|(i, _)| account_json(l, i))
         .collect();
+    let errors = if card_failed {
+        array([quote(Sparebank1PartialError::CreditAccountsFailed.code())])
+    } else {
+        "[]".to_owned()
+    };
     let body = Obj::new()
         .raw("accounts", array(items))
-        .raw("errors", "[]".to_owned())
+        .raw("errors", errors)
         .to_json();
     respond(StatusCode::OK, &ctx.media, body)
 }
@@ -341,6 +390,7 @@ pub(crate) async fn default_account(
 ) -> Response {
     let mut st = shared.lock();
     let ctx = match gate(
+        &shared,
         &mut st,
         &headers,
         Family::Accounts,
@@ -375,7 +425,7 @@ pub(crate) async fn account(
 ) -> Response {
     let resource = format!("/personal/banking/accounts/{key}");
     let mut st = shared.lock();
-    let ctx = match gate(&mut st, &headers, Family::Accounts, &resource) {
+    let ctx = match gate(&shared, &mut st, &headers, Family::Accounts, &resource) {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -409,9 +459,9 @@ enum Source {
 
 struct TxQuery {
     accounts: Vec<usize>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    limit: Option<usize>,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: usize,
     source: Source,
 }
 
@@ -425,7 +475,14 @@ fn bad_request(message: &str, message_nb: &str, resource: &str) -> Box<Response>
     ))
 }
 
-fn parse_tx_query(l: &Ledger, query: &str, resource: &str) -> Result<TxQuery, Box<Response>> {
+/// Reads and validates the transaction query (see the module docs for every rule).
+fn parse_tx_query(
+    shared: &Shared,
+    l: &Ledger,
+    ctx: &Ctx,
+    query: &str,
+    resource: &str,
+) -> Result<TxQuery, Box<Response>> {
     let p = parse_pairs(query);
     let keys: Vec<&str> = p
         .iter()
@@ -476,19 +533,51 @@ fn parse_tx_query(l: &Ledger, query: &str, resource: &str) -> Result<TxQuery, Bo
     };
     let from = date("fromDate")?;
     let to = date("toDate")?;
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
+    let to = match to {
+        Some(t) if t > ctx.today => {
             return Err(bad_request(
-                "fromDate is after toDate.",
-                "fromDate er etter toDate.",
+                &format!(
+                    "toDate {t} is in the future; the latest allowed is {} (Europe/Oslo).",
+                    ctx.today
+                ),
+                "toDate kan ikke være frem i tid.",
                 resource,
-            ));
+            ))
         }
+        Some(t) => t,
+        None => ctx.today,
+    };
+    let from = match from {
+        Some(f) if f < ctx.earliest => {
+            return Err(bad_request(
+                &format!(
+                    "fromDate {f} is before the earliest date available, {}.",
+                    ctx.earliest
+                ),
+                &format!("fromDate kan ikke være tidligere enn {}.", ctx.earliest),
+                resource,
+            ))
+        }
+        Some(f) => f,
+        // [inference] No fromDate: a 30-day window ending on toDate.
+        None => to
+            .checked_sub_days(Days::new(ledger::RECENT_DAYS - 1))
+            .unwrap_or(to)
+            .max(ctx.earliest),
+    };
+    if from > to {
+        return Err(bad_request(
+            &format!("fromDate {from} is after toDate {to}."),
+            "fromDate er etter toDate.",
+            resource,
+        ));
     }
+    let max = usize::try_from(shared.config.max_row_limit).unwrap_or(usize::MAX);
     let limit = match first(&p, "rowLimit") {
-        None => None,
+        None => usize::try_from(shared.config.default_row_limit).unwrap_or(usize::MAX),
         Some(v) => match v.parse::<i64>() {
-            Ok(n) if n > 0 => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+            // [inference] Above the maximum: lowered without notice.
+            Ok(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX).min(max),
             _ => {
                 return Err(bad_request(
                     &format!("rowLimit must be a positive integer, not {v:?}."),
@@ -522,23 +611,50 @@ fn parse_tx_query(l: &Ledger, query: &str, resource: &str) -> Result<TxQuery, Bo
     })
 }
 
-/// RECENT: pending rows and booked rows from the last [`ledger::RECENT_DAYS`] days.
 fn row_source(t: &Txn, today: NaiveDate) -> Source {
-    let recent_from = today
-        .checked_sub_days(Days::new(ledger::RECENT_DAYS - 1))
-        .unwrap_or(today);
-    if !t.booked || t.date >= recent_from {
+    if t.is_recent(today) {
         Source::Recent
     } else {
         Source::Historic
     }
 }
 
+fn session_digest(kind: &str, seed: u64, serial: u64, session: u64, generation: u64) -> [u8; 32] {
+    Sha256::digest(format!("sb1-{kind}:{seed}:{serial}:{session}:{generation}").as_bytes()).into()
+}
+
 /// The opaque, session-bound transaction id.
 pub(crate) fn wire_id(seed: u64, serial: u64, session: u64, generation: u64) -> String {
-    let digest =
-        Sha256::digest(format!("sb1-tx:{seed}:{serial}:{session}:{generation}").as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(session_digest("tx", seed, serial, session, generation))
+}
+
+/// `classificationInput.id`: session-bound too, and not the transaction id.
+fn classification_id(seed: u64, serial: u64, session: u64, generation: u64) -> String {
+    session_digest("class", seed, serial, session, generation)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `creditCardIdentifiers.partitionKey`: seven digits, per session and per store.
+fn partition_key(account_key: &str, session: u64, generation: u64, source: Source) -> String {
+    let store = if source == Source::Historic {
+        "archive"
+    } else {
+        "recent"
+    };
+    ledger::hex_digest(
+        &format!("sb1-partition:{account_key}:{session}:{generation}:{store}"),
+        64,
+    )
+    .bytes()
+    .filter(u8::is_ascii_digit)
+    .chain(std::iter::repeat(b'0'))
+    .take(7)
+    .map(char::from)
+    .collect()
 }
 
 fn merchant_json(m: &ledger::Merchant) -> Obj {
@@ -554,22 +670,35 @@ fn merchant_json(m: &ledger::Merchant) -> Obj {
         .null("intermediary")
 }
 
-fn transaction_json(st: &SandboxState, t: &Txn, session: u64) -> Obj {
+fn details_url(base: &str, id: &str) -> String {
+    format!("{base}/personal/banking/transactions/{id}/details")
+}
+
+/// `cleanedDescription` as of `today`: merchant-cleaned once enrichment has arrived.
+fn cleaned_description(t: &Txn, today: NaiveDate) -> &str {
+    if t.merchant.is_some() && t.booked && !t.enriched(today) {
+        &t.cleaned_raw
+    } else {
+        &t.cleaned
+    }
+}
+
+fn transaction_json(st: &SandboxState, base: &str, t: &Txn, ctx: &Ctx) -> Obj {
     let l = &st.ledger;
     let Some(account) = l.accounts.get(t.account) else {
         return Obj::new();
     };
-    let id = wire_id(l.seed, t.serial, session, st.id_generation);
+    let today = ctx.today;
+    let generation = st.id_generation;
+    let id = wire_id(l.seed, t.serial, ctx.session, generation);
     let date_ms = ledger::oslo_midnight_ms(t.date);
-    let source = match row_source(t, l.today) {
-        Source::Historic => "HISTORIC",
-        _ => "RECENT",
-    };
+    let source = row_source(t, today);
+    let enriched = t.enriched(today);
     let mut o = Obj::new()
         .str("id", &id)
         .str("nonUniqueId", &t.non_unique_id)
         .str("description", &t.description)
-        .str("cleanedDescription", &t.cleaned)
+        .str("cleanedDescription", cleaned_description(t, today))
         .obj(
             "accountNumber",
             Obj::new()
@@ -586,23 +715,32 @@ fn transaction_json(st: &SandboxState, t: &Txn, session: u64) -> Obj {
         .str("typeCode", t.type_code)
         .str("typeText", t.type_text)
         .str("bookingStatus", if t.booked { "BOOKED" } else { "PENDING" })
-        .str("source", source)
+        .str(
+            "source",
+            if source == Source::Historic {
+                "HISTORIC"
+            } else {
+                "RECENT"
+            },
+        )
         .bool("canShowDetails", t.booked)
         .str("accountKey", &account.key)
         .str("accountName", &account.name)
         .opt_str("kidOrMessage", t.kid_or_message.as_deref());
-    // Pending rows come without the counterparty fields.
-    if t.booked {
+    // RECENT rows come without the counterparty fields; archiving adds them.
+    if source == Source::Historic {
         o = o
             .opt_str("remoteAccountNumber", t.remote_account_number.as_deref())
             .opt_str("remoteAccountName", t.remote_account_name.as_deref());
     }
+    let details = t.booked.then(|| details_url(base, &id));
     o = o
         .null("paymentReference")
+        .opt_str("detailsUrl", details.as_deref())
         .opt_str("mcc", t.mcc)
         .raw(
             "merchant",
-            match (&t.merchant, t.booked) {
+            match (&t.merchant, enriched) {
                 (Some(m), true) => merchant_json(m).to_json(),
                 _ => "null".to_owned(),
             },
@@ -610,7 +748,10 @@ fn transaction_json(st: &SandboxState, t: &Txn, session: u64) -> Obj {
         .obj(
             "classificationInput",
             Obj::new()
-                .str("id", &id)
+                .str(
+                    "id",
+                    &classification_id(l.seed, t.serial, ctx.session, generation),
+                )
                 .opt_str("mcc", t.mcc)
                 .int("date", date_ms)
                 .str("text", &t.description)
@@ -620,17 +761,12 @@ fn transaction_json(st: &SandboxState, t: &Txn, session: u64) -> Obj {
         .bool("isConfidential", false)
         .bool("isFromCurrencyAccount", false);
     if account.kind == Kind::CreditCard {
-        let partition = ledger::hex_digest(&format!("sb1-partition:{}", account.key), 64)
-            .bytes()
-            .filter(u8::is_ascii_digit)
-            .take(7)
-            .map(char::from)
-            .collect::<String>();
         o = o.obj(
             "creditCardIdentifiers",
-            Obj::new()
-                .str("nonUniqueId", &t.non_unique_id)
-                .str("partitionKey", &partition),
+            Obj::new().str("nonUniqueId", &t.non_unique_id).str(
+                "partitionKey",
+                &partition_key(&account.key, ctx.session, generation, source),
+            ),
         );
     }
     o
@@ -638,21 +774,28 @@ fn transaction_json(st: &SandboxState, t: &Txn, session: u64) -> Obj {
 
 /// The transaction faults, taken once per call.
 struct TxFaults {
-    partial: Option<String>,
+    partial: Vec<Sparebank1PartialError>,
     malformed: bool,
     missing: Option<String>,
     float: bool,
 }
 
-fn take_tx_faults(st: &mut SandboxState) -> TxFaults {
-    let f = &mut st.faults;
-    let partial = match f.partial_failure.as_mut() {
-        Some((error, n)) => take(n).then(|| error.clone()),
-        None => None,
-    };
-    if matches!(&f.partial_failure, Some((_, 0))) {
-        f.partial_failure = None;
+fn take_tx_faults(st: &mut SandboxState, q: &TxQuery) -> TxFaults {
+    let mut partial = Vec::new();
+    // A failure only reaches requests that consult the part that failed.
+    if q.source != Source::Historic
+        && st.take_partial(Sparebank1PartialError::RecentTransactionsFailed)
+    {
+        partial.push(Sparebank1PartialError::RecentTransactionsFailed);
     }
+    let asks_card = q
+        .accounts
+        .iter()
+        .any(|&i| st.ledger.accounts.get(i).map(|a| a.kind) == Some(Kind::CreditCard));
+    if asks_card && st.take_partial(Sparebank1PartialError::CreditAccountsFailed) {
+        partial.push(Sparebank1PartialError::CreditAccountsFailed);
+    }
+    let f = &mut st.faults;
     let missing = match f.missing_field.as_mut() {
         Some((field, n)) => take(n).then(|| field.clone()),
         None => None,
@@ -668,32 +811,36 @@ fn take_tx_faults(st: &mut SandboxState) -> TxFaults {
     }
 }
 
-/// The rows a query selects, newest first, capped by rowLimit.
-fn select<'a>(st: &'a SandboxState, q: &TxQuery, partial: Option<&str>) -> Vec<&'a Txn> {
+/// The rows a query selects: newest first, the whole answer capped at the row limit (the
+/// oldest rows are the ones dropped).
+fn select<'a>(
+    st: &'a SandboxState,
+    q: &TxQuery,
+    today: NaiveDate,
+    faults: &TxFaults,
+) -> Vec<&'a Txn> {
     let l = &st.ledger;
+    let recent_failed = faults
+        .partial
+        .contains(&Sparebank1PartialError::RecentTransactionsFailed);
+    let card_failed = faults
+        .partial
+        .contains(&Sparebank1PartialError::CreditAccountsFailed);
     let mut rows: Vec<&Txn> = l
         .txns
         .iter()
         .filter(|t| q.accounts.contains(&t.account))
-        .filter(|t| q.from.is_none_or(|f| t.date >= f))
-        .filter(|t| q.to.is_none_or(|to| t.date <= to))
+        .filter(|t| t.date >= q.from && t.date <= q.to)
         .filter(|t| {
-            let s = row_source(t, l.today);
-            q.source == Source::All || q.source == s
+            let s = row_source(t, today);
+            (q.source == Source::All || q.source == s) && !(recent_failed && s == Source::Recent)
         })
-        .filter(|t| match partial {
-            Some("RECENT_TRANSACTIONS_FAILED") => row_source(t, l.today) != Source::Recent,
-            Some("HISTORIC_TRANSACTIONS_FAILED") => row_source(t, l.today) != Source::Historic,
-            Some("CREDIT_ACCOUNTS_FAILED") => {
-                l.accounts.get(t.account).map(|a| a.kind) != Some(Kind::CreditCard)
-            }
-            _ => true,
+        .filter(|t| {
+            !(card_failed && l.accounts.get(t.account).map(|a| a.kind) == Some(Kind::CreditCard))
         })
         .collect();
     rows.sort_by_key(|t| std::cmp::Reverse((t.date, t.serial)));
-    if let Some(n) = q.limit {
-        rows.truncate(n);
-    }
+    rows.truncate(q.limit);
     rows
 }
 
@@ -711,10 +858,7 @@ fn apply_row_faults(rows: &mut [Obj], faults: &TxFaults, amounts: &[i64]) {
 }
 
 fn finish_tx_body(items: Vec<String>, faults: &TxFaults) -> String {
-    let errors = faults
-        .partial
-        .as_deref()
-        .map_or_else(|| "[]".to_owned(), |e| array([quote(e)]));
+    let errors = array(faults.partial.iter().map(|e| quote(e.code())));
     let body = Obj::new()
         .raw("transactions", array(items))
         .raw("errors", errors)
@@ -730,6 +874,47 @@ fn finish_tx_body(items: Vec<String>, faults: &TxFaults) -> String {
     }
 }
 
+/// One selected row on its way out: its wire object and what `/classified` adds.
+struct RowOut {
+    obj: Obj,
+    category: ledger::Category,
+    recurring: bool,
+    subscription: bool,
+}
+
+/// Gate, query, faults, rows: what both list endpoints share.
+fn list_rows(
+    shared: &Shared,
+    st: &mut SandboxState,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    resource: &str,
+) -> Result<(Ctx, TxFaults, Vec<RowOut>), Box<Response>> {
+    let ctx = gate(shared, st, headers, Family::Transactions, resource)?;
+    let q = parse_tx_query(shared, &st.ledger, &ctx, query.unwrap_or(""), resource)?;
+    let faults = take_tx_faults(st, &q);
+    let base = shared.base_url();
+    let st: &SandboxState = st;
+    let rows = select(st, &q, ctx.today, &faults);
+    let amounts: Vec<i64> = rows.iter().map(|t| t.amount).collect();
+    let mut objs: Vec<Obj> = rows
+        .iter()
+        .map(|t| transaction_json(st, &base, t, &ctx))
+        .collect();
+    apply_row_faults(&mut objs, &faults, &amounts);
+    let out = rows
+        .iter()
+        .zip(objs)
+        .map(|(t, obj)| RowOut {
+            obj,
+            category: t.category,
+            recurring: t.recurring,
+            subscription: t.subscription,
+        })
+        .collect();
+    Ok((ctx, faults, out))
+}
+
 /// `GET /personal/banking/transactions`.
 pub(crate) async fn transactions(
     State(shared): State<Arc<Shared>>,
@@ -738,24 +923,13 @@ pub(crate) async fn transactions(
 ) -> Response {
     const RESOURCE: &str = "/personal/banking/transactions";
     let mut st = shared.lock();
-    let ctx = match gate(&mut st, &headers, Family::Transactions, RESOURCE) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
-    let q = match parse_tx_query(&st.ledger, query.as_deref().unwrap_or(""), RESOURCE) {
-        Ok(q) => q,
-        Err(r) => return *r,
-    };
-    let faults = take_tx_faults(&mut st);
-    let rows = select(&st, &q, faults.partial.as_deref());
-    let amounts: Vec<i64> = rows.iter().map(|t| t.amount).collect();
-    let mut objs: Vec<Obj> = rows
-        .iter()
-        .map(|t| transaction_json(&st, t, ctx.session))
-        .collect();
-    apply_row_faults(&mut objs, &faults, &amounts);
-    let body = finish_tx_body(objs.iter().map(Obj::to_json).collect(), &faults);
-    respond(StatusCode::OK, &ctx.media, body)
+    match list_rows(&shared, &mut st, &headers, query.as_deref(), RESOURCE) {
+        Ok((ctx, faults, rows)) => {
+            let body = finish_tx_body(rows.iter().map(|r| r.obj.to_json()).collect(), &faults);
+            respond(StatusCode::OK, &ctx.media, body)
+        }
+        Err(r) => *r,
+    }
 }
 
 /// `GET /personal/banking/transactions/classified`.
@@ -766,27 +940,15 @@ pub(crate) async fn classified(
 ) -> Response {
     const RESOURCE: &str = "/personal/banking/transactions/classified";
     let mut st = shared.lock();
-    let ctx = match gate(&mut st, &headers, Family::Transactions, RESOURCE) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
-    let q = match parse_tx_query(&st.ledger, query.as_deref().unwrap_or(""), RESOURCE) {
-        Ok(q) => q,
-        Err(r) => return *r,
-    };
-    let faults = take_tx_faults(&mut st);
-    let rows = select(&st, &q, faults.partial.as_deref());
-    let amounts: Vec<i64> = rows.iter().map(|t| t.amount).collect();
-    let mut objs: Vec<Obj> = rows
-        .iter()
-        .map(|t| transaction_json(&st, t, ctx.session))
-        .collect();
-    apply_row_faults(&mut objs, &faults, &amounts);
+    let (ctx, faults, rows) =
+        match list_rows(&shared, &mut st, &headers, query.as_deref(), RESOURCE) {
+            Ok(x) => x,
+            Err(r) => return *r,
+        };
     let items = rows
         .iter()
-        .zip(objs.iter())
-        .map(|(t, o)| {
-            let c = t.category;
+        .map(|r| {
+            let c = r.category;
             let category = Obj::new()
                 .str("main", c.main)
                 .str("mainI18n", c.main_i18n)
@@ -794,10 +956,10 @@ pub(crate) async fn classified(
                 .str("subI18n", c.sub_i18n)
                 .int("confidence", i64::from(c.confidence));
             Obj::new()
-                .raw("transaction", o.to_json())
+                .raw("transaction", r.obj.to_json())
                 .raw("categories", array([category.to_json()]))
-                .bool("recurring", t.recurring)
-                .bool("subscription", t.subscription)
+                .bool("recurring", r.recurring)
+                .bool("subscription", r.subscription)
                 .to_json()
         })
         .collect();
@@ -805,10 +967,111 @@ pub(crate) async fn classified(
     respond(StatusCode::OK, &ctx.media, body)
 }
 
+fn iso(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// `GET /personal/banking/transactions/{id}/details`: ISO dates; an id only works in the
+/// session that handed it out.
+pub(crate) async fn details(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let resource = format!("/personal/banking/transactions/{id}/details");
+    let mut st = shared.lock();
+    let ctx = match gate(&shared, &mut st, &headers, Family::Transactions, &resource) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let l = &st.ledger;
+    let found = l.txns.iter().find(|t| {
+        t.booked
+            && t.date >= ctx.earliest
+            && wire_id(l.seed, t.serial, ctx.session, st.id_generation) == id
+    });
+    let (Some(t), Some(account)) = (found, found.and_then(|t| l.accounts.get(t.account))) else {
+        return error_envelope(
+            StatusCode::NOT_FOUND,
+            "TRANSACTION_NOT_FOUND",
+            "No transaction with that id in this session.",
+            "Fant ingen transaksjon med den id-en.",
+            &resource,
+        );
+    };
+    let reference = ledger::hex_digest(&format!("sb1-archive:{}:{}", l.seed, t.serial), 64)
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .chain(std::iter::repeat(b'0'))
+        .take(12)
+        .map(char::from)
+        .collect::<String>();
+    let numerical = reference.trim_start_matches('0');
+    let body = Obj::new()
+        .str("id", &id)
+        .str("date", &iso(t.date))
+        .str("type", t.type_text)
+        .raw("amount", wire_number(t.amount))
+        .str("typeCode", t.type_code)
+        .str("typeText", t.type_text)
+        .str("valueDate", &iso(t.interest_date))
+        .str("accountKey", &account.key)
+        .str("bookedDate", &iso(t.date))
+        .str("accountName", &account.name)
+        .str("description", &t.description)
+        .null("eInvoiceUrl")
+        .str("nonUniqueId", &t.non_unique_id)
+        .str("postingDate", &iso(t.date))
+        .str("currencyCode", "NOK")
+        .null("exchangeRate")
+        .opt_str("kidOrMessage", t.kid_or_message.as_deref())
+        .obj(
+            "accountNumber",
+            Obj::new()
+                .str("value", &account.number)
+                .str("formatted", &account.formatted_number())
+                .str("unformatted", &account.number),
+        )
+        .null("currencyAmount")
+        .null("paymentDetails")
+        .str("accountCurrency", "NOK")
+        .str("archiveReference", &reference)
+        .null("paymentReference")
+        .opt_str("remoteAccountName", t.remote_account_name.as_deref())
+        .str("cleanedDescription", cleaned_description(t, ctx.today))
+        .raw(
+            "numericalReference",
+            if numerical.is_empty() { "0" } else { numerical }.to_owned(),
+        )
+        .obj(
+            "classificationInput",
+            Obj::new()
+                .str(
+                    "id",
+                    &classification_id(l.seed, t.serial, ctx.session, st.id_generation),
+                )
+                .opt_str("mcc", t.mcc)
+                .int("date", ledger::oslo_midnight_ms(t.date))
+                .str("text", &t.description)
+                .str("type", t.type_code)
+                .raw("amount", wire_number(t.amount)),
+        )
+        .str("originalDescription", &t.description)
+        .opt_str("remoteAccountNumber", t.remote_account_number.as_deref())
+        .to_json();
+    respond(StatusCode::OK, &ctx.media, body)
+}
+
 /// `GET /common/helloworld`.
 pub(crate) async fn helloworld(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     let mut st = shared.lock();
-    let ctx = match gate(&mut st, &headers, Family::Common, "/common/helloworld") {
+    let ctx = match gate(
+        &shared,
+        &mut st,
+        &headers,
+        Family::Common,
+        "/common/helloworld",
+    ) {
         Ok(c) => c,
         Err(r) => return *r,
     };

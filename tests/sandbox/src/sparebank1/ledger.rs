@@ -1,20 +1,34 @@
-//! What the bank holds: three accounts and about four months of Norwegian everyday
-//! transactions, generated deterministically from a seed and "today" (an Oslo calendar day).
+//! What the bank holds: three accounts (a current account with heavy everyday card use, a BSU
+//! savings account and a Mastercard credit card) and three years of Norwegian history,
+//! generated deterministically by *living* every day from the lookback edge up to "today":
+//!
+//! * card purchases arrive PENDING (raw terminal text, all-zero `nonUniqueId`, no counterparty)
+//!   and settle one to three days later: most book with a new identity, the booking date, the
+//!   booked texts and a real `nonUniqueId`; pay-at-pump fuel and hotel holds book with another
+//!   amount; a few are cancelled and vanish;
+//! * salary, giro payments and transfers book at once;
+//! * now and then a row arrives late, dated days before the day the bank first shows it
+//!   (offline terminals on ferries submit their purchases days later).
+//!
+//! [`Ledger::live_until`] runs the same simulation forward when the sandbox is advanced.
 //!
 //! Money is integer øre throughout; dates are Oslo calendar days.
 
-use chrono::{Datelike, Days, NaiveDate, NaiveTime, TimeZone, Weekday};
+use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, TimeZone, Weekday};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
 pub(crate) const OSLO: Tz = chrono_tz::Europe::Oslo;
 
-/// Booked rows this many days old or younger (and every pending row) belong to the RECENT
-/// source; older booked rows are HISTORIC.
+/// A booked row belongs to the RECENT source (the bank's not-yet-archived store) until it has
+/// been held this many days, counted from the day it arrived; then the nightly archiving moves
+/// it to HISTORIC. Every PENDING row is RECENT.
 pub(crate) const RECENT_DAYS: u64 = 30;
 
-/// How many calendar days the seeded history covers, today included.
-pub(crate) const HISTORY_DAYS: u64 = 120;
+/// Merchant enrichment (the `merchant` object and the merchant-cleaned `cleanedDescription`)
+/// appears this many days after a booked row arrived; until then `merchant` is null and
+/// `cleanedDescription` is the bank's mechanical cleaning of the raw text.
+pub(crate) const ENRICH_LAG_DAYS: u64 = 2;
 
 /// Epoch milliseconds of 00:00 Europe/Oslo on `date`: 23:00Z the day before in winter (CET),
 /// 22:00Z in summer (CEST). Midnight never falls into a DST gap in Norway.
@@ -26,12 +40,8 @@ pub(crate) fn oslo_midnight_ms(date: NaiveDate) -> i64 {
     }
 }
 
-/// Today's calendar day in Oslo.
-pub(crate) fn oslo_today() -> NaiveDate {
-    chrono::Utc::now().with_timezone(&OSLO).date_naive()
-}
-
 /// Whether the clocks change in Oslo on `date` (the day is 23 or 25 hours long).
+#[cfg(test)]
 pub(crate) fn is_dst_change_day(date: NaiveDate) -> bool {
     match date.checked_add_days(Days::new(1)) {
         Some(next) => oslo_midnight_ms(next) - oslo_midnight_ms(date) != 86_400_000,
@@ -39,19 +49,12 @@ pub(crate) fn is_dst_change_day(date: NaiveDate) -> bool {
     }
 }
 
-/// The latest day on or before `today` on which the clocks changed.
-pub(crate) fn last_dst_change_on_or_before(today: NaiveDate) -> NaiveDate {
-    let mut d = today;
-    for _ in 0..400 {
-        if is_dst_change_day(d) {
-            return d;
-        }
-        match d.pred_opt() {
-            Some(p) => d = p,
-            None => break,
-        }
-    }
+/// The earliest day the bank serves when its Oslo today is `today`: the same calendar day
+/// `months` months earlier (the end of a shorter month clamps, e.g. 31 May → 28/29 Feb).
+pub(crate) fn lookback_edge(today: NaiveDate, months: u32) -> NaiveDate {
     today
+        .checked_sub_months(Months::new(months))
+        .unwrap_or(NaiveDate::MIN)
 }
 
 /// splitmix64: tiny, fast, and stable forever (unlike library RNGs whose streams may change
@@ -418,6 +421,108 @@ const NETFLIX: Shop = shop(
     149,
 );
 
+pub(crate) const KIOSK: Category = cat("GROCERIES", "Dagligvarer", "KIOSK", "Kiosk", 81);
+pub(crate) const CANTEEN: Category =
+    cat("RESTAURANT", "Restaurant og kafé", "CANTEEN", "Kantine", 83);
+pub(crate) const FOOD_DELIVERY: Category = cat(
+    "RESTAURANT",
+    "Restaurant og kafé",
+    "FOOD_DELIVERY",
+    "Matlevering",
+    87,
+);
+pub(crate) const PHARMACY: Category = cat("HEALTH", "Helse", "PHARMACY", "Apotek", 92);
+pub(crate) const HOTEL: Category = cat("TRAVEL", "Reise", "HOTEL", "Hotell", 90);
+pub(crate) const FERRY: Category = cat("TRANSPORT", "Transport", "FERRY", "Ferje", 85);
+
+const NARVESEN: Shop = shop(
+    "NARVESEN OSLO S",
+    "Narvesen Oslo S",
+    merchant(
+        "m-20410",
+        "Narvesen Oslo S",
+        "Jernbanetorget",
+        "1",
+        "0154",
+        "NO",
+    ),
+    "5994",
+    KIOSK,
+    19,
+    119,
+);
+const EUREST: Shop = shop(
+    "EUREST KANTINE NYDALEN",
+    "Eurest Kantine Nydalen",
+    merchant(
+        "m-52990",
+        "Eurest Kantine Nydalen",
+        "Nydalsveien",
+        "28",
+        "0484",
+        "NO",
+    ),
+    "5812",
+    CANTEEN,
+    62,
+    118,
+);
+const FOODORA: Shop = shop(
+    "FOODORA NORWAY AS",
+    "Foodora",
+    merchant("m-53311", "Foodora", "Kirkegata", "15", "0153", "NO"),
+    "5814",
+    FOOD_DELIVERY,
+    159,
+    489,
+);
+const APOTEK: Shop = shop(
+    "APOTEK 1 STORO",
+    "Apotek 1 Storo",
+    merchant(
+        "m-61880",
+        "Apotek 1 Storo",
+        "Vitaminveien",
+        "7",
+        "0485",
+        "NO",
+    ),
+    "5912",
+    PHARMACY,
+    49,
+    649,
+);
+const SCANDIC: Shop = shop(
+    "SCANDIC HOLMENKOLLEN PARK",
+    "Scandic Holmenkollen Park",
+    merchant(
+        "m-70001",
+        "Scandic Holmenkollen Park",
+        "Kongeveien",
+        "26",
+        "0787",
+        "NO",
+    ),
+    "7011",
+    HOTEL,
+    1490,
+    2390,
+);
+const FJORD1: Shop = shop(
+    "FJORD1 MF LAVIK OPPEDAL",
+    "Fjord1",
+    merchant("m-31540", "Fjord1", "Strandavegen", "15", "6900", "NO"),
+    "4111",
+    FERRY,
+    87,
+    342,
+);
+
+/// Pay-at-pump fuel holds this much and books the real amount.
+const FUEL_HOLD: i64 = -150_000;
+/// A hotel holds this much at check-in and books the final bill.
+const HOTEL_HOLD: i64 = -250_000;
+
 const GROCERY_SHOPS: [Shop; 4] = [REMA, KIWI, MENY, COOP];
 const VIPPS_PEOPLE: [&str; 5] = [
     "ANNE BERG",
@@ -456,16 +561,43 @@ impl Account {
     }
 }
 
+/// How a PENDING row ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Books with these texts and this amount (a fuel or hotel hold books the real bill).
+    Book {
+        amount: i64,
+        description: String,
+        cleaned: String,
+    },
+    /// The authorisation is released and the row vanishes.
+    Cancel,
+}
+
+/// When and how a PENDING row settles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Settlement {
+    /// The day the bank settles it; a booked row is dated this day.
+    pub on: NaiveDate,
+    pub outcome: Outcome,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Txn {
-    /// Internal identity; the wire `id` is derived from it per session.
+    /// Internal identity; the wire `id` is derived from it per session. Booking a pending row
+    /// gives it a new serial: the bank treats the booked row as a new transaction.
     pub serial: u64,
     pub account: usize,
     pub date: NaiveDate,
     pub interest_date: NaiveDate,
+    /// The day the bank first held the row (after `date` for a late row).
+    pub arrived: NaiveDate,
     pub amount: i64,
     pub description: String,
+    /// `cleanedDescription` once merchant enrichment has run.
     pub cleaned: String,
+    /// `cleanedDescription` before enrichment: the mechanical cleaning of the raw text.
+    pub cleaned_raw: String,
     pub booked: bool,
     pub non_unique_id: String,
     pub type_code: &'static str,
@@ -478,17 +610,38 @@ pub(crate) struct Txn {
     pub category: Category,
     pub recurring: bool,
     pub subscription: bool,
-    /// For a pending row: the (description, cleanedDescription) it will carry once booked.
-    pub booked_as: Option<(String, String)>,
+    /// Set on PENDING rows only.
+    pub settlement: Option<Settlement>,
+}
+
+impl Txn {
+    /// Whether merchant enrichment has reached this row by `today`.
+    pub(crate) fn enriched(&self, today: NaiveDate) -> bool {
+        self.booked && add_days(self.arrived, ENRICH_LAG_DAYS) <= today
+    }
+
+    /// RECENT (not yet archived) on `today`: every pending row, and booked rows held for less
+    /// than [`RECENT_DAYS`] days.
+    pub(crate) fn is_recent(&self, today: NaiveDate) -> bool {
+        !self.booked || add_days(self.arrived, RECENT_DAYS) > today
+    }
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Ledger {
     pub accounts: Vec<Account>,
+    /// Sorted by (date, serial).
     pub txns: Vec<Txn>,
+    /// The last day the bank has lived through: no row is dated later.
     pub today: NaiveDate,
+    /// The day the accounts were opened (a week before the lookback edge at seeding).
+    pub opened: NaiveDate,
+    /// The Oslo day the ledger was seeded on: a few rows are placed relative to it.
+    pub seeded_on: NaiveDate,
     pub seed: u64,
     next_serial: u64,
+    /// Booked credit-card spend not yet covered by a repayment.
+    card_owed: i64,
     rng: Mix,
 }
 
@@ -604,20 +757,76 @@ fn payday(year: i32, month: u32) -> Option<NaiveDate> {
 }
 
 impl Ledger {
-    /// The seeded bank: deterministic in (`seed`, `today`).
-    pub(crate) fn seeded(seed: u64, today: NaiveDate) -> Ledger {
+    /// The seeded bank, deterministic in (`seed`, `today`, `lookback_months`): the accounts are
+    /// opened a week before the lookback edge and the bank lives every day up to `today`.
+    pub(crate) fn seeded(seed: u64, today: NaiveDate, lookback_months: u32) -> Ledger {
         let mut rng = Mix::new(seed);
         let accounts = seeded_accounts(seed, &mut rng);
+        // The accounts are a week older than what the bank serves, so rows reach the edge.
+        let opened = sub_days(lookback_edge(today, lookback_months).min(today), 7);
         let mut ledger = Ledger {
             accounts,
             txns: Vec::new(),
-            today,
+            today: opened.pred_opt().unwrap_or(opened),
+            opened,
+            seeded_on: today,
             seed,
             next_serial: 1,
+            card_owed: 0,
             rng,
         };
-        ledger.seed_history();
+        ledger.live_until(today);
+        ledger.seed_fixtures();
+        // Balances land in a realistic range today, whatever the three years added up to.
+        ledger.set_opening(CURRENT, 1_834_217);
+        ledger.set_opening(BSU, 12_350_000);
+        ledger.sort();
         ledger
+    }
+
+    fn sort(&mut self) {
+        self.txns.sort_by_key(|t| (t.date, t.serial));
+    }
+
+    fn set_opening(&mut self, account: usize, target_balance: i64) {
+        let booked = self.balance(account) - self.accounts.get(account).map_or(0, |a| a.opening);
+        if let Some(a) = self.accounts.get_mut(account) {
+            a.opening = target_balance - booked;
+        }
+    }
+
+    /// Rows every seeded bank has on file, placed relative to the seeding day so that tests can
+    /// find them: two identical purchases on one day, an exact amount, and pending holds that
+    /// settle soon (a fuel hold that books another amount, a hotel hold that is cancelled).
+    fn seed_fixtures(&mut self) {
+        let today = self.today;
+        // The same purchase twice on one day: same text, amount, date, and an all-zero
+        // nonUniqueId. Only the (session-bound) id tells them apart.
+        let twin_day = sub_days(today, 12);
+        for _ in 0..2 {
+            let mut t = self.booked_purchase(CURRENT, twin_day, &KIWI, -3_490);
+            t.non_unique_id = "0000000000".to_owned();
+            self.push(t);
+        }
+        let t = self.booked_purchase(CURRENT, sub_days(today, 20), &REMA, -5_990);
+        self.push(t);
+
+        let t = self.pending_purchase(CURRENT, today, &REMA, -31_240, 2, None);
+        self.push(t);
+        let t = self.pending_purchase(
+            CREDIT_CARD,
+            sub_days(today, 1),
+            &CIRCLE_K,
+            FUEL_HOLD,
+            2,
+            Some(-64_217),
+        );
+        self.push(t);
+        let mut t = self.pending_purchase(CREDIT_CARD, today, &SCANDIC, HOTEL_HOLD, 1, None);
+        if let Some(s) = t.settlement.as_mut() {
+            s.outcome = Outcome::Cancel;
+        }
+        self.push(t);
     }
 
     fn serial(&mut self) -> u64 {
@@ -629,6 +838,10 @@ impl Ledger {
     /// A fresh, realistic nonUniqueId (never all zeros).
     fn real_non_unique_id(&mut self) -> String {
         self.rng.digits(10)
+    }
+
+    fn push(&mut self, t: Txn) {
+        self.txns.push(t);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -649,8 +862,10 @@ impl Ledger {
             account,
             date,
             interest_date: date,
+            arrived: date,
             amount,
             description,
+            cleaned_raw: cleaned.clone(),
             cleaned,
             booked: true,
             non_unique_id,
@@ -664,40 +879,56 @@ impl Ledger {
             category,
             recurring: false,
             subscription: false,
-            booked_as: None,
+            settlement: None,
         }
     }
 
+    fn on_card(&self, account: usize) -> bool {
+        self.accounts.get(account).map(|a| a.kind) == Some(Kind::CreditCard)
+    }
+
     /// A booked card purchase (BankAxept "Varekjøp" on the current account, Mastercard on the
-    /// credit card).
-    fn card_purchase(&mut self, account: usize, date: NaiveDate, s: &Shop, amount: i64) -> Txn {
-        let on_card = self.accounts.get(account).map(|a| a.kind) == Some(Kind::CreditCard);
-        let (code, text) = if on_card {
+    /// credit card), as it reads once booked.
+    fn booked_purchase(&mut self, account: usize, date: NaiveDate, s: &Shop, amount: i64) -> Txn {
+        let (code, text) = if self.on_card(account) {
             ("R_714", "Visa/Mastercard")
         } else {
             ("R_156", "Varekjøp")
         };
+        let description = format!("{} {}", day_month(date), s.raw);
+        let (_, mechanical) = clean_raw(&description);
         let mut t = self.base(
             account,
             date,
             amount,
-            format!("{} {}", day_month(date), s.raw),
+            description,
             s.cleaned.to_owned(),
             s.category,
             code,
             text,
         );
+        t.cleaned_raw = mechanical;
         t.merchant = Some(s.merchant);
         t.mcc = Some(s.mcc);
         t
     }
 
-    /// A pending card authorisation: raw terminal text, all-zero nonUniqueId, no remote data.
-    fn pending_purchase(&mut self, account: usize, date: NaiveDate, s: &Shop, amount: i64) -> Txn {
-        let mut t = self.card_purchase(account, date, s, amount);
+    /// A card authorisation: raw terminal text, all-zero nonUniqueId, no counterparty. It
+    /// settles `delay` days later, as `booked_amount` when the hold differs from the bill.
+    fn pending_purchase(
+        &mut self,
+        account: usize,
+        date: NaiveDate,
+        s: &Shop,
+        amount: i64,
+        delay: u64,
+        booked_amount: Option<i64>,
+    ) -> Txn {
+        let mut t = self.booked_purchase(account, date, s, amount);
+        let on = add_days(date, delay);
+        let booked_description = format!("{} {}", day_month(date), s.raw);
         t.booked = false;
         t.non_unique_id = "0000000000".to_owned();
-        t.booked_as = Some((t.description.clone(), t.cleaned.clone()));
         t.description = format!(
             "*{CARD_SUFFIX} {} NOK {} {} Kurs: 1.0000",
             day_month(date),
@@ -705,7 +936,37 @@ impl Ledger {
             s.raw
         );
         t.cleaned = s.raw.to_owned();
+        t.cleaned_raw = s.raw.to_owned();
+        t.settlement = Some(Settlement {
+            on,
+            outcome: Outcome::Book {
+                amount: booked_amount.unwrap_or(amount),
+                description: booked_description,
+                cleaned: s.cleaned.to_owned(),
+            },
+        });
         t
+    }
+
+    /// A purchase as the day's shopping produces it: pending, settling in one to three days;
+    /// about one in thirty is cancelled.
+    fn shop_at(&mut self, account: usize, day: NaiveDate, s: &Shop, amount: i64) {
+        let delay = 1 + self.rng.below(3);
+        let mut t = self.pending_purchase(account, day, s, amount, delay, None);
+        if self.rng.chance(3) {
+            if let Some(settlement) = t.settlement.as_mut() {
+                settlement.outcome = Outcome::Cancel;
+            }
+        }
+        self.push(t);
+    }
+
+    /// A hold that books another amount (fuel at the pump, a hotel stay).
+    fn hold_at(&mut self, day: NaiveDate, s: &Shop, hold: i64) {
+        let bill = self.random_amount(s.min_kr, s.max_kr);
+        let delay = 1 + self.rng.below(3);
+        let t = self.pending_purchase(CREDIT_CARD, day, s, hold, delay, Some(bill));
+        self.push(t);
     }
 
     fn random_amount(&mut self, min_kr: i64, max_kr: i64) -> i64 {
@@ -714,10 +975,6 @@ impl Ledger {
         let ore_idx = usize::try_from(self.rng.below(8)).unwrap_or(0);
         let ore = if min_kr == max_kr { 0 } else { ORE[ore_idx] };
         -(kr * 100 + ore)
-    }
-
-    fn push(&mut self, t: Txn) {
-        self.txns.push(t);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -761,11 +1018,11 @@ impl Ledger {
         inn.remote_account_number = from_number;
         inn.remote_account_name = from_name;
         inn.recurring = true;
-        self.push(out);
-        self.push(inn);
+        self.book_now(out);
+        self.book_now(inn);
     }
 
-    fn vipps(&mut self, date: NaiveDate, amount: i64, booked: bool) {
+    fn vipps(&mut self, date: NaiveDate, amount: i64) {
         let idx = usize::try_from(self.rng.below(VIPPS_PEOPLE.len() as u64)).unwrap_or(0);
         let person = VIPPS_PEOPLE[idx];
         let raw = if amount < 0 {
@@ -785,65 +1042,133 @@ impl Ledger {
             "Overføring",
         );
         t.kid_or_message = Some(if amount < 0 { "Takk!" } else { "Middag" }.to_owned());
-        if booked {
-            t.remote_account_number = Some(self.rng.digits(11));
-            t.remote_account_name = Some(title);
-        } else {
+        t.remote_account_number = Some(self.rng.digits(11));
+        t.remote_account_name = Some(title);
+        if amount < 0 {
+            // A Vipps payment is reserved first and books the next day.
+            let booked_description = std::mem::replace(
+                &mut t.description,
+                format!("VIPPS {person} {}", day_month(date)),
+            );
+            let booked_cleaned = std::mem::replace(&mut t.cleaned, t.description.clone());
+            t.cleaned_raw = t.cleaned.clone();
             t.booked = false;
             t.non_unique_id = "0000000000".to_owned();
-            t.booked_as = Some((t.description.clone(), t.cleaned.clone()));
-            t.description = format!("VIPPS {person} {}", day_month(date));
-            t.cleaned = t.description.clone();
+            t.settlement = Some(Settlement {
+                on: add_days(date, 1),
+                outcome: Outcome::Book {
+                    amount,
+                    description: booked_description,
+                    cleaned: booked_cleaned,
+                },
+            });
+            self.push(t);
+        } else {
+            self.book_now(t);
+        }
+    }
+
+    /// Adds a row that is booked from the start (and counts card spend).
+    fn book_now(&mut self, t: Txn) {
+        if self.on_card(t.account) {
+            self.card_owed -= t.amount;
         }
         self.push(t);
     }
 
-    fn seed_history(&mut self) {
-        let today = self.today;
-        let start = sub_days(today, HISTORY_DAYS - 1);
-        let last_card_day = sub_days(today, 3);
-        let mut day = start;
-        while day <= today {
-            self.seed_day(day, day <= last_card_day);
-            match day.succ_opt() {
-                Some(next) => day = next,
-                None => break,
+    /// The bank lives every day after `today` up to `until` (no-op if that is not later).
+    pub(crate) fn live_until(&mut self, until: NaiveDate) {
+        while self.today < until {
+            let Some(day) = self.today.succ_opt() else {
+                break;
+            };
+            self.settle_due(day);
+            self.live_day(day);
+            self.today = day;
+        }
+        self.sort();
+    }
+
+    /// Settles every pending row due on or before `day`.
+    fn settle_due(&mut self, day: NaiveDate) {
+        let due: Vec<usize> = self
+            .txns
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.settlement.as_ref().is_some_and(|s| s.on <= day))
+            .map(|(i, _)| i)
+            .collect();
+        self.settle(&due, day);
+    }
+
+    /// Settles the rows at `indices` (into `txns`) on `day`: booked rows are replaced by their
+    /// booked version, cancelled ones removed.
+    fn settle(&mut self, indices: &[usize], day: NaiveDate) {
+        let mut cancelled = Vec::new();
+        for &i in indices {
+            let Some(mut t) = self.txns.get(i).cloned() else {
+                continue;
+            };
+            let Some(settlement) = t.settlement.take() else {
+                continue;
+            };
+            let Outcome::Book {
+                amount,
+                description,
+                cleaned,
+            } = settlement.outcome
+            else {
+                cancelled.push(i);
+                continue;
+            };
+            let date = settlement.on.min(day).max(t.date);
+            t.serial = self.serial();
+            t.booked = true;
+            t.date = date;
+            t.interest_date = date;
+            t.arrived = date;
+            t.amount = amount;
+            t.cleaned_raw = clean_raw(&description).1;
+            t.description = description;
+            if t.merchant.is_none() {
+                t.cleaned_raw = cleaned.clone();
+            }
+            t.cleaned = cleaned;
+            t.non_unique_id = self.real_non_unique_id();
+            if self.on_card(t.account) {
+                self.card_owed -= amount;
+            }
+            if let Some(slot) = self.txns.get_mut(i) {
+                *slot = t;
             }
         }
-
-        // A purchase on the day the clocks changed (CET ↔ CEST), even if that is older than the
-        // regular history.
-        let dst_day = last_dst_change_on_or_before(today);
-        let t = self.card_purchase(CURRENT, dst_day, &VY, -24_900);
-        self.push(t);
-
-        // The same purchase twice on one day: same text, amount, date, and an all-zero
-        // nonUniqueId. Only the (session-bound) id tells them apart.
-        let twin_day = sub_days(today, 12);
-        for _ in 0..2 {
-            let mut t = self.card_purchase(CURRENT, twin_day, &KIWI, -3_490);
-            t.non_unique_id = "0000000000".to_owned();
-            self.push(t);
+        cancelled.sort_unstable();
+        for i in cancelled.into_iter().rev() {
+            if i < self.txns.len() {
+                self.txns.remove(i);
+            }
         }
-
-        // Exact amounts worth having on file.
-        let t = self.card_purchase(CURRENT, sub_days(today, 20), &REMA, -5_990);
-        self.push(t);
-
-        // Pending rows in the last three days.
-        let t = self.pending_purchase(CURRENT, today, &REMA, -31_240);
-        self.push(t);
-        self.vipps(sub_days(today, 1), -25_000, false);
-        let t = self.pending_purchase(CREDIT_CARD, sub_days(today, 2), &ESPRESSO, -8_900);
-        self.push(t);
-        let t = self.pending_purchase(CREDIT_CARD, today, &CIRCLE_K, -64_217);
-        self.push(t);
-
-        self.txns.sort_by_key(|t| (t.date, t.serial));
     }
 
-    fn seed_day(&mut self, day: NaiveDate, card_day: bool) {
+    /// Every pending row settles at once, as the bank would settle it (booked with its booked
+    /// data and amount, dated its settlement day but never after `today`; cancelled ones
+    /// vanish). Balances follow.
+    pub(crate) fn settle_all_pending(&mut self) {
+        let all: Vec<usize> = self
+            .txns
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.settlement.is_some())
+            .map(|(i, _)| i)
+            .collect();
+        let today = self.today;
+        self.settle(&all, today);
+        self.sort();
+    }
+
+    fn live_day(&mut self, day: NaiveDate) {
         let dom = day.day();
+        let weekday = !matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
         if payday(day.year(), day.month()) == Some(day) {
             let amount = 4_351_200 + self.rng.range(0, 20) * 100;
             let mut t = self.base(
@@ -860,7 +1185,7 @@ impl Ledger {
             t.remote_account_name = Some("Nordlys Analyse AS".to_owned());
             t.kid_or_message = Some(format!("Lønn {:02}.{}", day.month(), day.year()));
             t.recurring = true;
-            self.push(t);
+            self.book_now(t);
         }
         if dom == 1 {
             let mut t = self.base(
@@ -877,32 +1202,31 @@ impl Ledger {
             t.remote_account_number = Some("60110517245".to_owned());
             t.remote_account_name = Some("Fjellveien Eiendom AS".to_owned());
             t.recurring = true;
-            self.push(t);
+            self.book_now(t);
         }
         if dom == 2 {
-            let t = self.card_purchase(CURRENT, day, &RUTER, -90_300);
-            let mut t = t;
+            let mut t = self.booked_purchase(CURRENT, day, &RUTER, -90_300);
             t.recurring = true;
             t.subscription = true;
-            self.push(t);
+            self.book_now(t);
         }
         if dom == 5 {
-            let mut t = self.card_purchase(CURRENT, day, &SPOTIFY, -12_900);
+            let mut t = self.booked_purchase(CURRENT, day, &SPOTIFY, -12_900);
             t.type_code = "R_714";
             t.type_text = "Visa/Mastercard";
             t.recurring = true;
             t.subscription = true;
-            self.push(t);
+            self.book_now(t);
         }
         if dom == 9 {
-            let mut t = self.card_purchase(CREDIT_CARD, day, &NETFLIX, -14_900);
+            let mut t = self.booked_purchase(CREDIT_CARD, day, &NETFLIX, -14_900);
             t.recurring = true;
             t.subscription = true;
-            self.push(t);
+            self.book_now(t);
         }
         if dom == 15 {
-            // The latest electricity bill is the exact example amount; older ones vary.
-            let latest = day > sub_days(self.today, 31);
+            // The electricity bill in the month before seeding is the exact example amount.
+            let latest = day <= self.seeded_on && day > sub_days(self.seeded_on, 31);
             let amount = if latest {
                 -123_450
             } else {
@@ -922,14 +1246,16 @@ impl Ledger {
             t.remote_account_number = Some("52050625410".to_owned());
             t.remote_account_name = Some("Fjordkraft AS".to_owned());
             t.recurring = true;
-            self.push(t);
+            self.book_now(t);
         }
-        if dom == 20 {
+        if dom == 20 && self.card_owed > 0 {
+            // The monthly statement is paid in full from the current account.
+            let owed = self.card_owed;
             self.transfer(
                 CURRENT,
                 CREDIT_CARD,
                 day,
-                300_000,
+                owed,
                 "Innbetaling kredittkort",
                 "INNBETALING",
                 CARD_PAYMENT,
@@ -946,49 +1272,86 @@ impl Ledger {
                 BSU_SAVING,
             );
         }
-        if !card_day {
-            return;
-        }
-        if self.rng.chance(58) {
+
+        // Everyday card use on the current account: several purchases a day.
+        if self.rng.chance(75) {
             let idx = usize::try_from(self.rng.below(GROCERY_SHOPS.len() as u64)).unwrap_or(0);
             let s = GROCERY_SHOPS[idx];
             let amount = self.random_amount(s.min_kr, s.max_kr);
-            let t = self.card_purchase(CURRENT, day, &s, amount);
-            self.push(t);
+            self.shop_at(CURRENT, day, &s, amount);
+            if self.rng.chance(25) {
+                let amount = self.random_amount(19, 240);
+                self.shop_at(CURRENT, day, &s, amount);
+            }
         }
-        if self.rng.chance(8) {
+        if self.rng.chance(50) {
+            let amount = self.random_amount(ESPRESSO.min_kr, ESPRESSO.max_kr);
+            self.shop_at(CURRENT, day, &ESPRESSO, amount);
+        }
+        if weekday && self.rng.chance(55) {
+            let amount = self.random_amount(EUREST.min_kr, EUREST.max_kr);
+            self.shop_at(CURRENT, day, &EUREST, amount);
+        }
+        if self.rng.chance(40) {
+            self.shop_at(CURRENT, day, &RUTER, -4_400);
+        }
+        if self.rng.chance(25) {
+            let amount = self.random_amount(NARVESEN.min_kr, NARVESEN.max_kr);
+            self.shop_at(CURRENT, day, &NARVESEN, amount);
+        }
+        if self.rng.chance(12) {
+            let amount = self.random_amount(FOODORA.min_kr, FOODORA.max_kr);
+            self.shop_at(CURRENT, day, &FOODORA, amount);
+        }
+        if self.rng.chance(5) {
+            let amount = self.random_amount(APOTEK.min_kr, APOTEK.max_kr);
+            self.shop_at(CURRENT, day, &APOTEK, amount);
+        }
+        if self.rng.chance(6) {
             let amount = self.random_amount(VY.min_kr, VY.max_kr);
-            let t = self.card_purchase(CURRENT, day, &VY, amount);
-            self.push(t);
+            self.shop_at(CURRENT, day, &VY, amount);
         }
-        if self.rng.chance(9) {
+        if self.rng.chance(18) {
             let amount = -self.rng.range(1, 40) * 2_500;
-            self.vipps(day, amount, true);
+            self.vipps(day, amount);
         }
-        if self.rng.chance(4) {
+        if self.rng.chance(6) {
             let amount = self.rng.range(2, 30) * 5_000;
-            self.vipps(day, amount, true);
+            self.vipps(day, amount);
         }
-        if self.rng.chance(22) {
-            let s = if self.rng.chance(70) {
+
+        // The credit card: eating out, fuel, electronics, the odd hotel.
+        if self.rng.chance(20) {
+            let s = if self.rng.chance(60) {
                 ESPRESSO
             } else {
                 PEPPES
             };
             let amount = self.random_amount(s.min_kr, s.max_kr);
-            let t = self.card_purchase(CREDIT_CARD, day, &s, amount);
-            self.push(t);
+            self.shop_at(CREDIT_CARD, day, &s, amount);
         }
-        if self.rng.chance(6) {
-            let amount =
-                -(self.rng.range(CIRCLE_K.min_kr, CIRCLE_K.max_kr) * 100 + self.rng.range(0, 99));
-            let t = self.card_purchase(CREDIT_CARD, day, &CIRCLE_K, amount);
-            self.push(t);
+        if self.rng.chance(7) {
+            self.hold_at(day, &CIRCLE_K, FUEL_HOLD);
         }
         if self.rng.chance(3) {
             let amount = self.random_amount(ELKJOP.min_kr, ELKJOP.max_kr);
-            let t = self.card_purchase(CREDIT_CARD, day, &ELKJOP, amount);
-            self.push(t);
+            self.shop_at(CREDIT_CARD, day, &ELKJOP, amount);
+        }
+        if self.rng.chance(1) {
+            self.hold_at(day, &SCANDIC, HOTEL_HOLD);
+        }
+
+        // An offline terminal (a ferry crossing) hands in its purchase days late: the row is
+        // dated on the crossing but the bank first shows it today.
+        if self.rng.chance(30) {
+            let back = 2 + self.rng.below(4);
+            let date = sub_days(day, back);
+            if date >= self.opened {
+                let amount = self.random_amount(FJORD1.min_kr, FJORD1.max_kr);
+                let mut t = self.booked_purchase(CURRENT, date, &FJORD1, amount);
+                t.arrived = day;
+                self.book_now(t);
+            }
         }
     }
 
@@ -1028,41 +1391,8 @@ impl Ledger {
         limit + self.balance(account) + self.pending_sum(account)
     }
 
-    /// Every pending row comes back booked: new serial (so a new id), the booked texts, a real
-    /// nonUniqueId, and a booking date zero to two days later (never after today).
-    pub(crate) fn book_pending(&mut self) {
-        let today = self.today;
-        for i in 0..self.txns.len() {
-            let Some(t) = self.txns.get(i) else { continue };
-            if t.booked {
-                continue;
-            }
-            let mut t = t.clone();
-            let shift = self.rng.below(3);
-            let date = add_days(t.date, shift).min(today).max(t.date);
-            let (description, cleaned) = match t.booked_as.take() {
-                Some(pair) => pair,
-                None => clean_raw(&t.description),
-            };
-            t.serial = self.serial();
-            t.booked = true;
-            t.date = date;
-            t.interest_date = date;
-            t.description = description;
-            t.cleaned = cleaned;
-            t.non_unique_id = self.real_non_unique_id();
-            if t.type_code == "R_260" && t.remote_account_number.is_none() {
-                t.remote_account_number = Some(self.rng.digits(11));
-                t.remote_account_name = Some(t.cleaned.trim_start_matches("Vipps ").to_owned());
-            }
-            if let Some(slot) = self.txns.get_mut(i) {
-                *slot = t;
-            }
-        }
-        self.txns.sort_by_key(|t| (t.date, t.serial));
-    }
-
-    /// A row added by a test or over `/_sandbox/transactions`.
+    /// A row added by a test or over `/_sandbox/transactions`. It arrives today (a row dated
+    /// earlier is a late row). A pending one settles in two days, booked as its cleaned text.
     pub(crate) fn add(
         &mut self,
         account: usize,
@@ -1087,14 +1417,25 @@ impl Ledger {
             code,
             text,
         );
+        t.arrived = self.today.max(date);
         if pending {
             t.booked = false;
             t.non_unique_id = "0000000000".to_owned();
             t.cleaned = upper.clone();
-            t.booked_as = Some((upper, title));
+            t.cleaned_raw = upper.clone();
+            t.settlement = Some(Settlement {
+                on: add_days(t.arrived, 2),
+                outcome: Outcome::Book {
+                    amount,
+                    description: upper,
+                    cleaned: title,
+                },
+            });
+            self.push(t);
+        } else {
+            self.book_now(t);
         }
-        self.txns.push(t);
-        self.txns.sort_by_key(|t| (t.date, t.serial));
+        self.sort();
     }
 }
 
@@ -1143,7 +1484,7 @@ fn seeded_accounts(seed: u64, rng: &mut Mix) -> Vec<Account> {
             name: "Kredittkort".to_owned(),
             description: "SpareBank 1 Mastercard".to_owned(),
             kind: Kind::CreditCard,
-            opening: -421_130,
+            opening: 0,
             credit_limit: Some(5_000_000),
             product_id: "KK-0301",
             product_type: "CREDITCARD",
@@ -1161,6 +1502,8 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
+    const LOOKBACK: u32 = 36;
+
     #[test]
     fn oslo_midnight_follows_dst() {
         // Winter (CET, UTC+1): 23:00Z the previous day. Summer (CEST, UTC+2): 22:00Z.
@@ -1169,12 +1512,17 @@ mod tests {
         assert!(is_dst_change_day(d(2026, 3, 29)));
         assert!(is_dst_change_day(d(2026, 10, 25)));
         assert!(!is_dst_change_day(d(2026, 10, 24)));
-        assert_eq!(last_dst_change_on_or_before(d(2026, 9, 1)), d(2026, 3, 29));
+    }
+
+    #[test]
+    fn lookback_edge_is_the_same_day_months_earlier() {
+        assert_eq!(lookback_edge(d(2026, 11, 21), 36), d(2023, 11, 21));
+        assert_eq!(lookback_edge(d(2026, 5, 31), 3), d(2026, 2, 28));
     }
 
     #[test]
     fn account_numbers_are_valid() {
-        let l = Ledger::seeded(7, d(2026, 11, 21));
+        let l = Ledger::seeded(7, d(2026, 11, 21), LOOKBACK);
         for a in &l.accounts[..2] {
             assert_eq!(a.number.len(), 11);
             let check = mod11_check(&a.number[..10]).unwrap();
@@ -1188,10 +1536,10 @@ mod tests {
     }
 
     #[test]
-    fn seeding_is_deterministic_and_has_the_promised_rows() {
+    fn seeding_is_deterministic_and_spans_the_lookback() {
         let today = d(2026, 9, 1);
-        let a = Ledger::seeded(42, today);
-        let b = Ledger::seeded(42, today);
+        let a = Ledger::seeded(42, today, LOOKBACK);
+        let b = Ledger::seeded(42, today, LOOKBACK);
         let sig = |l: &Ledger| {
             l.txns
                 .iter()
@@ -1199,14 +1547,91 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(sig(&a), sig(&b));
-        assert_ne!(sig(&a), sig(&Ledger::seeded(43, today)));
-        assert!(a.txns.len() > 120, "{}", a.txns.len());
-        // The DST-change row exists even though the history window has no DST day.
-        assert!(a.txns.iter().any(|t| t.date == d(2026, 3, 29)));
-        let pending: Vec<_> = a.txns.iter().filter(|t| !t.booked).collect();
-        assert_eq!(pending.len(), 4);
-        assert!(pending.iter().all(|t| t.date >= sub_days(today, 2)));
+        assert_ne!(sig(&a), sig(&Ledger::seeded(43, today, LOOKBACK)));
+        let edge = lookback_edge(today, LOOKBACK);
         assert!(a.txns.iter().all(|t| t.date <= today));
+        assert!(a.txns.iter().any(|t| t.date == edge));
+        assert!(
+            a.txns.iter().any(|t| t.date < edge),
+            "held beyond what is served"
+        );
+        // Every account has rows in its first and its last month.
+        for account in [CURRENT, BSU, CREDIT_CARD] {
+            let dates: Vec<NaiveDate> = a
+                .txns
+                .iter()
+                .filter(|t| t.account == account)
+                .map(|t| t.date)
+                .collect();
+            assert!(dates.iter().any(|&x| x < edge + Days::new(31)), "{account}");
+            assert!(
+                dates.iter().any(|&x| x > today - Days::new(31)),
+                "{account}"
+            );
+        }
+        // Heavy card use: a 400-day window of the current account alone exceeds 1000 rows.
+        let window = a
+            .txns
+            .iter()
+            .filter(|t| t.account == CURRENT && t.date > today - Days::new(400))
+            .count();
+        assert!(window > 1000, "{window}");
+        // Pending rows are the last few days' card purchases.
+        let pending: Vec<&Txn> = a.txns.iter().filter(|t| !t.booked).collect();
+        assert!(pending.len() >= 4, "{}", pending.len());
+        assert!(pending.iter().all(|t| t.date >= today - Days::new(3)));
+        assert!(pending
+            .iter()
+            .all(|t| t.settlement.as_ref().is_some_and(|s| s.on > today)));
+        assert!(a
+            .txns
+            .iter()
+            .all(|t| t.booked || t.non_unique_id == "0000000000"));
+        // DST-change days are inside the history.
+        assert!(a.txns.iter().any(|t| is_dst_change_day(t.date)));
+    }
+
+    #[test]
+    fn living_settles_books_changes_and_cancels() {
+        let today = d(2026, 11, 21);
+        let mut l = Ledger::seeded(7, today, LOOKBACK);
+        let before: Vec<Txn> = l.txns.iter().filter(|t| !t.booked).cloned().collect();
+        let hold = before
+            .iter()
+            .find(|t| t.amount == FUEL_HOLD && t.date == today - Days::new(1))
+            .unwrap()
+            .clone();
+        let hotel = before
+            .iter()
+            .find(|t| t.amount == HOTEL_HOLD && t.date == today)
+            .unwrap()
+            .clone();
+        l.live_until(today + Days::new(3));
+        assert_eq!(l.today, today + Days::new(3));
+        // Every row that was pending has settled (rows from the new days may be pending).
+        assert!(l
+            .txns
+            .iter()
+            .all(|t| t.booked || t.date > today - Days::new(1)));
+        let fuel = l
+            .txns
+            .iter()
+            .find(|t| t.booked && t.amount == -64_217)
+            .expect("the fuel hold booked the pumped amount");
+        assert_eq!(fuel.date, today + Days::new(1));
+        assert_ne!(fuel.serial, hold.serial);
+        assert_ne!(fuel.non_unique_id, "0000000000");
+        assert!(!l.txns.iter().any(|t| t.serial == hotel.serial));
+        assert!(!l
+            .txns
+            .iter()
+            .any(|t| t.amount == HOTEL_HOLD && t.date == today));
+        // New days brought new rows, and some arrived late.
+        assert!(l.txns.iter().any(|t| t.date == today + Days::new(3)));
+        assert!(l
+            .txns
+            .windows(2)
+            .all(|w| (w[0].date, w[0].serial) <= (w[1].date, w[1].serial)));
     }
 
     #[test]

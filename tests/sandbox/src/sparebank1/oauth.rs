@@ -1,7 +1,9 @@
 //! `/oauth/*`: the authorize page with its BankID step, and the token endpoint.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -51,10 +53,8 @@ pub(crate) fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a
         .map(|(_, v)| v.as_str())
 }
 
-pub(crate) fn deadline(now: Instant, ttl: Duration) -> Instant {
-    now.checked_add(ttl)
-        .or_else(|| now.checked_add(Duration::from_secs(u64::from(u32::MAX))))
-        .unwrap_or(now)
+pub(crate) fn deadline(now: DateTime<Utc>, ttl: Duration) -> DateTime<Utc> {
+    now + crate::contract::chrono_duration(ttl)
 }
 
 fn page(title: &str, body_html: &str) -> String {
@@ -250,9 +250,9 @@ pub(crate) async fn authorize(
         .filter(|s| !s.trim().is_empty())
         .unwrap_or(DEFAULT_SCOPE)
         .to_owned();
-    let now = Instant::now();
+    let now = shared.now();
     st.login_requests
-        .retain(|_, r| now.duration_since(r.created) < LOGIN_PAGE_TTL);
+        .retain(|_, r| now < deadline(r.created, LOGIN_PAGE_TTL));
     st.login_requests.insert(
         request_id.clone(),
         LoginRequest {
@@ -294,13 +294,14 @@ pub(crate) async fn approve(State(shared): State<Arc<Shared>>, body: Bytes) -> R
     let Some(req) = st.login_requests.remove(request_id) else {
         return error_page("This login has already been answered or has expired. Start again.");
     };
-    if req.created.elapsed() >= LOGIN_PAGE_TTL {
+    let now = shared.now();
+    if now >= deadline(req.created, LOGIN_PAGE_TTL) {
         return error_page("This login has expired. Start again.");
     }
     match first(&form, "decision") {
         Some("approve") => {
             let code = random_secret();
-            let expires = deadline(Instant::now(), shared.config.code_ttl);
+            let expires = deadline(now, shared.config.code_ttl);
             st.codes.insert(
                 code.clone(),
                 CodeGrant {
@@ -483,9 +484,9 @@ pub(crate) async fn token(
         );
     }
     st.stats.last_client_auth = Some(method.to_owned());
-    let now = Instant::now();
+    let now = shared.now();
 
-    let (session, scope, absolute) = match grant_type.as_str() {
+    let (scope, absolute) = match grant_type.as_str() {
         "authorization_code" => {
             let Some(code) = first(&form, "code") else {
                 return oauth_error(
@@ -518,9 +519,7 @@ pub(crate) async fn token(
                     Some(_) => {}
                 }
             }
-            let session = st.next_session;
-            st.next_session += 1;
-            (session, grant.scope, deadline(now, REFRESH_ABSOLUTE))
+            (grant.scope, deadline(now, REFRESH_ABSOLUTE))
         }
         "refresh_token" => {
             let Some(rt) = first(&form, "refresh_token") else {
@@ -541,7 +540,7 @@ pub(crate) async fn token(
                 return invalid_grant("The refresh token was issued to another client.");
             }
             st.stats.refreshes += 1;
-            (grant.session, grant.scope, grant.absolute_expires)
+            (grant.scope, grant.absolute_expires)
         }
         "" => {
             return oauth_error(
@@ -562,9 +561,12 @@ pub(crate) async fn token(
     let access = random_secret();
     let refresh = random_secret();
     let idle = deadline(now, cfg.refresh_token_ttl).min(absolute);
+    // [inference] Every access token is a session of its own: ids change on refresh too.
+    let session = st.new_session();
     st.access_tokens.insert(
         access.clone(),
         AccessGrant {
+            client_id: cfg.client_id.clone(),
             session,
             expires: deadline(now, cfg.access_token_ttl),
         },
@@ -573,7 +575,6 @@ pub(crate) async fn token(
         refresh.clone(),
         RefreshGrant {
             client_id: cfg.client_id.clone(),
-            session,
             scope: scope.clone(),
             idle_expires: idle,
             absolute_expires: absolute,
@@ -581,7 +582,6 @@ pub(crate) async fn token(
     );
     st.issued.push(access.clone());
     st.issued.push(refresh.clone());
-    let after_issue = Instant::now();
     let body = Obj::new()
         .str("access_token", &access)
         .str("token_type", "Bearer")
@@ -589,16 +589,11 @@ pub(crate) async fn token(
         .str("refresh_token", &refresh)
         .raw(
             "refresh_token_expires_in",
-            idle.saturating_duration_since(after_issue)
-                .as_secs()
-                .to_string(),
+            (idle - now).num_seconds().max(0).to_string(),
         )
         .raw(
             "refresh_token_absolute_expires_in",
-            absolute
-                .saturating_duration_since(after_issue)
-                .as_secs()
-                .to_string(),
+            (absolute - now).num_seconds().max(0).to_string(),
         )
         .str("scope", &scope)
         .to_json();

@@ -1,9 +1,10 @@
-//! End-to-end tests over real HTTP against a started sandbox.
+//! End-to-end tests over real HTTP against a started sandbox. Time never passes by itself:
+//! every sandbox here runs on a fixed [`SandboxClock`] that the tests move.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
-use chrono::{FixedOffset, NaiveDate, TimeZone, Timelike};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
 use reqwest::{redirect::Policy, Client, StatusCode};
 use serde_json::Value;
 
@@ -13,21 +14,47 @@ use super::*;
 const V1: &str = "application/vnd.sparebank1.v1+json; charset=utf-8";
 const REDIRECT: &str = "http://127.0.0.1:8321/callback/sparebank1";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk0123456789";
+const TX: &str = "/personal/banking/transactions";
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Noon in Oslo on 21 November 2026.
+fn start() -> DateTime<Utc> {
+    at("2026-11-21T11:00:00Z")
+}
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
 }
 
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
 fn config() -> Sparebank1Config {
     Sparebank1Config {
-        today: today(),
+        clock: SandboxClock::fixed(start()),
         seed: 7,
         ..Sparebank1Config::default()
     }
 }
 
+/// A sandbox without the call budget, for tests that read a lot.
+fn unmetered() -> Sparebank1Config {
+    Sparebank1Config {
+        call_budget: None,
+        ..config()
+    }
+}
+
 async fn sandbox() -> Sparebank1Sandbox {
     Sparebank1Sandbox::start(config(), 0).await.unwrap()
+}
+
+async fn sandbox_with(config: Sparebank1Config) -> Sparebank1Sandbox {
+    Sparebank1Sandbox::start(config, 0).await.unwrap()
 }
 
 fn client() -> Client {
@@ -125,6 +152,24 @@ async fn login(sb: &Sparebank1Sandbox) -> Tokens {
     login_with(sb, Auth::Basic).await
 }
 
+async fn refresh(sb: &Sparebank1Sandbox, refresh_token: &str) -> Tokens {
+    let resp = token_request(
+        sb,
+        Auth::Basic,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let v = json_of(resp).await;
+    Tokens {
+        access: v["access_token"].as_str().unwrap().to_owned(),
+        refresh: v["refresh_token"].as_str().unwrap().to_owned(),
+    }
+}
+
 async fn api_with(
     sb: &Sparebank1Sandbox,
     token: &str,
@@ -144,24 +189,50 @@ async fn api(sb: &Sparebank1Sandbox, token: &str, path: &str) -> reqwest::Respon
     api_with(sb, token, Some(V1), path).await
 }
 
-fn all_keys_query(sb: &Sparebank1Sandbox) -> String {
-    sb.accounts()
-        .iter()
-        .map(|a| format!("accountKey={}", a.key))
+fn keys_query(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("accountKey={k}"))
         .collect::<Vec<_>>()
         .join("&")
 }
 
+fn all_keys_query(sb: &Sparebank1Sandbox) -> String {
+    let accounts = sb.accounts();
+    keys_query(&accounts.iter().map(|a| a.key.as_str()).collect::<Vec<_>>())
+}
+
+/// One transaction call for every account with `extra` appended; must succeed without
+/// partial errors.
 async fn all_rows(sb: &Sparebank1Sandbox, token: &str, extra: &str) -> Vec<Value> {
-    let path = format!(
-        "/personal/banking/transactions?{}{extra}",
-        all_keys_query(sb)
-    );
+    let path = format!("{TX}?{}{extra}", all_keys_query(sb));
     let resp = api(sb, token, &path).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let v = json_of(resp).await;
     assert_eq!(v["errors"], serde_json::json!([]));
     v["transactions"].as_array().unwrap().clone()
+}
+
+/// Everything the bank serves, fetched the careful way: 90-day windows, newest first, each
+/// answer shorter than the rowLimit it asked for (so none was cut).
+async fn served(sb: &Sparebank1Sandbox, token: &str) -> Vec<Value> {
+    let earliest = sb.earliest_date();
+    let mut to = sb.today();
+    let mut out = Vec::new();
+    loop {
+        let from = to.checked_sub_days(Days::new(89)).unwrap().max(earliest);
+        let rows = all_rows(
+            sb,
+            token,
+            &format!("&fromDate={from}&toDate={to}&rowLimit=1000"),
+        )
+        .await;
+        assert!(rows.len() < 1000, "window {from}..{to} was cut");
+        out.extend(rows);
+        if from == earliest {
+            return out;
+        }
+        to = from.pred_opt().unwrap();
+    }
 }
 
 /// A JSON number's text → øre (no floats involved: the shortest round-trip text is parsed).
@@ -177,181 +248,60 @@ fn oslo_day_of(ms: i64) -> NaiveDate {
         .date_naive()
 }
 
+fn row_day(r: &Value) -> NaiveDate {
+    oslo_day_of(r["date"].as_i64().unwrap())
+}
+
 fn error_code(v: &Value) -> &str {
     v["errors"][0]["code"].as_str().unwrap()
 }
 
-#[tokio::test]
-async fn full_round_trip_with_basic_and_form_auth() {
-    let sb = sandbox().await;
-    let code = get_code(&sb, &[("finInst", "fid-ostlandet"), ("scope", "openid")]).await;
-    let resp = exchange(&sb, &code, Auth::Basic).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/json"));
-    assert_eq!(resp.headers()["cache-control"], "no-store");
-    let tok = json_of(resp).await;
-    assert_eq!(tok["token_type"], "Bearer");
-    assert_eq!(tok["expires_in"], 600);
-    assert_eq!(tok["scope"], "openid");
-    let idle = tok["refresh_token_expires_in"].as_u64().unwrap();
-    assert!((2_591_990..=2_592_000).contains(&idle), "{idle}");
-    let absolute = tok["refresh_token_absolute_expires_in"].as_u64().unwrap();
-    assert!((31_535_990..=31_536_000).contains(&absolute), "{absolute}");
-    let access = tok["access_token"].as_str().unwrap().to_owned();
-    let refresh = tok["refresh_token"].as_str().unwrap().to_owned();
-    let stats = sb.stats();
-    assert_eq!(stats.last_client_auth.as_deref(), Some("basic"));
-    assert_eq!(stats.codes_issued, 1);
-    assert_eq!(stats.authorize_requests, 1);
-    assert_eq!(stats.token_requests.get("authorization_code"), Some(&1));
-    let secrets = sb.issued_secrets();
-    for s in [&code, &access, &refresh] {
-        assert!(secrets.contains(s));
-    }
-
-    // Accounts.
-    let resp = api(&sb, &access, "/personal/banking/accounts").await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(resp.headers()["content-type"], V1);
-    let v = json_of(resp).await;
-    assert_eq!(v["errors"], serde_json::json!([]));
-    let accounts = v["accounts"].as_array().unwrap();
-    assert_eq!(accounts.len(), 3);
-    let rows = sb.accounts();
-    for (a, row) in accounts.iter().zip(&rows) {
-        for field in [
-            "key",
-            "accountNumber",
-            "iban",
-            "name",
-            "description",
-            "balance",
-            "availableBalance",
-            "currencyCode",
-            "owner",
-            "productType",
-            "type",
-            "productId",
-            "descriptionCode",
-            "disposalRole",
-            "accountProperties",
-            "creditCardCreditLimit",
-            "creditCardAccountID",
-        ] {
-            assert!(a.get(field).is_some(), "account lacks {field}: {a}");
-        }
-        assert_eq!(a["key"], row.key.as_str());
-        assert_eq!(a["accountNumber"], row.account_number.as_str());
-        assert_eq!(ore(&a["balance"]), parse_ore(&row.balance).unwrap());
-        assert_eq!(
-            ore(&a["availableBalance"]),
-            parse_ore(&row.available_balance).unwrap()
-        );
-        assert_eq!(a["currencyCode"], "NOK");
-        assert_eq!(a["owner"]["name"], "Kari Nordmann");
-        let props = a["accountProperties"].as_object().unwrap();
-        assert_eq!(props.len(), 20);
-        assert!(props.values().all(Value::is_boolean));
-    }
-    assert_eq!(accounts[0]["name"], "Brukskonto");
-    assert_eq!(accounts[1]["type"], "BSU");
-    let card = &accounts[2];
-    assert_eq!(card["type"], "CREDITCARD");
-    assert!(card["accountNumber"].as_str().unwrap().starts_with('K'));
-    assert!(card["creditCardCreditLimit"].is_number());
-    for a in &accounts[..2] {
-        let n = a["accountNumber"].as_str().unwrap();
-        assert_eq!(n.len(), 11);
-        assert!(n.bytes().all(|b| b.is_ascii_digit()));
-    }
-
-    let resp = api(&sb, &access, "/personal/banking/accounts/default").await;
-    assert_eq!(json_of(resp).await["key"], accounts[0]["key"]);
-    let resp = api(
-        &sb,
-        &access,
-        &format!("/personal/banking/accounts/{}", rows[1].key),
-    )
-    .await;
-    assert_eq!(json_of(resp).await["name"], "BSU");
-
-    // Transactions: everything the bank holds, with the right shape and sums.
-    let txs = all_rows(&sb, &access, "").await;
-    let ledger_rows = sb.ledger();
-    assert_eq!(txs.len(), ledger_rows.len());
-    for t in &txs {
-        for field in [
-            "id",
-            "nonUniqueId",
-            "description",
-            "cleanedDescription",
-            "accountNumber",
-            "amount",
-            "currencyCode",
-            "date",
-            "interestDate",
-            "typeCode",
-            "typeText",
-            "bookingStatus",
-            "source",
-            "canShowDetails",
-            "accountKey",
-            "accountName",
-            "kidOrMessage",
-            "merchant",
-            "classificationInput",
-            "isConfidential",
-            "isFromCurrencyAccount",
-        ] {
-            assert!(t.get(field).is_some(), "row lacks {field}: {t}");
-        }
-        assert!(t.get("confidential").is_none());
-        assert!(t["amount"].is_number());
-        assert!(t["date"].is_i64());
-        let an = &t["accountNumber"];
-        assert_eq!(an["value"], an["unformatted"]);
-        assert!(an["formatted"].is_string());
-    }
-    for row in &rows {
-        let wire: i64 = txs
-            .iter()
-            .filter(|t| t["accountKey"] == row.key.as_str())
-            .map(|t| ore(&t["amount"]))
-            .sum();
-        let held: i64 = ledger_rows
-            .iter()
-            .filter(|r| r.account_key == row.key)
-            .map(|r| parse_ore(&r.amount).unwrap())
-            .sum();
-        assert_eq!(wire, held, "account {}", row.name);
-    }
-    assert!(txs.iter().any(|t| t["typeCode"] == "R_260"));
-    assert!(txs
-        .iter()
-        .any(|t| t["description"] == "LØNN" && ore(&t["amount"]) > 0));
-    assert!(txs.iter().any(|t| t["typeText"] == "Varekjøp"));
-    assert!(txs
-        .iter()
-        .any(|t| matches!(t["amount"].to_string().as_str(), "-59.9")
-            && t["cleanedDescription"] == "Rema 1000 Grünerløkka"));
-
-    let resp = api(&sb, &access, "/common/helloworld").await;
-    assert_eq!(
-        json_of(resp).await,
-        serde_json::json!({"message": "Hello, World!"})
-    );
-
-    // Form-body client authentication works too and is recorded.
-    let t2 = login_with(&sb, Auth::Form).await;
-    assert_eq!(sb.stats().last_client_auth.as_deref(), Some("form"));
-    let resp = api(&sb, &t2.access, "/personal/banking/accounts").await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    sb.shutdown();
+fn ids(rows: &[Value]) -> Vec<String> {
+    rows.iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
+/// What never changes for a booked row: the composite key a faithful client dedups on.
+fn composite(r: &Value) -> String {
+    format!(
+        "{}|{}|{}|{}|{}",
+        r["accountKey"], r["date"], r["amount"], r["description"], r["nonUniqueId"]
+    )
+}
+
+/// The oracle's view of a wire row, for comparisons.
+fn as_oracle(r: &Value) -> (String, NaiveDate, String, String, String) {
+    (
+        r["accountKey"].as_str().unwrap().to_owned(),
+        row_day(r),
+        json::ore_text(ore(&r["amount"])),
+        r["description"].as_str().unwrap().to_owned(),
+        r["bookingStatus"].as_str().unwrap().to_ascii_lowercase(),
+    )
+}
+
+fn oracle_keys(rows: &[OracleRow]) -> Vec<(String, NaiveDate, String, String, String)> {
+    let mut out: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.account.clone(),
+                r.date,
+                r.amount.clone(),
+                r.description.clone(),
+                r.status.clone(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn bad_param(v: &Value) {
+    assert_eq!(v["errors"][0]["code"], "INVALID_REQUEST_PARAMETER", "{v}");
+    assert_eq!(v["errors"][0]["httpCode"], 400, "{v}");
+}
 #[tokio::test]
 async fn pkce_is_verified_when_used() {
     let sb = sandbox().await;
@@ -456,34 +406,6 @@ async fn codes_are_single_use_even_after_a_failed_exchange() {
     let right = exchange(&sb, &code, Auth::Basic).await;
     assert_eq!(right.status(), StatusCode::BAD_REQUEST);
     assert_eq!(json_of(right).await["error"], "invalid_grant");
-}
-
-#[tokio::test]
-async fn codes_and_access_tokens_expire() {
-    let sb = Sparebank1Sandbox::start(
-        Sparebank1Config {
-            code_ttl: Duration::from_millis(300),
-            access_token_ttl: Duration::from_millis(300),
-            ..config()
-        },
-        0,
-    )
-    .await
-    .unwrap();
-    let code = get_code(&sb, &[]).await;
-    tokio::time::sleep(Duration::from_millis(450)).await;
-    let resp = exchange(&sb, &code, Auth::Basic).await;
-    assert_eq!(json_of(resp).await["error"], "invalid_grant");
-
-    let t = login(&sb).await;
-    assert_eq!(
-        api(&sb, &t.access, "/common/helloworld").await.status(),
-        StatusCode::OK
-    );
-    tokio::time::sleep(Duration::from_millis(450)).await;
-    let resp = api(&sb, &t.access, "/common/helloworld").await;
-    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(resp.text().await.unwrap(), "Unauthorized");
 }
 
 #[tokio::test]
@@ -691,84 +613,6 @@ async fn rate_limit_gives_429_with_retry_after() {
 }
 
 #[tokio::test]
-async fn transaction_faults_behave() {
-    let sb = sandbox().await;
-    let t = login(&sb).await;
-    let path = format!("/personal/banking/transactions?{}", all_keys_query(&sb));
-
-    sb.inject(Sparebank1Fault::ServerError { requests: 1 });
-    let resp = api(&sb, &t.access, &path).await;
-    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(json_of(resp).await["errors"][0]["httpCode"], 500);
-
-    sb.inject(Sparebank1Fault::MalformedJson { requests: 1 });
-    let resp = api(&sb, &t.access, &path).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let text = resp.text().await.unwrap();
-    assert!(text.starts_with("{\"transactions\":["));
-    assert!(serde_json::from_str::<Value>(&text).is_err());
-
-    sb.inject(Sparebank1Fault::MissingField {
-        field: "nonUniqueId".to_owned(),
-        requests: 1,
-    });
-    let rows = all_rows(&sb, &t.access, "").await;
-    assert!(rows[0].get("nonUniqueId").is_none());
-    assert!(rows[1].get("nonUniqueId").is_some());
-    assert!(all_rows(&sb, &t.access, "").await[0]
-        .get("nonUniqueId")
-        .is_some());
-
-    sb.inject(Sparebank1Fault::FloatAmount { requests: 1 });
-    let resp = api(&sb, &t.access, &path).await;
-    let text = resp.text().await.unwrap();
-    let amount_pos = text.find("\"amount\":").unwrap();
-    let amount_text: String = text[amount_pos + 9..]
-        .chars()
-        .take_while(|c| *c != ',')
-        .collect();
-    assert!(amount_text.ends_with("0000000000006"), "{amount_text}");
-    let held = sb
-        .ledger()
-        .iter()
-        .map(|r| r.amount.clone())
-        .collect::<HashSet<_>>();
-    assert!(held.contains(&amount_text[..amount_text.len() - 13]));
-
-    sb.inject(Sparebank1Fault::PartialFailure {
-        error: "RECENT_TRANSACTIONS_FAILED".to_owned(),
-        requests: 1,
-    });
-    let resp = api(&sb, &t.access, &path).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let v = json_of(resp).await;
-    assert_eq!(
-        v["errors"],
-        serde_json::json!(["RECENT_TRANSACTIONS_FAILED"])
-    );
-    let rows = v["transactions"].as_array().unwrap();
-    assert!(!rows.is_empty());
-    assert!(rows.iter().all(|r| r["source"] == "HISTORIC"));
-    let full = all_rows(&sb, &t.access, "").await;
-    assert!(full.iter().any(|r| r["source"] == "RECENT"));
-
-    sb.inject(Sparebank1Fault::PartialFailure {
-        error: "CREDIT_ACCOUNTS_FAILED".to_owned(),
-        requests: 1,
-    });
-    let v = json_of(api(&sb, &t.access, &path).await).await;
-    let card_key = sb.accounts()[2].key.clone();
-    let rows = v["transactions"].as_array().unwrap();
-    assert!(rows.iter().all(|r| r["accountKey"] != card_key.as_str()));
-    assert!(full.iter().any(|r| r["accountKey"] == card_key.as_str()));
-
-    // Faults can be cleared before they run out.
-    sb.inject(Sparebank1Fault::ServerError { requests: 5 });
-    sb.clear_faults();
-    assert_eq!(api(&sb, &t.access, &path).await.status(), StatusCode::OK);
-}
-
-#[tokio::test]
 async fn token_endpoint_html_fault() {
     let sb = sandbox().await;
     let code = get_code(&sb, &[]).await;
@@ -785,222 +629,6 @@ async fn token_endpoint_html_fault() {
         exchange(&sb, &code, Auth::Basic).await.status(),
         StatusCode::OK
     );
-}
-
-#[tokio::test]
-async fn dates_are_epoch_ms_of_oslo_midnight() {
-    let sb = sandbox().await;
-    let t = login(&sb).await;
-    let rows = all_rows(&sb, &t.access, "").await;
-    let mut wire_days: BTreeMap<(String, NaiveDate), usize> = BTreeMap::new();
-    let mut utc_hours = HashSet::new();
-    for r in &rows {
-        let ms = r["date"].as_i64().unwrap();
-        let utc = chrono::DateTime::from_timestamp_millis(ms).unwrap();
-        utc_hours.insert(utc.hour());
-        let oslo = utc.with_timezone(&ledger::OSLO);
-        assert_eq!(
-            (oslo.hour(), oslo.minute(), oslo.second()),
-            (0, 0, 0),
-            "{r}"
-        );
-        *wire_days
-            .entry((
-                r["accountKey"].as_str().unwrap().to_owned(),
-                oslo_day_of(ms),
-            ))
-            .or_default() += 1;
-    }
-    let mut held_days: BTreeMap<(String, NaiveDate), usize> = BTreeMap::new();
-    for r in sb.ledger() {
-        *held_days
-            .entry((r.account_key.clone(), r.date))
-            .or_default() += 1;
-    }
-    assert_eq!(wire_days, held_days);
-    // Both CEST (22:00Z) and CET (23:00Z) midnights appear.
-    assert_eq!(utc_hours, HashSet::from([22, 23]));
-
-    // The DST-change day (clocks went back at 03:00, so midnight was still CEST).
-    let dst = NaiveDate::from_ymd_opt(2026, 10, 25).unwrap();
-    assert!(sb.ledger().iter().any(|r| r.date == dst));
-    let cest = FixedOffset::east_opt(2 * 3600).unwrap();
-    let expected = cest
-        .with_ymd_and_hms(2026, 10, 25, 0, 0, 0)
-        .unwrap()
-        .timestamp_millis();
-    assert!(rows.iter().any(|r| r["date"].as_i64() == Some(expected)));
-    // A winter day: 23:00Z the day before.
-    let cet = FixedOffset::east_opt(3600).unwrap();
-    let nov = cet
-        .with_ymd_and_hms(2026, 11, 18, 0, 0, 0)
-        .unwrap()
-        .timestamp_millis();
-    assert_eq!(
-        ledger::oslo_midnight_ms(NaiveDate::from_ymd_opt(2026, 11, 18).unwrap()),
-        nov
-    );
-}
-
-#[tokio::test]
-async fn dst_row_exists_even_when_history_does_not_reach_a_change() {
-    let sb = Sparebank1Sandbox::start(
-        Sparebank1Config {
-            today: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
-            ..config()
-        },
-        0,
-    )
-    .await
-    .unwrap();
-    let spring = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
-    assert!(sb.ledger().iter().any(|r| r.date == spring));
-    let t = login(&sb).await;
-    let rows = all_rows(&sb, &t.access, "&fromDate=2026-03-29&toDate=2026-03-29").await;
-    assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0]["source"], "HISTORIC");
-    let cet = FixedOffset::east_opt(3600).unwrap();
-    let expected = cet
-        .with_ymd_and_hms(2026, 3, 29, 0, 0, 0)
-        .unwrap()
-        .timestamp_millis();
-    assert_eq!(rows[0]["date"].as_i64(), Some(expected));
-}
-
-fn ids(rows: &[Value]) -> Vec<String> {
-    rows.iter()
-        .map(|r| r["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-#[tokio::test]
-async fn ids_are_stable_in_a_session_and_change_across_sessions() {
-    let sb = sandbox().await;
-    let t = login(&sb).await;
-    let first = ids(&all_rows(&sb, &t.access, "").await);
-    assert_eq!(first, ids(&all_rows(&sb, &t.access, "").await));
-    let unique: HashSet<_> = first.iter().collect();
-    assert_eq!(unique.len(), first.len(), "ids must be unique");
-
-    sb.rotate_ids();
-    let rotated = ids(&all_rows(&sb, &t.access, "").await);
-    assert_eq!(rotated.len(), first.len());
-    assert!(rotated.iter().all(|id| !unique.contains(id)));
-
-    // A new authorization is a new session, with new ids; the old token keeps its own.
-    let t2 = login(&sb).await;
-    let other = ids(&all_rows(&sb, &t2.access, "").await);
-    let rotated_set: HashSet<_> = rotated.iter().collect();
-    assert!(other.iter().all(|id| !rotated_set.contains(id)));
-    assert_eq!(rotated, ids(&all_rows(&sb, &t.access, "").await));
-}
-
-#[tokio::test]
-async fn book_pending_books_every_pending_row() {
-    let sb = sandbox().await;
-    let t = login(&sb).await;
-    let before_ledger = sb.ledger();
-    let before_accounts = sb.accounts();
-    let pending: Vec<&LedgerRow> = before_ledger.iter().filter(|r| !r.booked).collect();
-    assert_eq!(pending.len(), 4);
-    let cutoff = today() - chrono::Days::new(2);
-    assert!(pending.iter().all(|r| r.date >= cutoff));
-
-    let rows = all_rows(&sb, &t.access, "").await;
-    let wire_pending: Vec<&Value> = rows
-        .iter()
-        .filter(|r| r["bookingStatus"] == "PENDING")
-        .collect();
-    assert_eq!(wire_pending.len(), 4);
-    for r in &wire_pending {
-        assert_eq!(r["nonUniqueId"], "0000000000");
-        assert_eq!(r["source"], "RECENT");
-        assert_eq!(r["canShowDetails"], false);
-    }
-    let before_ids: HashSet<String> = ids(&rows).into_iter().collect();
-    let pending_ids: HashSet<String> = ids(&rows)
-        .into_iter()
-        .zip(&rows)
-        .filter(|(_, r)| r["bookingStatus"] == "PENDING")
-        .map(|(id, _)| id)
-        .collect();
-
-    sb.book_pending();
-    let after_ledger = sb.ledger();
-    assert_eq!(after_ledger.len(), before_ledger.len());
-    assert!(after_ledger.iter().all(|r| r.booked));
-    for (b, a) in before_accounts.iter().zip(sb.accounts()) {
-        let pend: i64 = pending
-            .iter()
-            .filter(|r| r.account_key == b.key)
-            .map(|r| parse_ore(&r.amount).unwrap())
-            .sum();
-        assert_eq!(
-            parse_ore(&a.balance).unwrap(),
-            parse_ore(&b.balance).unwrap() + pend
-        );
-        assert_eq!(a.available_balance, b.available_balance);
-    }
-
-    let rows = all_rows(&sb, &t.access, "").await;
-    assert!(rows.iter().all(|r| r["bookingStatus"] == "BOOKED"));
-    let now_ids: HashSet<String> = ids(&rows).into_iter().collect();
-    assert!(pending_ids.is_disjoint(&now_ids));
-    // Exactly the four formerly pending rows are new; every other row kept its id.
-    let fresh: Vec<&Value> = rows
-        .iter()
-        .filter(|r| !before_ids.contains(r["id"].as_str().unwrap()))
-        .collect();
-    assert_eq!(fresh.len(), 4);
-    for p in &wire_pending {
-        let amount = ore(&p["amount"]);
-        let day = oslo_day_of(p["date"].as_i64().unwrap());
-        let booked = fresh
-            .iter()
-            .find(|r| {
-                r["accountKey"] == p["accountKey"]
-                    && ore(&r["amount"]) == amount
-                    && r["nonUniqueId"].as_str().unwrap().chars().any(|c| c != '0')
-                    && {
-                        let d = oslo_day_of(r["date"].as_i64().unwrap());
-                        d >= day && d <= today()
-                    }
-                    && r["description"] != p["description"]
-            })
-            .unwrap_or_else(|| panic!("no booked twin for {p}"));
-        assert_ne!(booked["cleanedDescription"], p["cleanedDescription"]);
-    }
-}
-
-#[tokio::test]
-async fn identical_purchases_are_both_served() {
-    let sb = sandbox().await;
-    let t = login(&sb).await;
-    let rows = all_rows(&sb, &t.access, "").await;
-    let mut groups: HashMap<String, Vec<&Value>> = HashMap::new();
-    for r in &rows {
-        let key = format!(
-            "{}|{}|{}|{}|{}",
-            r["accountKey"], r["date"], r["amount"], r["description"], r["nonUniqueId"]
-        );
-        groups.entry(key).or_default().push(r);
-    }
-    let twins: Vec<&Vec<&Value>> = groups.values().filter(|g| g.len() > 1).collect();
-    assert_eq!(twins.len(), 1, "exactly one identical pair");
-    let pair = twins[0];
-    assert_eq!(pair.len(), 2);
-    assert_eq!(pair[0]["nonUniqueId"], "0000000000");
-    assert_eq!(pair[0]["bookingStatus"], "BOOKED");
-    assert_ne!(pair[0]["id"], pair[1]["id"]);
-    let day = oslo_day_of(pair[0]["date"].as_i64().unwrap());
-    let held = sb
-        .ledger()
-        .into_iter()
-        .filter(|r| {
-            r.date == day && r.description.ends_with("KIWI 505 STORO") && r.amount == "-34.90"
-        })
-        .count();
-    assert_eq!(held, 2);
 }
 
 #[tokio::test]
@@ -1083,91 +711,1247 @@ async fn authorize_errors() {
 }
 
 #[tokio::test]
-async fn transaction_parameters() {
+async fn unknown_paths_are_404_envelopes() {
     let sb = sandbox().await;
     let t = login(&sb).await;
-    let base = "/personal/banking/transactions";
+    for path in ["/personal/banking/nothing", "/nope"] {
+        let resp = api(&sb, &t.access, path).await;
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        let v = json_of(resp).await;
+        assert_eq!(v["errors"][0]["httpCode"], 404);
+        assert_eq!(v["errors"][0]["resource"], path);
+    }
+    let resp = api(&sb, &t.access, "/personal/banking/accounts/UNKNOWNKEY").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(&json_of(resp).await), "ACCOUNT_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn full_round_trip_with_basic_and_form_auth() {
+    let sb = sandbox_with(unmetered()).await;
+    let code = get_code(&sb, &[("finInst", "fid-ostlandet"), ("scope", "openid")]).await;
+    let resp = exchange(&sb, &code, Auth::Basic).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let tok = json_of(resp).await;
+    assert_eq!(tok["token_type"], "Bearer");
+    assert_eq!(tok["expires_in"], 600);
+    assert_eq!(tok["scope"], "openid");
+    // The clock stands still, so the lifetimes are exact.
+    assert_eq!(tok["refresh_token_expires_in"], 2_592_000);
+    assert_eq!(tok["refresh_token_absolute_expires_in"], 31_536_000);
+    let access = tok["access_token"].as_str().unwrap().to_owned();
+    let refresh = tok["refresh_token"].as_str().unwrap().to_owned();
+    let stats = sb.stats();
+    assert_eq!(stats.last_client_auth.as_deref(), Some("basic"));
+    assert_eq!(stats.codes_issued, 1);
+    assert_eq!(stats.authorize_requests, 1);
+    assert_eq!(stats.token_requests.get("authorization_code"), Some(&1));
+    let secrets = sb.issued_secrets();
+    for s in [&code, &access, &refresh] {
+        assert!(secrets.contains(s));
+    }
+
+    // Accounts.
+    let resp = api(&sb, &access, "/personal/banking/accounts").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], V1);
+    let v = json_of(resp).await;
+    assert_eq!(v["errors"], serde_json::json!([]));
+    let accounts = v["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 3);
+    let rows = sb.accounts();
+    for (a, row) in accounts.iter().zip(&rows) {
+        for field in [
+            "key",
+            "accountNumber",
+            "iban",
+            "name",
+            "description",
+            "balance",
+            "availableBalance",
+            "currencyCode",
+            "owner",
+            "productType",
+            "type",
+            "productId",
+            "descriptionCode",
+            "disposalRole",
+            "accountProperties",
+            "creditCardCreditLimit",
+            "creditCardAccountID",
+        ] {
+            assert!(a.get(field).is_some(), "account lacks {field}: {a}");
+        }
+        assert_eq!(a["key"], row.key.as_str());
+        assert_eq!(a["accountNumber"], row.account_number.as_str());
+        assert_eq!(ore(&a["balance"]), parse_ore(&row.balance).unwrap());
+        assert_eq!(
+            ore(&a["availableBalance"]),
+            parse_ore(&row.available_balance).unwrap()
+        );
+        assert_eq!(a["currencyCode"], "NOK");
+        assert_eq!(a["owner"]["name"], "Kari Nordmann");
+        let props = a["accountProperties"].as_object().unwrap();
+        assert_eq!(props.len(), 20);
+        assert!(props.values().all(Value::is_boolean));
+    }
+    assert_eq!(accounts[0]["name"], "Brukskonto");
+    assert_eq!(accounts[1]["type"], "BSU");
+    let card = &accounts[2];
+    assert_eq!(card["type"], "CREDITCARD");
+    assert!(card["accountNumber"].as_str().unwrap().starts_with('K'));
+    assert!(card["creditCardCreditLimit"].is_number());
+    for a in &accounts[..2] {
+        let n = a["accountNumber"].as_str().unwrap();
+        assert_eq!(n.len(), 11);
+        assert!(n.bytes().all(|b| b.is_ascii_digit()));
+    }
+
+    let resp = api(&sb, &access, "/personal/banking/accounts/default").await;
+    assert_eq!(json_of(resp).await["key"], accounts[0]["key"]);
+    let resp = api(
+        &sb,
+        &access,
+        &format!("/personal/banking/accounts/{}", rows[1].key),
+    )
+    .await;
+    assert_eq!(json_of(resp).await["name"], "BSU");
+
+    // Transactions: everything the bank serves, with the right shape and sums.
+    let txs = served(&sb, &access).await;
+    let earliest = sb.earliest_date();
+    let held: Vec<LedgerRow> = sb
+        .ledger()
+        .into_iter()
+        .filter(|r| r.date >= earliest)
+        .collect();
+    assert_eq!(txs.len(), held.len());
+    assert!(txs.len() > 3000, "three years of heavy use: {}", txs.len());
+    for t in &txs {
+        for field in [
+            "id",
+            "nonUniqueId",
+            "description",
+            "cleanedDescription",
+            "accountNumber",
+            "amount",
+            "currencyCode",
+            "date",
+            "interestDate",
+            "typeCode",
+            "typeText",
+            "bookingStatus",
+            "source",
+            "canShowDetails",
+            "accountKey",
+            "accountName",
+            "kidOrMessage",
+            "detailsUrl",
+            "merchant",
+            "classificationInput",
+            "isConfidential",
+            "isFromCurrencyAccount",
+        ] {
+            assert!(t.get(field).is_some(), "row lacks {field}: {t}");
+        }
+        assert!(t.get("confidential").is_none());
+        assert!(t["amount"].is_number());
+        assert!(t["date"].is_i64());
+        let an = &t["accountNumber"];
+        assert_eq!(an["value"], an["unformatted"]);
+        assert!(an["formatted"].is_string());
+    }
+    for row in &rows {
+        let wire: i64 = txs
+            .iter()
+            .filter(|t| t["accountKey"] == row.key.as_str())
+            .map(|t| ore(&t["amount"]))
+            .sum();
+        let sum: i64 = held
+            .iter()
+            .filter(|r| r.account_key == row.key)
+            .map(|r| parse_ore(&r.amount).unwrap())
+            .sum();
+        assert_eq!(wire, sum, "account {}", row.name);
+    }
+    assert!(txs.iter().any(|t| t["typeCode"] == "R_260"));
+    assert!(txs
+        .iter()
+        .any(|t| t["description"] == "LØNN" && ore(&t["amount"]) > 0));
+    assert!(txs.iter().any(|t| t["typeText"] == "Varekjøp"));
+    assert!(txs
+        .iter()
+        .any(|t| matches!(t["amount"].to_string().as_str(), "-59.9")
+            && t["cleanedDescription"] == "Rema 1000 Grünerløkka"));
+
+    let resp = api(&sb, &access, "/common/helloworld").await;
+    assert_eq!(
+        json_of(resp).await,
+        serde_json::json!({"message": "Hello, World!"})
+    );
+
+    // Form-body client authentication works too and is recorded.
+    let t2 = login_with(&sb, Auth::Form).await;
+    assert_eq!(sb.stats().last_client_auth.as_deref(), Some("form"));
+    let resp = api(&sb, &t2.access, "/personal/banking/accounts").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    sb.shutdown();
+}
+
+#[tokio::test]
+async fn codes_and_access_tokens_expire_by_the_clock() {
+    let sb = sandbox().await;
+    let clock = sb.clock();
+    let code = get_code(&sb, &[]).await;
+    clock.advance(chrono::Duration::seconds(120));
+    let resp = exchange(&sb, &code, Auth::Basic).await;
+    assert_eq!(json_of(resp).await["error"], "invalid_grant");
+
+    let t = login(&sb).await;
+    clock.advance(chrono::Duration::seconds(599));
+    assert_eq!(
+        api(&sb, &t.access, "/common/helloworld").await.status(),
+        StatusCode::OK
+    );
+    clock.advance(chrono::Duration::seconds(1));
+    let resp = api(&sb, &t.access, "/common/helloworld").await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(resp.text().await.unwrap(), "Unauthorized");
+
+    // The refresh token lives 30 days idle; each refresh starts a new idle window.
+    clock.advance(chrono::Duration::days(29));
+    let t2 = refresh(&sb, &t.refresh).await;
+    clock.advance(chrono::Duration::days(30));
+    let resp = token_request(
+        &sb,
+        Auth::Basic,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &t2.refresh),
+        ],
+    )
+    .await;
+    assert_eq!(json_of(resp).await["error"], "invalid_grant");
+
+    // An unanswered BankID page expires after ten minutes.
+    let page = client().get(authorize_url(&sb, &[])).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    let request_id = html
+        .split("name=\"request_id\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    clock.advance(chrono::Duration::minutes(10));
+    let resp = client()
+        .post(format!("{}/oauth/authorize/approve", sb.base_url()))
+        .form(&[("request_id", request_id.as_str()), ("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(resp.headers().get("location").is_none());
+}
+
+#[tokio::test]
+async fn transaction_faults_behave() {
+    let sb = sandbox().await;
+    let t = login(&sb).await;
+    let path = format!("{TX}?{}", all_keys_query(&sb));
+
+    sb.inject(Sparebank1Fault::ServerError { requests: 1 });
+    let resp = api(&sb, &t.access, &path).await;
+    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(json_of(resp).await["errors"][0]["httpCode"], 500);
+
+    sb.inject(Sparebank1Fault::MalformedJson { requests: 1 });
+    let resp = api(&sb, &t.access, &path).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let text = resp.text().await.unwrap();
+    assert!(text.starts_with("{\"transactions\":["));
+    assert!(serde_json::from_str::<Value>(&text).is_err());
+
+    sb.inject(Sparebank1Fault::MissingField {
+        field: "nonUniqueId".to_owned(),
+        requests: 1,
+    });
+    let rows = all_rows(&sb, &t.access, "").await;
+    assert!(rows[0].get("nonUniqueId").is_none());
+    assert!(rows[1].get("nonUniqueId").is_some());
+    assert!(all_rows(&sb, &t.access, "").await[0]
+        .get("nonUniqueId")
+        .is_some());
+
+    sb.inject(Sparebank1Fault::FloatAmount { requests: 1 });
+    let resp = api(&sb, &t.access, &path).await;
+    let text = resp.text().await.unwrap();
+    let amount_pos = text.find("\"amount\":").unwrap();
+    let amount_text: String = text[amount_pos + 9..]
+        .chars()
+        .take_while(|c| *c != ',')
+        .collect();
+    assert!(amount_text.ends_with("0000000000006"), "{amount_text}");
+    let held = sb
+        .ledger()
+        .iter()
+        .map(|r| r.amount.clone())
+        .collect::<HashSet<_>>();
+    assert!(held.contains(&amount_text[..amount_text.len() - 13]));
+
+    // Faults can be cleared before they run out.
+    sb.inject(Sparebank1Fault::ServerError { requests: 5 });
+    sb.clear_faults();
+    assert_eq!(api(&sb, &t.access, &path).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn recent_failure_drops_exactly_the_recent_source() {
+    let sb = sandbox().await;
+    let t = login(&sb).await;
+    let window = format!("&fromDate={}&toDate={}", today() - Days::new(89), today());
+    let full = all_rows(&sb, &t.access, &window).await;
+    assert!(full.iter().any(|r| r["bookingStatus"] == "PENDING"));
+
+    sb.inject(Sparebank1Fault::PartialFailure {
+        error: Sparebank1PartialError::RecentTransactionsFailed,
+        requests: 1,
+    });
+    // A HISTORIC-only request does not touch the RECENT store: no error, fault kept.
+    let historic = all_rows(&sb, &t.access, &format!("{window}&source=HISTORIC")).await;
+    assert!(!historic.is_empty());
+    let path = format!("{TX}?{}{window}", all_keys_query(&sb));
+    let resp = api(&sb, &t.access, &path).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let v = json_of(resp).await;
+    assert_eq!(
+        v["errors"],
+        serde_json::json!(["RECENT_TRANSACTIONS_FAILED"])
+    );
+    let rows = v["transactions"].as_array().unwrap();
+    // Exactly the HISTORIC rows: no pending row, nothing the bank got in the last 30 days.
+    assert_eq!(ids(rows), ids(&historic));
+    assert!(rows.iter().all(|r| r["source"] == "HISTORIC"));
+    let recent: Vec<&Value> = full.iter().filter(|r| r["source"] == "RECENT").collect();
+    assert!(recent.len() > 50);
+    assert!(recent.iter().any(|r| r["bookingStatus"] == "BOOKED"));
+    assert!(recent.iter().all(|r| !rows.contains(r)));
+    // Once.
+    assert_eq!(all_rows(&sb, &t.access, &window).await.len(), full.len());
+}
+
+#[tokio::test]
+async fn credit_failure_drops_the_card_rows_and_the_card_account() {
+    let sb = sandbox().await;
+    let t = login(&sb).await;
+    let accounts = sb.accounts();
+    let (current, card) = (accounts[0].key.clone(), accounts[2].key.clone());
+    sb.inject(Sparebank1Fault::PartialFailure {
+        error: Sparebank1PartialError::CreditAccountsFailed,
+        requests: 2,
+    });
+    // A request without the card is not affected and does not use the fault.
+    let v = json_of(api(&sb, &t.access, &format!("{TX}?accountKey={current}")).await).await;
+    assert_eq!(v["errors"], serde_json::json!([]));
+
+    let full_path = format!("{TX}?{}", keys_query(&[&current, &card]));
+    let v = json_of(api(&sb, &t.access, &full_path).await).await;
+    assert_eq!(v["errors"], serde_json::json!(["CREDIT_ACCOUNTS_FAILED"]));
+    let rows = v["transactions"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["accountKey"] == current.as_str()));
+
+    let v = json_of(api(&sb, &t.access, "/personal/banking/accounts").await).await;
+    assert_eq!(v["errors"], serde_json::json!(["CREDIT_ACCOUNTS_FAILED"]));
+    let listed: Vec<&str> = v["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [accounts[0].key.as_str(), accounts[1].key.as_str()]);
+
+    let v = json_of(api(&sb, &t.access, &full_path).await).await;
+    assert_eq!(v["errors"], serde_json::json!([]));
+    assert!(v["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["accountKey"] == card.as_str()));
+}
+
+#[tokio::test]
+async fn the_cap_keeps_the_newest_rows_across_every_key() {
+    let sb = sandbox().await;
+    let t = login(&sb).await;
+    let window = format!("&fromDate={}&toDate={}", today() - Days::new(59), today());
+    let complete = all_rows(&sb, &t.access, &format!("{window}&rowLimit=1000")).await;
+    assert!(complete.len() > 150 && complete.len() < 1000);
+    let keys: HashSet<&str> = complete
+        .iter()
+        .take(60)
+        .map(|r| r["accountKey"].as_str().unwrap())
+        .collect();
+    assert!(keys.len() >= 2, "the newest rows mix accounts");
+    let days: Vec<NaiveDate> = complete.iter().map(row_day).collect();
+    assert!(days.windows(2).all(|w| w[0] >= w[1]), "newest first");
+
+    let cut = all_rows(&sb, &t.access, &format!("{window}&rowLimit=60")).await;
+    assert_eq!(cut, complete[..60].to_vec());
+    // The cut fell inside a day: the oldest day in the answer has more rows than it shows.
+    let oldest = row_day(&cut[59]);
+    let shown = cut.iter().filter(|r| row_day(r) == oldest).count();
+    let held = complete.iter().filter(|r| row_day(r) == oldest).count();
+    assert!(shown <= held);
+}
+
+#[tokio::test]
+async fn a_default_cap_applies_without_row_limit_and_row_limit_is_capped() {
+    let sb = sandbox().await;
+    let t = login(&sb).await;
+    let year = format!("&fromDate={}&toDate={}", today() - Days::new(364), today());
+    let held_in_year = sb
+        .oracle_ledger()
+        .iter()
+        .filter(|r| r.date > today() - Days::new(365))
+        .count();
+    assert!(held_in_year > 1200, "{held_in_year}");
+    // The current account alone holds more than one answer carries in 400 days.
+    let current = sb.accounts()[0].key.clone();
+    let current_400 = sb
+        .oracle_ledger()
+        .iter()
+        .filter(|r| r.account == current && r.date > today() - Days::new(400))
+        .count();
+    assert!(current_400 > 1000, "{current_400}");
+
+    let default = all_rows(&sb, &t.access, &year).await;
+    assert_eq!(
+        default.len(),
+        1000,
+        "no rowLimit: 1000 rows, nothing says so"
+    );
+    let asked_more = all_rows(&sb, &t.access, &format!("{year}&rowLimit=5000")).await;
+    assert_eq!(
+        asked_more, default,
+        "rowLimit above 1000 is lowered silently"
+    );
+    // The dropped rows are the oldest: every row newer than the oldest day shown is there.
+    let cutoff = row_day(&default[999]);
+    let newer = sb
+        .oracle_ledger()
+        .iter()
+        .filter(|r| r.date > cutoff)
+        .count();
+    assert_eq!(
+        newer,
+        default.iter().filter(|r| row_day(r) > cutoff).count()
+    );
+
+    // A smaller configured cap is honoured the same way.
+    let small = sandbox_with(Sparebank1Config {
+        default_row_limit: 25,
+        max_row_limit: 40,
+        ..config()
+    })
+    .await;
+    let t = login(&small).await;
+    assert_eq!(all_rows(&small, &t.access, &year).await.len(), 25);
+    assert_eq!(
+        all_rows(&small, &t.access, &format!("{year}&rowLimit=100"))
+            .await
+            .len(),
+        40
+    );
+    assert_eq!(
+        all_rows(&small, &t.access, &format!("{year}&rowLimit=7"))
+            .await
+            .len(),
+        7
+    );
+}
+
+#[tokio::test]
+async fn transaction_parameters_are_validated_like_a_real_api() {
+    // 23:30 UTC on 21 November is already 22 November in Oslo.
+    let sb = sandbox_with(Sparebank1Config {
+        clock: SandboxClock::fixed(at("2026-11-21T23:30:00Z")),
+        ..config()
+    })
+    .await;
+    let t = login(&sb).await;
+    let key = sb.accounts()[0].key.clone();
+    assert_eq!(sb.today(), day(2026, 11, 22));
+    assert_eq!(sb.earliest_date(), day(2023, 11, 22));
     for q in [
         String::new(),
         "?accountKey=NOPE".to_owned(),
-        format!("?accountKey={}&fromDate=21.11.2026", sb.accounts()[0].key),
-        format!("?accountKey={}&rowLimit=abc", sb.accounts()[0].key),
-        format!("?accountKey={}&source=SOMETIMES", sb.accounts()[0].key),
+        format!("?accountKey={key}&fromDate=21.11.2026"),
+        format!("?accountKey={key}&fromDate=2026-11-1"),
+        format!("?accountKey={key}&toDate=2026-02-30"),
+        format!("?accountKey={key}&rowLimit=abc"),
+        format!("?accountKey={key}&rowLimit=0"),
+        format!("?accountKey={key}&source=SOMETIMES"),
+        // After toDate.
+        format!("?accountKey={key}&fromDate=2026-11-10&toDate=2026-11-01"),
+        // The future, by the Oslo calendar.
+        format!("?accountKey={key}&toDate=2026-11-23"),
+        format!("?accountKey={key}&fromDate=2026-11-23"),
+        // Before the lookback edge.
+        format!("?accountKey={key}&fromDate=2023-11-21&toDate=2023-12-31"),
+        format!("?accountKey={key}&fromDate=2020-01-01"),
     ] {
-        let resp = api(&sb, &t.access, &format!("{base}{q}")).await;
+        let resp = api(&sb, &t.access, &format!("{TX}{q}")).await;
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{q}");
         let v = json_of(resp).await;
-        assert_eq!(v["errors"][0]["httpCode"], 400, "{q}");
+        if q.contains("NOPE") {
+            assert_eq!(error_code(&v), "INVALID_ACCOUNT_KEY");
+        } else {
+            bad_param(&v);
+        }
     }
+    let resp = api(
+        &sb,
+        &t.access,
+        &format!("{TX}?accountKey={key}&fromDate=2020-01-01"),
+    )
+    .await;
+    let v = json_of(resp).await;
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2023-11-22"),
+        "{v}"
+    );
+    // The Oslo today is fine even though it is still the 21st in UTC; so is the edge.
+    let ok = api(
+        &sb,
+        &t.access,
+        &format!("{TX}?accountKey={key}&fromDate=2023-11-22&toDate=2026-11-22&rowLimit=3"),
+    )
+    .await;
+    assert_eq!(ok.status(), StatusCode::OK);
 
-    let all = all_rows(&sb, &t.access, "").await;
-    let recent = all_rows(&sb, &t.access, "&source=RECENT").await;
-    let historic = all_rows(&sb, &t.access, "&source=HISTORIC").await;
-    assert_eq!(all, all_rows(&sb, &t.access, "&source=ALL").await);
+    // Without fromDate: 30 days ending on toDate (or the Oslo today).
+    let recent = all_rows(&sb, &t.access, "").await;
+    assert!(!recent.is_empty());
+    assert!(recent.iter().all(|r| row_day(r) >= day(2026, 10, 24)));
+    let held = sb
+        .oracle_ledger()
+        .iter()
+        .filter(|r| r.date >= day(2026, 10, 24))
+        .count();
+    assert_eq!(recent.len(), held);
+    let back_then = all_rows(&sb, &t.access, "&toDate=2025-06-30").await;
+    assert!(back_then
+        .iter()
+        .all(|r| (day(2025, 6, 1)..=day(2025, 6, 30)).contains(&row_day(r))));
+    assert!(!back_then.is_empty());
+
+    // Sources.
+    let window = "&fromDate=2026-08-01&toDate=2026-11-22";
+    let all = all_rows(&sb, &t.access, window).await;
+    let recent = all_rows(&sb, &t.access, &format!("{window}&source=RECENT")).await;
+    let historic = all_rows(&sb, &t.access, &format!("{window}&source=HISTORIC")).await;
+    assert_eq!(
+        all,
+        all_rows(&sb, &t.access, &format!("{window}&source=ALL")).await
+    );
     assert_eq!(recent.len() + historic.len(), all.len());
-    assert!(!recent.is_empty() && !historic.is_empty());
     assert!(recent.iter().all(|r| r["source"] == "RECENT"));
     assert!(historic
         .iter()
         .all(|r| r["source"] == "HISTORIC" && r["bookingStatus"] == "BOOKED"));
-    let recent_from = today() - chrono::Days::new(29);
-    for r in &recent {
-        let d = oslo_day_of(r["date"].as_i64().unwrap());
-        assert!(r["bookingStatus"] == "PENDING" || d >= recent_from);
-    }
-    for r in &historic {
-        assert!(oslo_day_of(r["date"].as_i64().unwrap()) < recent_from);
-    }
 
-    let five = all_rows(&sb, &t.access, "&rowLimit=5").await;
-    assert_eq!(five, all[..5].to_vec());
-    let dates: Vec<i64> = all.iter().map(|r| r["date"].as_i64().unwrap()).collect();
-    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first");
-
-    let window = all_rows(&sb, &t.access, "&fromDate=2026-11-01&toDate=2026-11-10").await;
-    let from = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-    let to = NaiveDate::from_ymd_opt(2026, 11, 10).unwrap();
-    assert!(!window.is_empty());
-    assert!(window.iter().all(|r| {
-        let d = oslo_day_of(r["date"].as_i64().unwrap());
-        d >= from && d <= to
-    }));
-    let held = sb
-        .ledger()
-        .iter()
-        .filter(|r| r.date >= from && r.date <= to)
-        .count();
-    assert_eq!(window.len(), held);
-
-    let one = api(
-        &sb,
-        &t.access,
-        &format!("{base}?accountKey={}", sb.accounts()[1].key),
+    // One account only.
+    let bsu = sb.accounts()[1].key.clone();
+    let v = json_of(
+        api(
+            &sb,
+            &t.access,
+            &format!("{TX}?accountKey={bsu}&fromDate=2026-01-01"),
+        )
+        .await,
     )
     .await;
-    let v = json_of(one).await;
     let rows = v["transactions"].as_array().unwrap();
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r["accountName"] == "BSU"));
 }
 
 #[tokio::test]
+async fn the_lookback_edge_moves_with_the_clock() {
+    let sb = sandbox_with(unmetered()).await;
+    let clock = sb.clock();
+    let edge = sb.earliest_date();
+    assert_eq!(edge, day(2023, 11, 21));
+    let oldest = sb.oracle_ledger().iter().map(|r| r.date).min().unwrap();
+    assert_eq!(oldest, edge, "history reaches the edge");
+    clock.advance(chrono::Duration::days(40));
+    assert_eq!(sb.earliest_date(), day(2023, 12, 31));
+    assert!(sb
+        .oracle_ledger()
+        .iter()
+        .all(|r| r.date >= day(2023, 12, 31)));
+    assert!(
+        sb.ledger().iter().any(|r| r.date < day(2023, 12, 31)),
+        "still held"
+    );
+    let t = login(&sb).await;
+    let key = sb.accounts()[0].key.clone();
+    let resp = api(
+        &sb,
+        &t.access,
+        &format!("{TX}?accountKey={key}&fromDate=2023-12-30"),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn session_bound_fields_change_and_the_composite_key_does_not() {
+    let sb = sandbox().await;
+    let t = login(&sb).await;
+    let window = "&fromDate=2026-08-01";
+    let first = all_rows(&sb, &t.access, window).await;
+    assert_eq!(
+        first,
+        all_rows(&sb, &t.access, window).await,
+        "stable in a session"
+    );
+    let unique: HashSet<String> = ids(&first).into_iter().collect();
+    assert_eq!(unique.len(), first.len(), "ids are unique");
+
+    // A refresh starts a new session.
+    let t2 = refresh(&sb, &t.refresh).await;
+    let second = all_rows(&sb, &t2.access, window).await;
+    assert_eq!(first.len(), second.len());
+    let mut card_rows = 0;
+    for (a, b) in first.iter().zip(&second) {
+        assert_eq!(composite(a), composite(b));
+        assert_eq!(a["cleanedDescription"], b["cleanedDescription"]);
+        assert_eq!(a["source"], b["source"]);
+        assert_ne!(a["id"], b["id"]);
+        let (ca, cb) = (
+            &a["classificationInput"]["id"],
+            &b["classificationInput"]["id"],
+        );
+        assert_ne!(ca, cb);
+        assert_ne!(ca, &a["id"], "classificationInput.id is not the id");
+        if a["bookingStatus"] == "BOOKED" {
+            let url = a["detailsUrl"].as_str().unwrap();
+            assert_eq!(
+                url,
+                format!(
+                    "{}{TX}/{}/details",
+                    sb.base_url(),
+                    a["id"].as_str().unwrap()
+                )
+            );
+            assert_ne!(a["detailsUrl"], b["detailsUrl"]);
+        } else {
+            assert!(a["detailsUrl"].is_null());
+        }
+        if let Some(ids_a) = a.get("creditCardIdentifiers") {
+            card_rows += 1;
+            let (pa, pb) = (
+                ids_a["partitionKey"].as_str().unwrap(),
+                b["creditCardIdentifiers"]["partitionKey"].as_str().unwrap(),
+            );
+            assert_eq!(pa.len(), 7);
+            assert!(pa.bytes().all(|c| c.is_ascii_digit()));
+            assert_ne!(pa, pb);
+            assert_eq!(ids_a["nonUniqueId"], a["nonUniqueId"]);
+        }
+    }
+    assert!(card_rows > 10);
+    // The old token keeps its own session.
+    assert_eq!(ids(&first), ids(&all_rows(&sb, &t.access, window).await));
+
+    // The details endpoint knows the ids of its own session only.
+    let booked = second
+        .iter()
+        .find(|r| r["bookingStatus"] == "BOOKED" && r["typeCode"] == "R_156")
+        .unwrap();
+    let url = booked["detailsUrl"].as_str().unwrap();
+    let resp = client()
+        .get(url)
+        .bearer_auth(&t2.access)
+        .header("Accept", V1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let d = json_of(resp).await;
+    assert_eq!(d["id"], booked["id"]);
+    assert_eq!(d["date"], row_day(booked).to_string());
+    assert_eq!(d["description"], booked["description"]);
+    assert_eq!(d["nonUniqueId"], booked["nonUniqueId"]);
+    assert_eq!(ore(&d["amount"]), ore(&booked["amount"]));
+    let resp = client()
+        .get(url)
+        .bearer_auth(&t.access)
+        .header("Accept", V1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(&json_of(resp).await), "TRANSACTION_NOT_FOUND");
+
+    // rotate_ids: a new session for tokens already issued too.
+    sb.rotate_ids();
+    let rotated = all_rows(&sb, &t2.access, window).await;
+    assert!(ids(&rotated).iter().all(|id| !ids(&second).contains(id)));
+    // A new login is a new session again.
+    let t3 = login(&sb).await;
+    let third = all_rows(&sb, &t3.access, window).await;
+    let rotated_ids: HashSet<String> = ids(&rotated).into_iter().collect();
+    assert!(ids(&third).iter().all(|id| !rotated_ids.contains(id)));
+}
+
+#[tokio::test]
+async fn rows_gain_enrichment_and_move_to_historic_as_they_age() {
+    let sb = sandbox().await;
+    let clock = sb.clock();
+    let window = "&fromDate=2026-10-25&rowLimit=1000";
+    let t = login(&sb).await;
+    let rows = all_rows(&sb, &t.access, window).await;
+    let rent = rows
+        .iter()
+        .find(|r| r["description"] == "Husleie Fjellveien Eiendom AS")
+        .unwrap()
+        .clone();
+    assert_eq!(row_day(&rent), day(2026, 11, 1));
+    assert_eq!(rent["source"], "RECENT");
+    assert!(rent.get("remoteAccountNumber").is_none(), "{rent}");
+    // A purchase booked today: no merchant yet, the mechanical cleaning.
+    let fresh = rows
+        .iter()
+        .find(|r| {
+            r["bookingStatus"] == "BOOKED"
+                && r["typeCode"] == "R_156"
+                && row_day(r) == today()
+                && r["description"].as_str().unwrap().contains("REMA")
+        })
+        .or_else(|| {
+            rows.iter().find(|r| {
+                r["bookingStatus"] == "BOOKED" && r["typeCode"] == "R_156" && row_day(r) == today()
+            })
+        })
+        .unwrap()
+        .clone();
+    assert!(fresh["merchant"].is_null(), "{fresh}");
+    let mechanical = fresh["cleanedDescription"].as_str().unwrap().to_owned();
+    assert!(mechanical.is_ascii(), "{mechanical}");
+
+    clock.advance(chrono::Duration::days(2));
+    let t = login(&sb).await;
+    let rows = all_rows(&sb, &t.access, window).await;
+    let enriched = rows
+        .iter()
+        .find(|r| composite(r) == composite(&fresh))
+        .unwrap();
+    let merchant = enriched["merchant"]["name"].as_str().unwrap();
+    assert_eq!(enriched["cleanedDescription"], merchant);
+    assert_eq!(enriched["description"], fresh["description"]);
+
+    clock.advance(chrono::Duration::days(13));
+    let t = login(&sb).await;
+    let rows = all_rows(&sb, &t.access, window).await;
+    let archived = rows
+        .iter()
+        .find(|r| composite(r) == composite(&rent))
+        .unwrap();
+    assert_eq!(archived["source"], "HISTORIC");
+    assert_eq!(archived["remoteAccountNumber"], "60110517245");
+    assert_eq!(archived["remoteAccountName"], "Fjellveien Eiendom AS");
+}
+
+#[tokio::test]
+async fn the_call_budget_refuses_the_61st_call_in_an_hour() {
+    let sb = sandbox_with(Sparebank1Config {
+        access_token_ttl: Duration::from_secs(4 * 3600),
+        ..config()
+    })
+    .await;
+    let clock = sb.clock();
+    let t = login(&sb).await;
+    let path = "/personal/banking/accounts";
+    for _ in 0..29 {
+        assert_eq!(api(&sb, &t.access, path).await.status(), StatusCode::OK);
+    }
+    // A refused request counts too.
+    assert_eq!(
+        api(&sb, &t.access, TX).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    clock.advance(chrono::Duration::minutes(30));
+    for _ in 0..30 {
+        assert_eq!(api(&sb, &t.access, path).await.status(), StatusCode::OK);
+    }
+    // Unauthenticated calls and the hello-world do not count.
+    assert_eq!(
+        api(&sb, "not-a-token", path).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api(&sb, &t.access, "/common/helloworld").await.status(),
+        StatusCode::OK
+    );
+    let stats = sb.stats();
+    assert_eq!(stats.budget_calls, Some(60));
+    assert_eq!(stats.budget_window_secs, Some(3600));
+    assert_eq!(stats.budget_used.get("sandbox-client"), Some(&60));
+
+    let resp = api(&sb, &t.access, path).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(resp.headers()["retry-after"], "1800");
+    let v = json_of(resp).await;
+    assert_eq!(v["errors"][0]["httpCode"], 429);
+    clock.advance(chrono::Duration::seconds(1799));
+    let resp = api(&sb, &t.access, path).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(resp.headers()["retry-after"], "1");
+    clock.advance(chrono::Duration::seconds(1));
+    assert_eq!(api(&sb, &t.access, path).await.status(), StatusCode::OK);
+    let stats = sb.stats();
+    assert_eq!(stats.budget_used.get("sandbox-client"), Some(&31));
+    assert_eq!(stats.budget_refusals, 2);
+    assert_eq!(stats.rate_limited, 2);
+
+    // The budget is configurable, and can be switched off.
+    let small = sandbox_with(Sparebank1Config {
+        call_budget: Some(CallBudget {
+            calls: 2,
+            window: Duration::from_secs(60),
+        }),
+        ..config()
+    })
+    .await;
+    let t = login(&small).await;
+    for expected in [
+        StatusCode::OK,
+        StatusCode::OK,
+        StatusCode::TOO_MANY_REQUESTS,
+    ] {
+        assert_eq!(api(&small, &t.access, path).await.status(), expected);
+    }
+    let free = sandbox_with(unmetered()).await;
+    let t = login(&free).await;
+    for _ in 0..70 {
+        assert_eq!(api(&free, &t.access, path).await.status(), StatusCode::OK);
+    }
+    assert_eq!(free.stats().budget_calls, None);
+}
+
+#[tokio::test]
+async fn advance_lives_days_settles_pending_and_brings_late_rows() {
+    let sb = sandbox_with(unmetered()).await;
+    let t = login(&sb).await;
+    // A client that has synced everything up to today.
+    let synced: HashSet<String> = all_rows(&sb, &t.access, "&fromDate=2026-10-01")
+        .await
+        .iter()
+        .map(composite)
+        .collect();
+    let balances_before = sb.accounts();
+    let held = sb.ledger();
+    assert!(held
+        .iter()
+        .any(|r| !r.booked && r.amount == "-2500.00" && r.date == today()));
+    assert!(held
+        .iter()
+        .any(|r| !r.booked && r.amount == "-1500.00" && r.date == today() - Days::new(1)));
+
+    let resp = client()
+        .post(format!("{}/_sandbox/advance", sb.base_url()))
+        .body(r#"{"days":7}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let reading: Value = resp.json().await.unwrap();
+    assert_eq!(reading["now"], "2026-11-28T11:00:00Z");
+    assert_eq!(sb.today(), day(2026, 11, 28));
+
+    let after = sb.ledger();
+    for n in 1..=7 {
+        let d = today() + Days::new(n);
+        assert!(after.iter().any(|r| r.date == d), "rows on {d}");
+    }
+    // The hotel hold was released; the fuel hold booked what was pumped.
+    assert!(!after
+        .iter()
+        .any(|r| r.amount == "-2500.00" && r.date == today()));
+    let card = sb.accounts()[2].key.clone();
+    assert!(after.iter().any(|r| r.booked
+        && r.account_key == card
+        && r.amount == "-642.17"
+        && r.date == today() + Days::new(1)
+        && r.description.ends_with("CIRCLE K ULLEVAL")));
+    // Everything that was pending then has settled.
+    assert!(after
+        .iter()
+        .all(|r| r.booked || r.date > today() + Days::new(3)));
+    // Late rows: dated inside days the client had already synced.
+    let late: Vec<&LedgerRow> = after
+        .iter()
+        .filter(|r| r.arrived > today() && r.date <= today())
+        .collect();
+    assert!(!late.is_empty());
+    let t = login(&sb).await;
+    let now_served = all_rows(&sb, &t.access, "&fromDate=2026-10-01&toDate=2026-11-21").await;
+    let missed: Vec<&Value> = now_served
+        .iter()
+        .filter(|r| !synced.contains(&composite(r)))
+        .collect();
+    assert!(
+        missed.iter().any(|r| r["description"]
+            .as_str()
+            .unwrap()
+            .ends_with("FJORD1 MF LAVIK OPPEDAL")),
+        "a client that only looks forward misses late rows"
+    );
+    assert_ne!(sb.accounts()[0].balance, balances_before[0].balance);
+
+    // Living is deterministic.
+    let twin = sandbox_with(unmetered()).await;
+    twin.advance(7);
+    assert_eq!(twin.oracle_ledger(), sb.oracle_ledger());
+    assert_eq!(twin.oracle_accounts(), sb.oracle_accounts());
+
+    let bad = client()
+        .post(format!("{}/_sandbox/advance", sb.base_url()))
+        .body(r#"{"days":-1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_oracle_matches_what_the_bank_serves() {
+    let sb = sandbox_with(unmetered()).await;
+    let t = login(&sb).await;
+    let wire = served(&sb, &t.access).await;
+    let http = client();
+    let oracle: Vec<OracleRow> = http
+        .get(format!("{}/_sandbox/oracle/ledger", sb.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(oracle, sb.oracle_ledger());
+    assert!(oracle
+        .iter()
+        .all(|r| r.stable_id.is_none() && r.currency == "NOK"));
+    assert!(oracle.iter().any(|r| r.status == "pending"));
+    let mut from_wire: Vec<_> = wire.iter().map(as_oracle).collect();
+    from_wire.sort();
+    assert_eq!(from_wire, oracle_keys(&oracle));
+    let names: HashMap<&str, &str> = oracle
+        .iter()
+        .map(|r| (r.account.as_str(), r.account_name.as_str()))
+        .collect();
+    for r in &wire {
+        assert_eq!(
+            names[r["accountKey"].as_str().unwrap()],
+            r["accountName"].as_str().unwrap()
+        );
+    }
+
+    let accounts: Vec<OracleAccount> = http
+        .get(format!("{}/_sandbox/oracle/accounts", sb.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(accounts, sb.oracle_accounts());
+    let v = json_of(api(&sb, &t.access, "/personal/banking/accounts").await).await;
+    for (o, a) in accounts.iter().zip(v["accounts"].as_array().unwrap()) {
+        assert_eq!(o.account, a["key"].as_str().unwrap());
+        assert_eq!(o.name, a["name"].as_str().unwrap());
+        assert_eq!(parse_ore(&o.balance).unwrap(), ore(&a["balance"]));
+        assert_eq!(
+            parse_ore(o.available.as_deref().unwrap()).unwrap(),
+            ore(&a["availableBalance"])
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_request_log_records_every_bank_request() {
+    let sb = sandbox().await;
+    let t = login(&sb).await;
+    assert_eq!(
+        api(&sb, &t.access, "/personal/banking/accounts")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        api_with(
+            &sb,
+            &t.access,
+            Some("application/json"),
+            "/personal/banking/accounts"
+        )
+        .await
+        .status(),
+        StatusCode::NOT_ACCEPTABLE
+    );
+    let http = client();
+    // Control calls are not bank requests.
+    http.get(format!("{}/_sandbox/stats", sb.base_url()))
+        .send()
+        .await
+        .unwrap();
+    let log = sb.requests();
+    let summary: Vec<(u64, &str, &str, u16)> = log
+        .iter()
+        .map(|r| {
+            (
+                r.seq,
+                r.method.as_str(),
+                r.target.split('?').next().unwrap(),
+                r.status,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (1, "GET", "/oauth/authorize", 200),
+            (2, "POST", "/oauth/authorize/approve", 302),
+            (3, "POST", "/oauth/token", 200),
+            (4, "GET", "/personal/banking/accounts", 200),
+            (5, "GET", "/personal/banking/accounts", 406),
+        ]
+    );
+    assert!(log.iter().all(|r| r.at == start()));
+    assert!(log[0].target.contains("state=st-123"));
+    assert!(log[2].body.contains("grant_type=authorization_code"));
+    let auth = log[3]
+        .headers
+        .iter()
+        .find(|(k, _)| k == "authorization")
+        .map(|(_, v)| v.clone());
+    assert_eq!(auth, Some(format!("Bearer {}", t.access)));
+
+    let over_http: Vec<RecordedRequest> = http
+        .get(format!("{}/_sandbox/requests", sb.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(over_http, log);
+    let resp = http
+        .delete(format!("{}/_sandbox/requests", sb.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert!(sb.requests().is_empty());
+}
+
+#[tokio::test]
+async fn book_pending_settles_every_pending_row() {
+    let sb = sandbox().await;
+    let t = login(&sb).await;
+    let window = "&fromDate=2026-11-01";
+    let rows = all_rows(&sb, &t.access, window).await;
+    let wire_pending: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["bookingStatus"] == "PENDING")
+        .collect();
+    let held_pending = sb.ledger().iter().filter(|r| !r.booked).count();
+    assert_eq!(wire_pending.len(), held_pending);
+    assert!(held_pending >= 4);
+    for r in &wire_pending {
+        assert_eq!(r["nonUniqueId"], "0000000000");
+        assert_eq!(r["source"], "RECENT");
+        assert_eq!(r["canShowDetails"], false);
+        assert!(r["detailsUrl"].is_null());
+        assert!(r["merchant"].is_null());
+        assert!(r.get("remoteAccountNumber").is_none());
+    }
+    let cancels = sb
+        .shared
+        .lock()
+        .ledger
+        .txns
+        .iter()
+        .filter(|t| {
+            t.settlement
+                .as_ref()
+                .is_some_and(|s| s.outcome == ledger::Outcome::Cancel)
+        })
+        .count();
+    assert!(cancels >= 1, "the hotel hold is released");
+    let pending_ids: HashSet<String> = wire_pending
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    let before_ids: HashSet<String> = ids(&rows).into_iter().collect();
+
+    sb.book_pending();
+    let ledger_after = sb.ledger();
+    assert!(ledger_after.iter().all(|r| r.booked));
+    let rows_after = all_rows(&sb, &t.access, window).await;
+    assert!(rows_after.iter().all(|r| r["bookingStatus"] == "BOOKED"));
+    assert_eq!(rows_after.len(), rows.len() - cancels);
+    let now_ids: HashSet<String> = ids(&rows_after).into_iter().collect();
+    assert!(pending_ids.is_disjoint(&now_ids));
+    let fresh: Vec<&Value> = rows_after
+        .iter()
+        .filter(|r| !before_ids.contains(r["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(fresh.len(), held_pending - cancels);
+    for r in &fresh {
+        assert!(r["nonUniqueId"].as_str().unwrap().chars().any(|c| c != '0'));
+        assert!(row_day(r) <= today());
+    }
+    // The fuel hold booked another amount; the hotel hold is gone.
+    assert!(wire_pending.iter().any(|r| ore(&r["amount"]) == -150_000));
+    assert!(fresh.iter().any(|r| ore(&r["amount"]) == -64_217
+        && r["description"]
+            .as_str()
+            .unwrap()
+            .ends_with("CIRCLE K ULLEVAL")));
+    assert!(!rows_after.iter().any(|r| ore(&r["amount"]) == -250_000));
+    // Balances follow: balance = opening + booked, nothing pending.
+    let openings: Vec<i64> = sb
+        .shared
+        .lock()
+        .ledger
+        .accounts
+        .iter()
+        .map(|a| a.opening)
+        .collect();
+    for (i, a) in sb.accounts().iter().enumerate() {
+        let booked: i64 = ledger_after
+            .iter()
+            .filter(|r| r.account_key == a.key)
+            .map(|r| parse_ore(&r.amount).unwrap())
+            .sum();
+        assert_eq!(parse_ore(&a.balance).unwrap(), openings[i] + booked);
+        let limit = if a.kind == "CREDITCARD" { 5_000_000 } else { 0 };
+        assert_eq!(
+            parse_ore(&a.available_balance).unwrap(),
+            parse_ore(&a.balance).unwrap() + limit
+        );
+    }
+}
+
+#[tokio::test]
+async fn identical_purchases_are_both_served() {
+    let sb = sandbox().await;
+    let t = login(&sb).await;
+    let rows = all_rows(&sb, &t.access, "&fromDate=2026-11-01").await;
+    let mut groups: HashMap<String, Vec<&Value>> = HashMap::new();
+    for r in &rows {
+        groups.entry(composite(r)).or_default().push(r);
+    }
+    let twins: Vec<&Vec<&Value>> = groups
+        .values()
+        .filter(|g| g.len() > 1 && g[0]["bookingStatus"] == "BOOKED")
+        .collect();
+    assert_eq!(twins.len(), 1, "exactly one identical booked pair");
+    let pair = twins[0];
+    assert_eq!(pair.len(), 2);
+    assert_eq!(pair[0]["nonUniqueId"], "0000000000");
+    assert_ne!(pair[0]["id"], pair[1]["id"]);
+    let d = row_day(pair[0]);
+    assert_eq!(d, today() - Days::new(12));
+    let held = sb
+        .ledger()
+        .into_iter()
+        .filter(|r| {
+            r.date == d && r.description.ends_with("KIWI 505 STORO") && r.amount == "-34.90"
+        })
+        .count();
+    assert_eq!(held, 2);
+}
+
+#[tokio::test]
+async fn dates_are_epoch_ms_of_oslo_midnight() {
+    let sb = sandbox_with(unmetered()).await;
+    let t = login(&sb).await;
+    let rows = served(&sb, &t.access).await;
+    let mut wire_days: BTreeMap<(String, NaiveDate), usize> = BTreeMap::new();
+    let mut utc_hours = HashSet::new();
+    for r in &rows {
+        let ms = r["date"].as_i64().unwrap();
+        let utc = chrono::DateTime::from_timestamp_millis(ms).unwrap();
+        utc_hours.insert(utc.hour());
+        let oslo = utc.with_timezone(&ledger::OSLO);
+        assert_eq!(
+            (oslo.hour(), oslo.minute(), oslo.second()),
+            (0, 0, 0),
+            "{r}"
+        );
+        *wire_days
+            .entry((r["accountKey"].as_str().unwrap().to_owned(), row_day(r)))
+            .or_default() += 1;
+    }
+    let mut held_days: BTreeMap<(String, NaiveDate), usize> = BTreeMap::new();
+    let earliest = sb.earliest_date();
+    for r in sb.ledger().into_iter().filter(|r| r.date >= earliest) {
+        *held_days
+            .entry((r.account_key.clone(), r.date))
+            .or_default() += 1;
+    }
+    assert_eq!(wire_days, held_days);
+    // Both CEST (22:00Z) and CET (23:00Z) midnights appear.
+    assert_eq!(utc_hours, HashSet::from([22, 23]));
+
+    // The autumn DST day (clocks went back at 03:00, so midnight was still CEST).
+    let cest = FixedOffset::east_opt(2 * 3600).unwrap();
+    let autumn = cest
+        .with_ymd_and_hms(2026, 10, 25, 0, 0, 0)
+        .unwrap()
+        .timestamp_millis();
+    assert!(rows.iter().any(|r| r["date"].as_i64() == Some(autumn)));
+    // The spring DST day (clocks went forward at 02:00, so midnight was still CET).
+    let cet = FixedOffset::east_opt(3600).unwrap();
+    let spring = cet
+        .with_ymd_and_hms(2026, 3, 29, 0, 0, 0)
+        .unwrap()
+        .timestamp_millis();
+    assert!(rows.iter().any(|r| r["date"].as_i64() == Some(spring)));
+    let nov = cet
+        .with_ymd_and_hms(2026, 11, 18, 0, 0, 0)
+        .unwrap()
+        .timestamp_millis();
+    assert_eq!(ledger::oslo_midnight_ms(day(2026, 11, 18)), nov);
+}
+
+#[tokio::test]
 async fn classified_wraps_rows_with_categories() {
     let sb = sandbox().await;
     let t = login(&sb).await;
-    let path = format!(
-        "/personal/banking/transactions/classified?{}",
-        all_keys_query(&sb)
-    );
-    let resp = api(&sb, &t.access, &path).await;
+    let query = format!("{}&fromDate=2026-09-01", all_keys_query(&sb));
+    let resp = api(&sb, &t.access, &format!("{TX}/classified?{query}")).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let v = json_of(resp).await;
     assert_eq!(v["errors"], serde_json::json!([]));
     let items = v["transactions"].as_array().unwrap();
-    assert_eq!(items.len(), sb.ledger().len());
+    let plain = all_rows(&sb, &t.access, "&fromDate=2026-09-01").await;
+    assert_eq!(items.len(), plain.len());
     let mut mains = HashSet::new();
-    for item in items {
-        assert!(item["transaction"]["id"].is_string());
+    for (item, row) in items.iter().zip(&plain) {
+        assert_eq!(&item["transaction"], row);
         assert!(item["recurring"].is_boolean());
         assert!(item["subscription"].is_boolean());
         let c = &item["categories"][0];
@@ -1196,29 +1980,13 @@ async fn classified_wraps_rows_with_categories() {
         "MYSTERY SHOP",
         false,
     );
-    let v = json_of(api(&sb, &t.access, &path).await).await;
+    let v = json_of(api(&sb, &t.access, &format!("{TX}/classified?{query}")).await).await;
     assert!(v["transactions"]
         .as_array()
         .unwrap()
         .iter()
         .any(|i| i["categories"][0]["mainI18n"] == "Ukategorisert"
             && i["transaction"]["description"] == "MYSTERY SHOP"));
-}
-
-#[tokio::test]
-async fn unknown_paths_are_404_envelopes() {
-    let sb = sandbox().await;
-    let t = login(&sb).await;
-    for path in ["/personal/banking/nothing", "/nope"] {
-        let resp = api(&sb, &t.access, path).await;
-        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-        let v = json_of(resp).await;
-        assert_eq!(v["errors"][0]["httpCode"], 404);
-        assert_eq!(v["errors"][0]["resource"], path);
-    }
-    let resp = api(&sb, &t.access, "/personal/banking/accounts/UNKNOWNKEY").await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    assert_eq!(error_code(&json_of(resp).await), "ACCOUNT_NOT_FOUND");
 }
 
 #[tokio::test]
@@ -1253,13 +2021,21 @@ async fn balances_reconcile_with_the_ledger() {
         );
         assert!(a.balance.split('.').nth(1).is_some_and(|d| d.len() == 2));
     }
-    assert!(ledger_rows.len() > 120);
+    assert_eq!(sb.accounts()[0].balance, "18342.17");
+    assert_eq!(sb.accounts()[1].balance, "123500.00");
+    let card = parse_ore(&sb.accounts()[2].balance).unwrap();
+    assert!((-5_000_000..=0).contains(&card), "{card}");
+    assert!(ledger_rows.len() > 3000);
     assert!(ledger_rows
         .iter()
         .all(|r| r.amount.split('.').nth(1).is_some_and(|d| d.len() == 2)));
     assert!(ledger_rows.iter().any(|r| r.amount == "-1234.50"));
-    let oldest = ledger_rows.iter().map(|r| r.date).min().unwrap();
-    assert!(oldest <= today() - chrono::Days::new(110));
+    let oldest = sb.oracle_ledger().iter().map(|r| r.date).min().unwrap();
+    assert_eq!(oldest, day(2023, 11, 21), "what is served reaches the edge");
+    assert!(
+        ledger_rows.iter().any(|r| r.date < oldest),
+        "older rows are held"
+    );
 }
 
 #[tokio::test]
@@ -1281,7 +2057,7 @@ async fn control_surface_over_http() {
 
     let resp = http
         .post(format!("{base}/_sandbox/faults"))
-        .body(r#"{"kind":"server_error","requests":3}"#)
+        .body(r#"[{"kind":"server_error","requests":3},{"kind":"partial_failure","error":"CREDIT_ACCOUNTS_FAILED","requests":1}]"#)
         .send()
         .await
         .unwrap();
@@ -1293,13 +2069,62 @@ async fn control_surface_over_http() {
     let resp = api(&sb, &t.access, "/personal/banking/accounts").await;
     assert_eq!(resp.status(), StatusCode::OK);
 
-    let bad = http
-        .post(format!("{base}/_sandbox/faults"))
-        .body(r#"{"kind":"earthquake"}"#)
+    for bad in [
+        r#"{"kind":"earthquake"}"#,
+        r#"{"kind":"partial_failure","error":"HISTORIC_TRANSACTIONS_FAILED","requests":1}"#,
+    ] {
+        let resp = http
+            .post(format!("{base}/_sandbox/faults"))
+            .body(bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+
+    // The clock.
+    let reading: Value = http
+        .get(format!("{base}/_sandbox/clock"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reading["now"], "2026-11-21T11:00:00Z");
+    let reading: Value = http
+        .post(format!("{base}/_sandbox/clock"))
+        .body(r#"{"advance_secs":700}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reading["now"], "2026-11-21T11:11:40Z");
+    assert_eq!(
+        api(&sb, &t.access, "/common/helloworld").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the token expired by the sandbox clock"
+    );
+    let reading: Value = http
+        .post(format!("{base}/_sandbox/clock"))
+        .body(r#"{"set":"2026-11-21T12:00:00Z"}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reading["now"], "2026-11-21T12:00:00Z");
+    let resp = http
+        .post(format!("{base}/_sandbox/clock"))
+        .body(r#"{"advance_hours":1}"#)
         .send()
         .await
         .unwrap();
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let t = login(&sb).await;
 
     let ledger: Vec<Value> = http
         .get(format!("{base}/_sandbox/ledger"))
@@ -1349,6 +2174,7 @@ async fn control_surface_over_http() {
         .await
         .unwrap();
     assert_eq!(stats["rate_limited"], 1);
+    assert_eq!(stats["budget_calls"], 60);
 
     let text = http
         .get(format!("{base}/_sandbox"))
@@ -1358,7 +2184,14 @@ async fn control_surface_over_http() {
         .text()
         .await
         .unwrap();
-    assert!(text.contains("sandbox-secret") && text.contains(REDIRECT));
+    for needle in [
+        "sandbox-secret",
+        REDIRECT,
+        "/_sandbox/advance",
+        "60 calls per client",
+    ] {
+        assert!(text.contains(needle), "{needle}");
+    }
 
     let loc = http
         .post(format!("{base}/_sandbox/approve"))
@@ -1395,22 +2228,35 @@ async fn added_rows_show_up_and_pending_ones_book() {
     let rows = all_rows(&sb, &t.access, "").await;
     let row = rows
         .iter()
-        .find(|r| r["description"].as_str().unwrap().contains("NARVESEN"))
+        .find(|r| {
+            r["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("*4581 21.11 NOK 59.90 NARVESEN")
+        })
         .unwrap();
     assert_eq!(row["bookingStatus"], "PENDING");
     assert_eq!(row["amount"].to_string(), "-59.9");
-    let pending_on_account: i64 = sb
-        .ledger()
+    // What the current account's pending rows will book as.
+    let will_book: i64 = sb
+        .shared
+        .lock()
+        .ledger
+        .txns
         .iter()
-        .filter(|r| r.account_key == key && !r.booked)
-        .map(|r| parse_ore(&r.amount).unwrap())
+        .filter(|t| t.account == ledger::CURRENT)
+        .filter_map(|t| match &t.settlement {
+            Some(ledger::Settlement {
+                outcome: ledger::Outcome::Book { amount, .. },
+                ..
+            }) => Some(*amount),
+            _ => None,
+        })
         .sum();
-    // The seeded pending rows on this account (-312.40 and -250.00) plus the new -59.90.
-    assert_eq!(pending_on_account, -31_240 - 25_000 - 5_990);
     sb.book_pending();
     assert_eq!(
         parse_ore(&sb.accounts()[0].balance).unwrap(),
-        before + pending_on_account
+        before + will_book
     );
     let rows = all_rows(&sb, &t.access, "").await;
     let row = rows
@@ -1434,21 +2280,13 @@ async fn dropping_the_handle_keeps_serving_and_shutdown_stops() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     keep.shutdown();
-    let mut stopped = false;
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let fresh = Client::builder().pool_max_idle_per_host(0).build().unwrap();
-        if fresh
-            .get(format!("{base}/_sandbox/stats"))
-            .send()
-            .await
-            .is_err()
-        {
-            stopped = true;
-            break;
-        }
-    }
-    assert!(stopped, "server still answering after shutdown");
+    keep.stopped().await;
+    let fresh = Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    assert!(fresh
+        .get(format!("{base}/_sandbox/stats"))
+        .send()
+        .await
+        .is_err());
 }
 
 #[test]
@@ -1475,10 +2313,28 @@ fn faults_serialise_with_a_kind_tag() {
             requests: 1
         }
     );
+    let f = Sparebank1Fault::PartialFailure {
+        error: Sparebank1PartialError::RecentTransactionsFailed,
+        requests: 1,
+    };
+    assert_eq!(
+        serde_json::to_string(&f).unwrap(),
+        r#"{"kind":"partial_failure","error":"RECENT_TRANSACTIONS_FAILED","requests":1}"#
+    );
+    // Only the documented codes exist.
+    assert!(serde_json::from_str::<Sparebank1Fault>(
+        r#"{"kind":"partial_failure","error":"HISTORIC_TRANSACTIONS_FAILED","requests":1}"#
+    )
+    .is_err());
+    assert_eq!(
+        Sparebank1PartialError::CreditAccountsFailed.code(),
+        "CREDIT_ACCOUNTS_FAILED"
+    );
 }
 
 #[test]
 fn defaults_match_the_brief() {
+    let before = Utc::now();
     let c = Sparebank1Config::default();
     assert_eq!(c.client_id, "sandbox-client");
     assert_eq!(c.client_secret, "sandbox-secret");
@@ -1487,5 +2343,17 @@ fn defaults_match_the_brief() {
     assert_eq!(c.code_ttl, Duration::from_secs(120));
     assert_eq!(c.refresh_token_ttl, Duration::from_secs(30 * 24 * 3600));
     assert!(!c.require_pkce);
-    assert_eq!(c.today, ledger::oslo_today());
+    assert_eq!(c.default_row_limit, 1000);
+    assert_eq!(c.max_row_limit, 1000);
+    assert_eq!(c.lookback_months, 36);
+    assert_eq!(
+        c.call_budget,
+        Some(CallBudget {
+            calls: 60,
+            window: Duration::from_secs(3600)
+        })
+    );
+    // The default clock follows the wall clock: read between two wall-clock readings.
+    let now = c.clock.now();
+    assert!(before <= now && now <= Utc::now(), "{now}");
 }
