@@ -77,7 +77,7 @@ async fn connect_through_the_loopback_listener_sync_and_disconnect() {
     assert!(found.iter().any(|s| s.value == "8"), "{found:?}");
 
     // First attempt: the provider appends broken JSON. Refused precisely, login still waiting.
-    sandbox.inject(FinsifyFault::CallbackBrokenJson);
+    sandbox.inject(FinsifyFault::CallbackBrokenJson { requests: 1 });
     let ticket = coffer.begin_login(&request(), true).await.unwrap();
     assert!(
         ticket.started.redirect_uri.starts_with("http://127.0.0.1:"),
