@@ -113,12 +113,12 @@ session_checks() {
   wait_until "its window to go" 20 no_window
   pid=
 
-  # Second launch on a new profile with --demo: the window opens onto demo data.
-  say "launching coffer-desktop --demo on a new profile"
+  # Second launch on a new profile with --explore: the window opens onto the built-in demo data.
+  say "launching coffer-desktop --explore on a new profile"
   t0=$(now_ms)
-  COFFER_DATA_DIR=$demo_data /usr/bin/coffer-desktop --demo >/dev/null 2>&1 &
+  COFFER_DATA_DIR=$demo_data /usr/bin/coffer-desktop --explore >/dev/null 2>&1 &
   pid=$!
-  wait_until "Coffer window with --demo" 90 window_of "$pid"
+  wait_until "Coffer window with --explore" 90 window_of "$pid"
   t1=$(now_ms)
   echo "demo_launch_to_window_ms=$((t1 - t0))" >> "$timings"
   say "demo window after $((t1 - t0)) ms (the demo bank is synced before the window opens)"
@@ -274,6 +274,6 @@ cmp -s "$work/data.before" "$work/data.after" || fail "removing the package chan
 
 timing() { sed -n "s/^$1=//p" "$timings"; }
 say "package size: $(du -k "$deb" | cut -f1) KiB (${deb#"$root"/}); launch to \
-window: $(timing launch_to_window_ms) ms; --demo launch to window: \
+window: $(timing launch_to_window_ms) ms; --explore launch to window: \
 $(timing demo_launch_to_window_ms) ms; xdg-open to app: $(timing link_to_app_ms) ms"
 say "passed: build $((built_at - started)) s, checks $((SECONDS - built_at)) s"
