@@ -162,9 +162,9 @@ fn check_setting(
 ) -> Result<(), ApiError> {
     match spec.kind {
         SettingKind::Endpoint | SettingKind::PublicUrl => parse_url(key, value).map(drop),
-        SettingKind::Days => value.parse::<u32>().map(drop).map_err(|_| {
+        SettingKind::Days | SettingKind::Count => value.parse::<u32>().map(drop).map_err(|_| {
             invalid(format!(
-                "the setting {key} is a number of days (0 for no limit), not '{}'",
+                "the setting {key} is a whole number (0 for no limit), not '{}'",
                 crate::tidy(value)
             ))
         }),
@@ -964,6 +964,13 @@ impl Coffer {
                 (secrets, endpoints, session)
             }
         };
+        let mut settings = BTreeMap::new();
+        for spec in bank.settings() {
+            if !matches!(spec.kind, SettingKind::Endpoint | SettingKind::PublicUrl) {
+                let key = format!("{}.{}", bank.id(), spec.key);
+                settings.insert(spec.key.to_string(), self.setting_value(&key)?);
+            }
+        }
         Ok((
             bank,
             Connected {
@@ -975,6 +982,11 @@ impl Coffer {
                 today,
                 now,
                 session,
+                memory: Arc::new(SettingsMemory {
+                    store: Arc::clone(&self.store),
+                    bank: bank.id(),
+                }),
+                settings,
             },
         ))
     }
@@ -1006,7 +1018,8 @@ impl Coffer {
         })?;
         let tokens = TokenSet::from_sealed(tokens.expose_secret())?;
         let client = oauth.client(config, secrets, endpoints)?;
-        let session = Arc::new(OAuthSession::new(
+        let clock = self.clock;
+        let session = Arc::new(OAuthSession::with_clock(
             client,
             self.http.clone(),
             tokens,
@@ -1015,6 +1028,7 @@ impl Coffer {
                 vault,
                 connection,
             }),
+            Arc::new(move || clock.now()),
         ));
         if let Ok(mut sessions) = self.login.sessions.lock() {
             sessions.insert(connection, Arc::clone(&session));

@@ -29,6 +29,7 @@ const MIGRATIONS_SQL: &[&str] = &[
     include_str!("../migrations/0002_vendors_categories.sql"),
     include_str!("../migrations/0003_vault_settings.sql"),
     include_str!("../migrations/0004_connection_endpoints.sql"),
+    include_str!("../migrations/0005_account_history.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -104,6 +105,14 @@ impl StoreError {
 }
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An account as a sync finds it before fetching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountState {
+    pub id: AccountId,
+    pub synced_through: Option<NaiveDate>,
+    pub history_before: Option<NaiveDate>,
+}
 
 /// What one upsert of a batch of transactions did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -343,44 +352,7 @@ impl Store {
         connection: ConnectionId,
         account: &ProviderAccount,
     ) -> Result<AccountId> {
-        let (opening_date, opening_minor) = match account.opening {
-            Some((d, m)) => (Some(d), Some(m.minor)),
-            None => (None, None),
-        };
-        let id = self.db.query_row(
-            "INSERT INTO account (connection_id, provider_account_id, name, number, iban, currency,
-                                  kind, balance_minor, available_minor, balance_at,
-                                  opening_date, opening_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT (connection_id, provider_account_id) DO UPDATE SET
-                name = excluded.name, number = excluded.number, iban = excluded.iban,
-                currency = excluded.currency, kind = excluded.kind,
-                balance_minor = excluded.balance_minor, available_minor = excluded.available_minor,
-                balance_at = excluded.balance_at,
-                opening_minor = CASE WHEN account.opening_date IS NULL
-                                       OR excluded.opening_date < account.opening_date
-                                     THEN excluded.opening_minor ELSE account.opening_minor END,
-                opening_date = CASE WHEN account.opening_date IS NULL
-                                      OR excluded.opening_date < account.opening_date
-                                    THEN excluded.opening_date ELSE account.opening_date END
-             RETURNING id",
-            params![
-                connection,
-                account.provider_account_id,
-                account.name,
-                account.number,
-                account.iban,
-                account.balance.currency.as_str(),
-                account.kind.as_str(),
-                account.balance.minor,
-                account.available.map(|m| m.minor),
-                account.balance_at,
-                opening_date,
-                opening_minor,
-            ],
-            |r| r.get(0),
-        )?;
-        Ok(id)
+        upsert_account_in(&self.db, connection, account)
     }
 
     pub fn account(&self, id: AccountId) -> Result<Account> {
@@ -508,6 +480,34 @@ impl Store {
         synced_through: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<UpsertCounts> {
+        let (currency, provider) = self.account_currency_and_provider(account)?;
+        let enricher = Enricher::load(&self.db, self.categories)?;
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let expiry = window_from.map(|from| Expiry {
+            from,
+            any_status: false,
+        });
+        let counts = write_rows(
+            &tx,
+            &enricher,
+            &provider,
+            account,
+            currency,
+            batch,
+            expiry,
+            now,
+        )?;
+        tx.execute(
+            "UPDATE account SET synced_through = ?2 WHERE id = ?1",
+            params![account, synced_through],
+        )?;
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    fn account_currency_and_provider(&self, account: AccountId) -> Result<(Currency, String)> {
         let currency: Currency = self
             .db
             .query_row(
@@ -523,160 +523,82 @@ impl Store {
             [account],
             |r| r.get(0),
         )?;
+        Ok((currency, provider))
+    }
+
+    /// What a sync needs to know about an account before fetching: its row id (if it is
+    /// stored yet), how far it was fetched, and how much of its history.
+    pub fn account_state(
+        &self,
+        connection: ConnectionId,
+        provider_account_id: &str,
+    ) -> Result<Option<AccountState>> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT id, synced_through, history_before FROM account
+                 WHERE connection_id = ?1 AND provider_account_id = ?2",
+                params![connection, provider_account_id],
+                |r| {
+                    Ok(AccountState {
+                        id: r.get(0)?,
+                        synced_through: r.get(1)?,
+                        history_before: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Writes one account's sync in one transaction: the account with its balance, its rows,
+    /// expired pending rows, how far it is fetched and how much history is still missing. A
+    /// crash or an error leaves all of it or none, so the balance never runs ahead of its
+    /// rows.
+    pub fn commit_account(
+        &mut self,
+        connection: ConnectionId,
+        account: &ProviderAccount,
+        batch: &crate::sync::TransactionBatch,
+        now: DateTime<Utc>,
+    ) -> Result<(AccountId, UpsertCounts)> {
+        let provider: String = self
+            .db
+            .query_row(
+                "SELECT provider FROM connection WHERE id = ?1",
+                [connection],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StoreError::UnknownConnection(connection))?;
         let enricher = Enricher::load(&self.db, self.categories)?;
         let tx = self
             .db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut counts = UpsertCounts::default();
-        {
-            const COLUMNS: &str = "SELECT id, provider_id, booking_date, value_date,
-                amount_minor, currency, status, description, counterparty, provider_category,
-                category, category_source, dedup_key FROM \"transaction\"";
-            let stored = |r: &Row<'_>| -> rusqlite::Result<Existing> {
-                let user_category: Option<String> = match r.get::<_, Option<String>>(11)?.as_deref()
-                {
-                    Some("user") => r.get(10)?,
-                    _ => None,
-                };
-                Ok((r.get(0)?, StoredFields::from_row(r)?, user_category))
-            };
-            // A big batch (a first sync) reads the account's rows once instead of one lookup per
-            // row; small incremental batches look rows up by key.
-            let mut preloaded: Option<HashMap<String, Existing>> = if batch.len() > 256 {
-                let mut all = tx.prepare(&format!("{COLUMNS} WHERE account_id = ?1"))?;
-                let rows =
-                    all.query_map([account], |r| Ok((r.get::<_, String>(12)?, stored(r)?)))?;
-                Some(rows.collect::<rusqlite::Result<_>>()?)
-            } else {
-                None
-            };
-            let mut find = tx.prepare_cached(&format!(
-                "{COLUMNS} WHERE account_id = ?1 AND dedup_key = ?2"
-            ))?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO \"transaction\" (account_id, dedup_key, provider_id, booking_date,
-                    value_date, amount_minor, currency, status, description, counterparty,
-                    provider_category, created_at, updated_at, vendor, vendor_rule, category,
-                    category_source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15,
-                    ?16)",
-            )?;
-            let mut update = tx.prepare_cached(
-                "UPDATE \"transaction\" SET provider_id = ?2, booking_date = ?3, value_date = ?4,
-                    amount_minor = ?5, currency = ?6, status = ?7, description = ?8,
-                    counterparty = ?9, provider_category = ?10, updated_at = ?11, vendor = ?12,
-                    vendor_rule = ?13, category = ?14, category_source = ?15
-                 WHERE id = ?1",
-            )?;
-            for t in batch {
-                if t.amount.currency != currency {
-                    return Err(StoreError::BadRow(format!(
-                        "transaction {} is in {} but its account is in {currency}",
-                        t.dedup_key, t.amount.currency
-                    )));
-                }
-                // Keys are unique within a batch (the sync engine refuses repeats), so each
-                // preloaded row is needed once and can be moved out.
-                let existing = match &mut preloaded {
-                    Some(map) => map.remove(&t.dedup_key),
-                    None => find
-                        .query_row(params![account, t.dedup_key], stored)
-                        .optional()?,
-                };
-                let fields = StoredFields::from(t);
-                let enrich = || {
-                    enricher.enrich(
-                        &provider,
-                        &t.description,
-                        t.counterparty.as_deref(),
-                        t.provider_category.as_deref(),
-                    )
-                };
-                match existing {
-                    None => {
-                        let e = enrich();
-                        insert.execute(params![
-                            account,
-                            t.dedup_key,
-                            fields.provider_id,
-                            fields.booking_date,
-                            fields.value_date,
-                            fields.amount_minor,
-                            fields.currency,
-                            fields.status,
-                            fields.description,
-                            fields.counterparty,
-                            fields.provider_category,
-                            now,
-                            e.vendor,
-                            e.vendor_rule,
-                            e.category.map(|c| c.as_str()),
-                            e.category_source.map(|c| c.as_str()),
-                        ])?;
-                        counts.inserted += 1;
-                    }
-                    Some((_, stored, _)) if stored == fields => counts.unchanged += 1,
-                    Some((id, _, user_category)) => {
-                        let e = enrich();
-                        // A category the user chose by hand survives the bank's edits.
-                        let (category, source) = match user_category {
-                            Some(c) => (Some(c), Some(CategorySource::User.as_str())),
-                            None => (
-                                e.category.map(|c| c.as_str().to_string()),
-                                e.category_source.map(|c| c.as_str()),
-                            ),
-                        };
-                        update.execute(params![
-                            id,
-                            fields.provider_id,
-                            fields.booking_date,
-                            fields.value_date,
-                            fields.amount_minor,
-                            fields.currency,
-                            fields.status,
-                            fields.description,
-                            fields.counterparty,
-                            fields.provider_category,
-                            now,
-                            e.vendor,
-                            e.vendor_rule,
-                            category,
-                            source,
-                        ])?;
-                        counts.updated += 1;
-                    }
-                }
-            }
-            if let Some(from) = window_from {
-                let keys: std::collections::HashSet<&str> =
-                    batch.iter().map(|t| t.dedup_key.as_str()).collect();
-                let mut pending = tx.prepare_cached(
-                    "SELECT id, dedup_key FROM \"transaction\"
-                     WHERE account_id = ?1 AND status = 'pending' AND booking_date >= ?2",
-                )?;
-                let stale: Vec<i64> = pending
-                    .query_map(params![account, from], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-                    })?
-                    .filter_map(|r| match r {
-                        Ok((id, key)) if !keys.contains(key.as_str()) => Some(Ok(id)),
-                        Ok(_) => None,
-                        Err(e) => Some(Err(e)),
-                    })
-                    .collect::<rusqlite::Result<_>>()?;
-                let mut delete = tx.prepare_cached("DELETE FROM \"transaction\" WHERE id = ?1")?;
-                for id in stale {
-                    delete.execute([id])?;
-                    counts.expired += 1;
-                }
-            }
-            tx.execute(
-                "UPDATE account SET synced_through = ?2 WHERE id = ?1",
-                params![account, synced_through],
-            )?;
-        }
+        let id = upsert_account_in(&tx, connection, account)?;
+        let expiry = batch.from.map(|from| Expiry {
+            from,
+            any_status: batch.removes_missing,
+        });
+        let counts = write_rows(
+            &tx,
+            &enricher,
+            &provider,
+            id,
+            account.balance.currency,
+            &batch.transactions,
+            expiry,
+            now,
+        )?;
+        let history_before = match batch.history {
+            crate::sync::History::Before(d) => Some(d),
+            crate::sync::History::Complete | crate::sync::History::Unfetched => None,
+        };
+        tx.execute(
+            "UPDATE account SET synced_through = ?2, history_before = ?3 WHERE id = ?1",
+            params![id, batch.through, history_before],
+        )?;
         tx.commit()?;
-        Ok(counts)
+        Ok((id, counts))
     }
 
     pub fn transaction(&self, id: i64) -> Result<Option<Transaction>> {
@@ -908,4 +830,216 @@ fn transaction_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Transaction>> {
         created_at: r.get(14)?,
         updated_at: r.get(15)?,
     }))
+}
+
+/// Which stored rows a batch's absence removes: from this day on, pending rows only, or any
+/// row when the provider's answer is complete and its ids stable.
+#[derive(Debug, Clone, Copy)]
+struct Expiry {
+    from: NaiveDate,
+    any_status: bool,
+}
+
+/// Inserts, updates and expires one account's rows inside an open transaction.
+#[allow(clippy::too_many_arguments)]
+fn write_rows(
+    tx: &rusqlite::Transaction<'_>,
+    enricher: &Enricher,
+    provider: &str,
+    account: AccountId,
+    currency: Currency,
+    batch: &[ProviderTransaction],
+    expiry: Option<Expiry>,
+    now: DateTime<Utc>,
+) -> Result<UpsertCounts> {
+    let mut counts = UpsertCounts::default();
+    {
+        const COLUMNS: &str = "SELECT id, provider_id, booking_date, value_date,
+            amount_minor, currency, status, description, counterparty, provider_category,
+            category, category_source, dedup_key FROM \"transaction\"";
+        let stored = |r: &Row<'_>| -> rusqlite::Result<Existing> {
+            let user_category: Option<String> = match r.get::<_, Option<String>>(11)?.as_deref() {
+                Some("user") => r.get(10)?,
+                _ => None,
+            };
+            Ok((r.get(0)?, StoredFields::from_row(r)?, user_category))
+        };
+        // A big batch (a first sync) reads the account's rows once instead of one lookup per
+        // row; small incremental batches look rows up by key.
+        let mut preloaded: Option<HashMap<String, Existing>> = if batch.len() > 256 {
+            let mut all = tx.prepare(&format!("{COLUMNS} WHERE account_id = ?1"))?;
+            let rows = all.query_map([account], |r| Ok((r.get::<_, String>(12)?, stored(r)?)))?;
+            Some(rows.collect::<rusqlite::Result<_>>()?)
+        } else {
+            None
+        };
+        let mut find = tx.prepare_cached(&format!(
+            "{COLUMNS} WHERE account_id = ?1 AND dedup_key = ?2"
+        ))?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO \"transaction\" (account_id, dedup_key, provider_id, booking_date,
+                value_date, amount_minor, currency, status, description, counterparty,
+                provider_category, created_at, updated_at, vendor, vendor_rule, category,
+                category_source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15,
+                ?16)",
+        )?;
+        let mut update = tx.prepare_cached(
+            "UPDATE \"transaction\" SET provider_id = ?2, booking_date = ?3, value_date = ?4,
+                amount_minor = ?5, currency = ?6, status = ?7, description = ?8,
+                counterparty = ?9, provider_category = ?10, updated_at = ?11, vendor = ?12,
+                vendor_rule = ?13, category = ?14, category_source = ?15
+             WHERE id = ?1",
+        )?;
+        for t in batch {
+            if t.amount.currency != currency {
+                return Err(StoreError::BadRow(format!(
+                    "transaction {} is in {} but its account is in {currency}",
+                    t.dedup_key, t.amount.currency
+                )));
+            }
+            // Keys are unique within a batch (the sync engine refuses repeats), so each
+            // preloaded row is needed once and can be moved out.
+            let existing = match &mut preloaded {
+                Some(map) => map.remove(&t.dedup_key),
+                None => find
+                    .query_row(params![account, t.dedup_key], stored)
+                    .optional()?,
+            };
+            let fields = StoredFields::from(t);
+            let enrich = || {
+                enricher.enrich(
+                    &provider,
+                    &t.description,
+                    t.counterparty.as_deref(),
+                    t.provider_category.as_deref(),
+                )
+            };
+            match existing {
+                None => {
+                    let e = enrich();
+                    insert.execute(params![
+                        account,
+                        t.dedup_key,
+                        fields.provider_id,
+                        fields.booking_date,
+                        fields.value_date,
+                        fields.amount_minor,
+                        fields.currency,
+                        fields.status,
+                        fields.description,
+                        fields.counterparty,
+                        fields.provider_category,
+                        now,
+                        e.vendor,
+                        e.vendor_rule,
+                        e.category.map(|c| c.as_str()),
+                        e.category_source.map(|c| c.as_str()),
+                    ])?;
+                    counts.inserted += 1;
+                }
+                Some((_, stored, _)) if stored == fields => counts.unchanged += 1,
+                Some((id, _, user_category)) => {
+                    let e = enrich();
+                    // A category the user chose by hand survives the bank's edits.
+                    let (category, source) = match user_category {
+                        Some(c) => (Some(c), Some(CategorySource::User.as_str())),
+                        None => (
+                            e.category.map(|c| c.as_str().to_string()),
+                            e.category_source.map(|c| c.as_str()),
+                        ),
+                    };
+                    update.execute(params![
+                        id,
+                        fields.provider_id,
+                        fields.booking_date,
+                        fields.value_date,
+                        fields.amount_minor,
+                        fields.currency,
+                        fields.status,
+                        fields.description,
+                        fields.counterparty,
+                        fields.provider_category,
+                        now,
+                        e.vendor,
+                        e.vendor_rule,
+                        category,
+                        source,
+                    ])?;
+                    counts.updated += 1;
+                }
+            }
+        }
+        if let Some(Expiry { from, any_status }) = expiry {
+            let keys: std::collections::HashSet<&str> =
+                batch.iter().map(|t| t.dedup_key.as_str()).collect();
+            let mut pending = tx.prepare_cached(
+                "SELECT id, dedup_key FROM \"transaction\"
+                 WHERE account_id = ?1 AND (status = 'pending' OR ?3) AND booking_date >= ?2",
+            )?;
+            let stale: Vec<i64> = pending
+                .query_map(params![account, from, any_status], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })?
+                .filter_map(|r| match r {
+                    Ok((id, key)) if !keys.contains(key.as_str()) => Some(Ok(id)),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<rusqlite::Result<_>>()?;
+            let mut delete = tx.prepare_cached("DELETE FROM \"transaction\" WHERE id = ?1")?;
+            for id in stale {
+                delete.execute([id])?;
+                counts.expired += 1;
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// Inserts or refreshes an account (balances included); returns its id. The earliest opening
+/// balance ever reported is kept, because history before a later window start stays stored.
+fn upsert_account_in(
+    db: &Db,
+    connection: ConnectionId,
+    account: &ProviderAccount,
+) -> Result<AccountId> {
+    let (opening_date, opening_minor) = match account.opening {
+        Some((d, m)) => (Some(d), Some(m.minor)),
+        None => (None, None),
+    };
+    let id = db.query_row(
+        "INSERT INTO account (connection_id, provider_account_id, name, number, iban, currency,
+                              kind, balance_minor, available_minor, balance_at,
+                              opening_date, opening_minor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (connection_id, provider_account_id) DO UPDATE SET
+            name = excluded.name, number = excluded.number, iban = excluded.iban,
+            currency = excluded.currency, kind = excluded.kind,
+            balance_minor = excluded.balance_minor, available_minor = excluded.available_minor,
+            balance_at = excluded.balance_at,
+            opening_minor = CASE WHEN account.opening_date IS NULL
+                                   OR excluded.opening_date < account.opening_date
+                                 THEN excluded.opening_minor ELSE account.opening_minor END,
+            opening_date = CASE WHEN account.opening_date IS NULL
+                                  OR excluded.opening_date < account.opening_date
+                                THEN excluded.opening_date ELSE account.opening_date END
+         RETURNING id",
+        params![
+            connection,
+            account.provider_account_id,
+            account.name,
+            account.number,
+            account.iban,
+            account.balance.currency.as_str(),
+            account.kind.as_str(),
+            account.balance.minor,
+            account.available.map(|m| m.minor),
+            account.balance_at,
+            opening_date,
+            opening_minor,
+        ],
+        |r| r.get(0),
+    )?;
+    Ok(id)
 }

@@ -1,8 +1,10 @@
 //! The sync engine: provider → store, one connection at a time.
 //!
-//! Per account it fetches from a little before the stored cursor and upserts the batch together
-//! with the new cursor in one SQLite transaction. A failing account is reported and skipped; the
-//! others still sync and nothing already stored is touched.
+//! Per account it asks the provider for what the account still needs — from a little before
+//! the stored cursor up to today, and any history older than what is stored that the first
+//! sync could not fetch yet — and writes the account, its balance, its rows, its cursor and
+//! how much history is still missing in one SQLite transaction. A failing account is reported
+//! and skipped; the others still sync and nothing already stored is touched.
 
 use std::sync::Mutex;
 
@@ -49,14 +51,73 @@ pub enum ProviderError {
     },
 }
 
+/// How much of an account's history is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// Never fetched: the first sync takes everything the bank offers, newest first.
+    Unfetched,
+    /// Everything from this day on is stored; older history is still to be fetched (a first
+    /// sync cut short, e.g. by the bank's call budget). The next sync continues here.
+    Before(NaiveDate),
+    /// Everything the bank offers is stored.
+    Complete,
+}
+
+/// What one account needs from a sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Need {
+    /// The first day to fetch again up to today (`None` on a first sync): a little before the
+    /// stored cursor, so late-booked and pending→booked rows are seen.
+    pub since: Option<NaiveDate>,
+    pub history: History,
+}
+
+impl Need {
+    /// A first sync: everything.
+    pub const FIRST: Need = Need {
+        since: None,
+        history: History::Unfetched,
+    };
+}
+
 /// What a provider fetched for one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransactionBatch {
-    /// First date the batch fully covers; pending rows from then on that are absent have expired.
+    /// First date of the newest stretch the batch covers without a gap up to `through`; pending
+    /// rows from then on that are absent have expired.
     pub from: Option<NaiveDate>,
     /// Last date the batch covers (usually today).
     pub through: NaiveDate,
     pub transactions: Vec<ProviderTransaction>,
+    /// How much history is stored once this batch is: `Complete`, or `Before(day)` when older
+    /// history must still be fetched by a later sync.
+    pub history: History,
+    /// Something the user should know that is not a failure ("older history continues at the
+    /// next sync: the bank's call budget is spent").
+    pub note: Option<String>,
+    /// The provider's ids are stable and its answer for `from..=through` is complete: a stored
+    /// row in that range it no longer reports was removed at the bank (an aggregator replacing
+    /// a card authorisation by the posted row) and goes here too. Without it only pending rows
+    /// expire that way.
+    pub removes_missing: bool,
+}
+
+impl TransactionBatch {
+    /// A batch covering `from..=through` with the whole history the bank offers.
+    pub fn complete(
+        from: Option<NaiveDate>,
+        through: NaiveDate,
+        transactions: Vec<ProviderTransaction>,
+    ) -> TransactionBatch {
+        TransactionBatch {
+            from,
+            through,
+            transactions,
+            history: History::Complete,
+            note: None,
+            removes_missing: false,
+        }
+    }
 }
 
 /// A bank or aggregator, read-only. Implementations live in `coffer-providers`.
@@ -67,11 +128,25 @@ pub trait Provider: Send + Sync {
 
     async fn accounts(&self) -> Result<Vec<ProviderAccount>, ProviderError>;
 
-    /// Transactions of one account from `since` (inclusive; `None` = all history on offer).
+    /// Told once per sync, after `accounts`, what every account needs, so a provider that
+    /// serves several accounts per call (and has a call budget) can plan its calls.
+    async fn prepare(&self, needs: &[(ProviderAccount, Need)]) -> Result<(), ProviderError> {
+        let _ = needs;
+        Ok(())
+    }
+
+    /// Failures that belong to no single account (an account list the bank sent only in
+    /// part), reported with the sync; asked once, after every account.
+    async fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// What one account needs: `need.since` up to today, and older history unless
+    /// `need.history` is `Complete`.
     async fn transactions(
         &self,
         account: &ProviderAccount,
-        since: Option<NaiveDate>,
+        need: &Need,
     ) -> Result<TransactionBatch, ProviderError>;
 }
 
@@ -117,6 +192,8 @@ pub struct SyncSummary {
     pub expired: u32,
     /// One line per account or step that failed, naming what was wrong.
     pub errors: Vec<String>,
+    /// Things to know that are not failures (a long first sync continuing next time).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -170,14 +247,28 @@ pub async fn sync_connection(
                 connection_id: connection.id,
                 total,
             });
-            for (index, account) in (1u32..).zip(accounts.iter()) {
-                match sync_account(store, connection, provider, account, &now).await {
-                    Ok((fetched, counts)) => {
+            let mut needs = Vec::with_capacity(accounts.len());
+            for account in &accounts {
+                let state =
+                    lock(store)?.account_state(connection.id, &account.provider_account_id)?;
+                needs.push((account.clone(), need_of(state)));
+            }
+            let prepared = provider.prepare(&needs).await;
+            for (index, (account, need)) in (1u32..).zip(needs.iter()) {
+                let result = match &prepared {
+                    Err(e) => Err(AccountFailure::from_provider(e)),
+                    Ok(()) => sync_account(store, connection, provider, account, need, &now).await,
+                };
+                match result {
+                    Ok((fetched, counts, note)) => {
                         summary.fetched += fetched;
                         summary.inserted += counts.inserted as u32;
                         summary.updated += counts.updated as u32;
                         summary.unchanged += counts.unchanged as u32;
                         summary.expired += counts.expired as u32;
+                        if let Some(note) = note {
+                            summary.notes.push(format!("{}: {note}", account.name));
+                        }
                         progress(SyncEvent::Account {
                             connection_id: connection.id,
                             account_name: account.name.clone(),
@@ -211,6 +302,13 @@ pub async fn sync_connection(
         }
     }
 
+    for problem in provider.problems().await {
+        progress(SyncEvent::Failed {
+            connection_id: connection.id,
+            message: problem.clone(),
+        });
+        summary.errors.push(problem);
+    }
     let finished = now();
     {
         let mut store = lock(store)?;
@@ -242,13 +340,44 @@ enum AccountFailure {
     Reauth(String),
 }
 
+impl AccountFailure {
+    fn from_provider(e: &ProviderError) -> AccountFailure {
+        match e {
+            ProviderError::Reauth { .. } => AccountFailure::Reauth(e.to_string()),
+            other => AccountFailure::Provider(other.to_string()),
+        }
+    }
+}
+
+/// What an account needs, from what the store holds.
+fn need_of(state: Option<crate::store::AccountState>) -> Need {
+    match state {
+        None => Need::FIRST,
+        Some(s) => match s.synced_through {
+            None => Need::FIRST,
+            Some(cursor) => Need {
+                since: Some(
+                    cursor
+                        .checked_sub_days(Days::new(OVERLAP_DAYS))
+                        .unwrap_or(cursor),
+                ),
+                history: match s.history_before {
+                    Some(d) => History::Before(d),
+                    None => History::Complete,
+                },
+            },
+        },
+    }
+}
+
 async fn sync_account(
     store: &Mutex<Store>,
     connection: &Connection,
     provider: &dyn Provider,
     account: &ProviderAccount,
+    need: &Need,
     now: &impl Fn() -> DateTime<Utc>,
-) -> Result<(u32, crate::store::UpsertCounts), AccountFailure> {
+) -> Result<(u32, crate::store::UpsertCounts, Option<String>), AccountFailure> {
     let currency = account.balance.currency;
     if account.available.is_some_and(|a| a.currency != currency)
         || account.opening.is_some_and(|(_, m)| m.currency != currency)
@@ -258,24 +387,10 @@ async fn sync_account(
             account.provider_account_id
         )));
     }
-    let (account_id, cursor) = {
-        let mut s = store
-            .lock()
-            .map_err(|_| AccountFailure::Provider("store lock poisoned".into()))?;
-        let id = s
-            .upsert_account(connection.id, account)
-            .map_err(AccountFailure::Store)?;
-        let cursor = s.sync_cursor(id).map_err(AccountFailure::Store)?;
-        (id, cursor)
-    };
-    let since = cursor.and_then(|c| c.checked_sub_days(Days::new(OVERLAP_DAYS)));
     let batch = provider
-        .transactions(account, since)
+        .transactions(account, need)
         .await
-        .map_err(|e| match e {
-            ProviderError::Reauth { .. } => AccountFailure::Reauth(e.to_string()),
-            other => AccountFailure::Provider(other.to_string()),
-        })?;
+        .map_err(|e| AccountFailure::from_provider(&e))?;
     if let Some(bad) = batch
         .transactions
         .iter()
@@ -298,16 +413,10 @@ async fn sync_account(
         )));
     }
     let fetched = u32::try_from(batch.transactions.len()).unwrap_or(u32::MAX);
-    let counts = store
+    let (_, counts) = store
         .lock()
         .map_err(|_| AccountFailure::Provider("store lock poisoned".into()))?
-        .upsert_transactions(
-            account_id,
-            &batch.transactions,
-            batch.from,
-            batch.through,
-            now(),
-        )
+        .commit_account(connection.id, account, &batch, now())
         .map_err(AccountFailure::Store)?;
-    Ok((fetched, counts))
+    Ok((fetched, counts, batch.note.clone()))
 }

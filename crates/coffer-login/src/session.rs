@@ -46,13 +46,25 @@ impl OAuthSession {
         tokens: TokenSet,
         sink: Arc<dyn TokenSink>,
     ) -> OAuthSession {
+        OAuthSession::with_clock(provider, http, tokens, sink, Arc::new(Utc::now))
+    }
+
+    /// Like [`OAuthSession::new`], reading "now" from `now` (tests, and profiles opened with a
+    /// pinned clock).
+    pub fn with_clock(
+        provider: OAuthProvider,
+        http: reqwest::Client,
+        tokens: TokenSet,
+        sink: Arc<dyn TokenSink>,
+        now: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    ) -> OAuthSession {
         OAuthSession {
             provider,
             http,
             tokens: tokio::sync::Mutex::new(tokens),
             sink,
             refreshes: AtomicU32::new(0),
-            now: Arc::new(Utc::now),
+            now,
         }
     }
 

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use coffer_core::category::Category;
 use coffer_core::sync::{Provider, ProviderError};
-use coffer_login::{Endpoints, LoginPlan, OAuthSession, Secrets};
+use coffer_login::{BankMemory, Endpoints, LoginPlan, OAuthSession, Secrets};
 
 /// Who the bank is, for the connect dialog and the connection cards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +158,8 @@ pub enum SettingKind {
     PublicUrl,
     /// A whole number of days (0 = no limit).
     Days,
+    /// A whole number (0 = no limit).
+    Count,
 }
 
 /// One setting of a bank; the full key is `<bank id>.<key>`.
@@ -197,6 +199,20 @@ pub struct Connected {
     pub now: DateTime<Utc>,
     /// For OAuth banks: the connection's token session (single-flight refresh).
     pub session: Option<Arc<OAuthSession>>,
+    /// The bank's memory on this profile (Finsify's customer ids, SpareBank 1's call log).
+    pub memory: Arc<dyn BankMemory>,
+    /// The bank's other settings (not endpoints) as they are now, by key.
+    pub settings: std::collections::BTreeMap<String, String>,
+}
+
+impl Connected {
+    /// A whole-number setting, or its default when unset or unreadable.
+    pub fn number(&self, key: &str, default: u32) -> u32 {
+        self.settings
+            .get(key)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(default)
+    }
 }
 
 /// A bank Coffer can connect. Implementations live each in their own module.

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use coffer_core::category::Category;
 use coffer_core::model::{AccountKind, ProviderAccount, ProviderTransaction, TransactionStatus};
 use coffer_core::money::{Currency, Money};
-use coffer_core::sync::{Provider, ProviderError, TransactionBatch};
+use coffer_core::sync::{History, Need, Provider, ProviderError, TransactionBatch};
 use coffer_login::LoginPlan;
 
 use crate::bank::{Bank, BankInfo, Capabilities, Connected, Field, SettingSpec};
@@ -144,7 +144,7 @@ impl Provider for DemoBank {
     async fn transactions(
         &self,
         account: &ProviderAccount,
-        since: Option<NaiveDate>,
+        need: &Need,
     ) -> Result<TransactionBatch, ProviderError> {
         let ledger = self.ledger();
         let demo_account = ledger
@@ -153,9 +153,11 @@ impl Provider for DemoBank {
             .find(|a| a.id == account.provider_account_id)
             .ok_or_else(|| malformed(format!("no account {}", account.provider_account_id)))?;
         let currency = currency_of(demo_account)?;
-        let from = since
-            .map(|s| s.max(demo_account.opening_date))
-            .unwrap_or(demo_account.opening_date);
+        // The whole ledger is at hand: everything older is sent whenever history is missing.
+        let from = match (need.history, need.since) {
+            (History::Complete, Some(since)) => since.max(demo_account.opening_date),
+            _ => demo_account.opening_date,
+        };
         let transactions = ledger
             .transactions
             .iter()
@@ -176,10 +178,10 @@ impl Provider for DemoBank {
                 provider_category: t.category.map(str::to_string),
             })
             .collect();
-        Ok(TransactionBatch {
-            from: Some(from),
-            through: self.today,
+        Ok(TransactionBatch::complete(
+            Some(from),
+            self.today,
             transactions,
-        })
+        ))
     }
 }

@@ -36,7 +36,7 @@ static INFO: BankInfo = BankInfo {
     welcome_offer: None,
 };
 
-static SETTINGS: [SettingSpec; 2] = [
+static SETTINGS: [SettingSpec; 3] = [
     SettingSpec {
         key: "api_url",
         default_value: DEFAULT_API_URL,
@@ -48,6 +48,12 @@ static SETTINGS: [SettingSpec; 2] = [
         default_value: DEFAULT_CATALOGUE_URL,
         description: "Finsify service catalogue (service.json)",
         kind: SettingKind::PublicUrl,
+    },
+    SettingSpec {
+        key: "max_lookback_days",
+        default_value: "0",
+        description: "How far back a first sync reaches, in days (0 = as far as Finsify serves)",
+        kind: SettingKind::Days,
     },
 ];
 
@@ -161,10 +167,11 @@ impl Bank for FinsifyBank {
         LoginPlan::HostedPage(&FINSIFY_LOGIN)
     }
 
-    /// Finsify's banks span UTC+7 to UTC+8 and more; the furthest-ahead calendar day anywhere
-    /// (UTC+14) never cuts off a bank's today, and a later bound is harmless.
+    /// Finsify is Vietnamese and refuses a `to_date` after its own today, so a sync runs up to
+    /// Ho Chi Minh City's calendar day. A bank an hour ahead (UTC+8) may date a row
+    /// "tomorrow" for an hour a day; the next sync's overlap takes it.
     fn calendar(&self) -> Tz {
-        chrono_tz::Etc::GMTMinus14
+        chrono_tz::Asia::Ho_Chi_Minh
     }
 
     fn category(&self, raw: &str) -> Option<Category> {
@@ -174,7 +181,12 @@ impl Bank for FinsifyBank {
     fn open(&self, connected: Connected) -> Result<Box<dyn Provider>, ProviderError> {
         let today = connected.today;
         let (api, login_secret) = api_of(&connected)?;
-        Ok(Box::new(Finsify::new(api, login_secret, today)))
+        Ok(Box::new(Finsify::new(
+            api,
+            login_secret,
+            today,
+            connected.number("max_lookback_days", 0),
+        )))
     }
 
     async fn catalogue(

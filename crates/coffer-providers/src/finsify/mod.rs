@@ -13,9 +13,9 @@ mod categories;
 mod rows;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Days, NaiveDate, Utc};
-use coffer_core::model::ProviderAccount;
-use coffer_core::sync::{Provider, ProviderError, TransactionBatch};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use coffer_core::model::{ProviderAccount, ProviderTransaction};
+use coffer_core::sync::{History, Need, Provider, ProviderError, TransactionBatch};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -31,8 +31,10 @@ pub const DEFAULT_CATALOGUE_URL: &str = "https://assets.finsify.com/service.json
 /// deep link: the JSON carries the login's long-lived secret.
 pub const LOOPBACK_PREFIX: &str = "/callback/finsify";
 
-/// How far back a first sync reaches when the engine has no cursor yet.
-const FIRST_SYNC_DAYS: u64 = 365;
+/// One step of the walk back through history; the API refuses spans over two years.
+const WINDOW_DAYS: i64 = 365;
+/// A stretch this long without a row ends the walk: the aggregator holds nothing older.
+const EMPTY_STRETCH_DAYS: i64 = 730;
 
 /// Non-secret per-connection settings (stored as JSON on the connection row).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -138,15 +140,47 @@ pub struct Finsify {
     api: FinsifyApi,
     login_secret: SecretString,
     today: NaiveDate,
+    /// 0: walk back as far as Finsify serves.
+    max_lookback_days: u32,
 }
 
 impl Finsify {
-    pub fn new(api: FinsifyApi, login_secret: SecretString, today: NaiveDate) -> Finsify {
+    pub fn new(
+        api: FinsifyApi,
+        login_secret: SecretString,
+        today: NaiveDate,
+        max_lookback_days: u32,
+    ) -> Finsify {
         Finsify {
             api,
             login_secret,
             today,
+            max_lookback_days,
         }
+    }
+
+    /// Every row of `account_id` dated `from..=to`, in spans the API accepts.
+    async fn range(
+        &self,
+        account_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ProviderTransaction>, FinsifyError> {
+        let mut rows = Vec::new();
+        let mut end = to;
+        while end >= from {
+            let start = (end - Duration::days(WINDOW_DAYS - 1)).max(from);
+            rows.extend(
+                self.api
+                    .transactions(&self.login_secret, account_id, start, end)
+                    .await?,
+            );
+            let Some(before) = start.pred_opt() else {
+                break;
+            };
+            end = before;
+        }
+        Ok(rows)
     }
 }
 
@@ -160,28 +194,77 @@ impl Provider for Finsify {
         Ok(self.api.accounts(&self.login_secret).await?)
     }
 
+    /// The recent days again, then — while history is missing — older history a year at a
+    /// time, newest first, until a long stretch holds nothing or Finsify refuses older ranges.
     async fn transactions(
         &self,
         account: &ProviderAccount,
-        since: Option<NaiveDate>,
+        need: &Need,
     ) -> Result<TransactionBatch, ProviderError> {
-        let from = since
-            .or_else(|| self.today.checked_sub_days(Days::new(FIRST_SYNC_DAYS)))
-            .unwrap_or(self.today)
-            .min(self.today);
-        let transactions = self
-            .api
-            .transactions(
-                &self.login_secret,
-                &account.provider_account_id,
-                from,
-                self.today,
-            )
-            .await?;
+        let id = account.provider_account_id.as_str();
+        let today = self.today;
+        let mut transactions = Vec::new();
+        if let Some(since) = need.since {
+            transactions.extend(self.range(id, since.min(today), today).await?);
+        }
+        let upper = match need.history {
+            History::Complete => None,
+            History::Unfetched => Some(today),
+            History::Before(d) => {
+                let before = d.pred_opt().unwrap_or(d);
+                Some(need.since.map_or(before, |s| {
+                    before.min(s.pred_opt().unwrap_or(s))
+                }))
+            }
+        };
+        let limit = (self.max_lookback_days > 0)
+            .then(|| today - Duration::days(i64::from(self.max_lookback_days)));
+        let mut covered_from = need.since.unwrap_or(today);
+        if let Some(mut end) = upper {
+            let mut oldest_row = end;
+            let mut windows = 0u32;
+            loop {
+                let mut start = end - Duration::days(WINDOW_DAYS - 1);
+                if let Some(limit) = limit {
+                    start = start.max(limit);
+                }
+                if start > end {
+                    break;
+                }
+                match self.api.transactions(&self.login_secret, id, start, end).await {
+                    Ok(rows) => {
+                        if let Some(oldest) = rows.iter().map(|r| r.booking_date).min() {
+                            oldest_row = oldest_row.min(oldest);
+                        }
+                        transactions.extend(rows);
+                    }
+                    // Older ranges refused once newer ones were served: history ends here.
+                    Err(FinsifyError::Api { status: 400, .. }) if windows > 0 => break,
+                    Err(e) => return Err(e.into()),
+                }
+                windows += 1;
+                covered_from = covered_from.min(start);
+                if (oldest_row - start).num_days() >= EMPTY_STRETCH_DAYS
+                    || limit.is_some_and(|l| start <= l)
+                {
+                    break;
+                }
+                let Some(before) = start.pred_opt() else {
+                    break;
+                };
+                end = before;
+            }
+        }
+        // Finsify's original_ids are stable and an answer covers its range whole: a row the
+        // hub no longer reports (an authorisation replaced by the posted row, or released)
+        // is gone at the bank.
         Ok(TransactionBatch {
-            from: Some(from),
-            through: self.today,
-            transactions,
+            removes_missing: true,
+            ..TransactionBatch::complete(
+                Some(need.since.unwrap_or(covered_from)),
+                today,
+                transactions,
+            )
         })
     }
 }

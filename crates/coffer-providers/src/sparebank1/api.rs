@@ -12,6 +12,7 @@ use reqwest::StatusCode;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
+use super::plan::CallBudget;
 use super::PROVIDER_ID;
 use crate::wire::{host_of, join_path, server_backoff, tidy, transport_problem};
 
@@ -21,7 +22,9 @@ const MEDIA_V1: &str = "application/vnd.sparebank1.v1+json; charset=utf-8";
 /// 429s answered by waiting before the sync gives up on the call.
 const RATE_LIMIT_RETRIES: u32 = 3;
 /// A `Retry-After` longer than this is not waited out inside a sync; the user can sync later.
-const RETRY_AFTER_CAP_SECS: u64 = 120;
+const RETRY_AFTER_WAIT_SECS: u64 = 10;
+/// Longer `Retry-After`s than this are read as this (an hour is the budget's window).
+const RETRY_AFTER_CAP_SECS: u64 = 3600;
 /// The wait when a 429 does not say how long.
 const RETRY_AFTER_DEFAULT_SECS: u64 = 5;
 
@@ -29,14 +32,21 @@ pub(super) struct Api {
     base: url::Url,
     http: reqwest::Client,
     session: Arc<OAuthSession>,
+    budget: CallBudget,
 }
 
 impl Api {
-    pub(super) fn new(base: url::Url, http: reqwest::Client, session: Arc<OAuthSession>) -> Api {
+    pub(super) fn new(
+        base: url::Url,
+        http: reqwest::Client,
+        session: Arc<OAuthSession>,
+        budget: CallBudget,
+    ) -> Api {
         Api {
             base,
             http,
             session,
+            budget,
         }
     }
 
@@ -55,6 +65,9 @@ impl Api {
         let mut rate_limited = 0u32;
         let mut backoff = server_backoff();
         loop {
+            // Every call the bank sees counts, retries included; past the hourly budget the
+            // call is not made at all.
+            self.budget.take()?;
             let sent = self
                 .http
                 .get(url.clone())
@@ -105,7 +118,8 @@ impl Api {
             }
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let wait = retry_after(response.headers());
-                if rate_limited >= RATE_LIMIT_RETRIES {
+                // A long wait is not sat out inside a sync: the caller stops and says when.
+                if rate_limited >= RATE_LIMIT_RETRIES || wait > RETRY_AFTER_WAIT_SECS {
                     return Err(ProviderError::RateLimited {
                         provider: PROVIDER_ID,
                         retry_after_secs: wait,
@@ -226,8 +240,8 @@ mod tests {
         assert_eq!(retry_after(&h), 5);
         h.insert(RETRY_AFTER, HeaderValue::from_static("1"));
         assert_eq!(retry_after(&h), 1);
-        h.insert(RETRY_AFTER, HeaderValue::from_static("3600"));
-        assert_eq!(retry_after(&h), 120);
+        h.insert(RETRY_AFTER, HeaderValue::from_static("86400"));
+        assert_eq!(retry_after(&h), 3600);
         h.insert(
             RETRY_AFTER,
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),

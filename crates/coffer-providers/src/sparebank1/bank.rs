@@ -9,7 +9,7 @@ use coffer_login::{
 use serde_json::Value;
 
 use super::{
-    oauth_provider, Sparebank1, Sparebank1Config, BANKS, DEFAULT_API_URL, DEFAULT_AUTH_URL,
+    oauth_provider, Sparebank1, Sparebank1Config, Sparebank1Options, BANKS, DEFAULT_API_URL, DEFAULT_AUTH_URL,
     DEFAULT_REDIRECT_PORT, LABEL, PROVIDER_ID,
 };
 use crate::bank::{
@@ -31,7 +31,7 @@ static INFO: BankInfo = BankInfo {
     welcome_offer: None,
 };
 
-static SETTINGS: [SettingSpec; 2] = [
+static SETTINGS: [SettingSpec; 4] = [
     SettingSpec {
         key: "api_url",
         default_value: DEFAULT_API_URL,
@@ -43,6 +43,18 @@ static SETTINGS: [SettingSpec; 2] = [
         default_value: DEFAULT_AUTH_URL,
         description: "SpareBank 1 OAuth base URL (…/oauth/authorize, …/oauth/token)",
         kind: SettingKind::Endpoint,
+    },
+    SettingSpec {
+        key: "calls_per_hour",
+        default_value: "60",
+        description: "API calls per hour per client id (the bank's reported limit; 0 = none)",
+        kind: SettingKind::Count,
+    },
+    SettingSpec {
+        key: "max_lookback_days",
+        default_value: "0",
+        description: "How far back a first sync reaches, in days (0 = as far as the bank serves)",
+        kind: SettingKind::Days,
     },
 ];
 
@@ -130,7 +142,7 @@ impl Bank for Sparebank1Bank {
     }
 
     fn open(&self, connected: Connected) -> Result<Box<dyn Provider>, ProviderError> {
-        let session = connected.session.ok_or_else(|| ProviderError::Reauth {
+        let session = connected.session.clone().ok_or_else(|| ProviderError::Reauth {
             provider: PROVIDER_ID,
             reason: "the connection has no saved login".into(),
         })?;
@@ -142,11 +154,24 @@ impl Bank for Sparebank1Bank {
                 message: e.to_string(),
             })?
             .clone();
+        let client_id = connected
+            .config
+            .get("client_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let options = Sparebank1Options {
+            calls_per_hour: connected.number("calls_per_hour", 60),
+            max_lookback_days: connected.number("max_lookback_days", 0),
+            memory: connected.memory.clone(),
+            client_id,
+        };
         Ok(Box::new(Sparebank1::new(
             api_url,
             connected.http,
             session,
-            connected.today,
+            connected.now,
+            options,
         )))
     }
 }

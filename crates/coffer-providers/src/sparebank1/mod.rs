@@ -8,23 +8,23 @@
 mod api;
 mod bank;
 mod categories;
+mod plan;
 mod rows;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use coffer_core::model::{AccountKind, ProviderAccount};
 use coffer_core::money::Currency;
-use coffer_core::sync::{Provider, ProviderError, TransactionBatch};
+use coffer_core::sync::{Need, Provider, ProviderError, TransactionBatch};
 use coffer_login::{ClientAuth, OAuthProvider, OAuthSession};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use self::api::Api;
 pub use self::bank::{Sparebank1Bank, SPAREBANK1};
-use self::rows::{Answer, Fetch};
 
 pub const PROVIDER_ID: &str = "sparebank1";
 pub const LABEL: &str = "SpareBank 1";
@@ -48,9 +48,6 @@ pub const BANKS: &[(&str, &str)] = &[
     ("fid-ostfold-akershus", "SpareBank 1 Østfold Akershus"),
     ("fid-ostlandet", "SpareBank 1 Østlandet"),
 ];
-
-/// How far back a first sync reaches when the engine has no cursor yet.
-const FIRST_SYNC_DAYS: u64 = 365;
 
 /// Non-secret per-connection settings (stored as JSON on the connection row).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -148,20 +145,38 @@ struct KnownAccount {
     credit_card: bool,
 }
 
-/// The call plan of one sync: the accounts seen and the one transactions fetch serving them.
+/// One sync's state: the accounts listed and what `prepare` fetched for each.
 #[derive(Default)]
-struct Plan {
-    /// Account keys in the order the bank listed them.
-    keys: Vec<String>,
+struct SyncState {
     accounts: HashMap<String, KnownAccount>,
-    fetch: Option<Fetch>,
+    prepared: HashMap<String, plan::Prepared>,
+    /// Failures that belong to no single account (a partial account list).
+    problems: Vec<String>,
 }
 
-/// One SpareBank 1 connection, as of one calendar day.
+/// One SpareBank 1 connection, as of one moment.
 pub struct Sparebank1 {
     api: Api,
     today: NaiveDate,
-    plan: tokio::sync::Mutex<Plan>,
+    now: DateTime<Utc>,
+    /// 0: walk back as far as the bank serves.
+    max_lookback_days: u32,
+    state: tokio::sync::Mutex<SyncState>,
+    memory: Arc<dyn coffer_login::BankMemory>,
+    /// Where the bounds of a lookback search in progress are kept.
+    edge_key: String,
+}
+
+/// How the connector is tuned; the defaults suit the real bank.
+#[derive(Clone)]
+pub struct Sparebank1Options {
+    /// Calls per hour with one client id (0: no limit); providers.md §A reports about 60.
+    pub calls_per_hour: u32,
+    /// How far back a first sync may reach, in days (0: as far as the bank serves).
+    pub max_lookback_days: u32,
+    /// Where the hourly call count is kept, shared by every process on the profile.
+    pub memory: Arc<dyn coffer_login::BankMemory>,
+    pub client_id: String,
 }
 
 impl Sparebank1 {
@@ -169,12 +184,25 @@ impl Sparebank1 {
         api_url: url::Url,
         http: reqwest::Client,
         session: Arc<OAuthSession>,
-        today: NaiveDate,
+        now: DateTime<Utc>,
+        options: Sparebank1Options,
     ) -> Sparebank1 {
+        let edge_key = format!("lookback_search.{}", options.client_id);
+        let memory = Arc::clone(&options.memory);
+        let budget = plan::CallBudget::new(
+            options.memory,
+            &options.client_id,
+            options.calls_per_hour,
+            now,
+        );
         Sparebank1 {
-            api: Api::new(api_url, http, session),
-            today,
-            plan: tokio::sync::Mutex::new(Plan::default()),
+            api: Api::new(api_url, http, session, budget),
+            today: now.with_timezone(&chrono_tz::Europe::Oslo).date_naive(),
+            now,
+            max_lookback_days: options.max_lookback_days,
+            state: tokio::sync::Mutex::new(SyncState::default()),
+            memory,
+            edge_key,
         }
     }
 }
@@ -192,83 +220,88 @@ impl Provider for Sparebank1 {
             ("includeBsuAccounts", "true".to_string()),
             ("includeCreditCardAccounts", "true".to_string()),
         ];
-        let body = self.api.get("personal/banking/accounts", &flags).await?;
-        let accounts = rows::accounts(&body, Utc::now())?;
-        let mut plan = self.plan.lock().await;
-        // A new account list starts a new sync: rows fetched before it may be stale.
-        *plan = Plan::default();
+        // A 200 that says part of the list failed (`CREDIT_ACCOUNTS_FAILED`) is asked again a
+        // few times; an account still missing is reported rather than silently skipped.
+        let mut backoff = crate::wire::server_backoff();
+        let (accounts, missing) = loop {
+            let body = self.api.get("personal/banking/accounts", &flags).await?;
+            let (accounts, partial) = rows::accounts_with_errors(&body, self.now)?;
+            if partial.is_empty() {
+                break (accounts, Vec::new());
+            }
+            match backoff.next() {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => break (accounts, partial),
+            }
+        };
+        let mut state = self.state.lock().await;
+        *state = SyncState::default();
+        for code in missing {
+            state.problems.push(format!(
+                "the bank listed the accounts only in part ({code}); the missing ones were not \
+                 synced, sync again later"
+            ));
+        }
         for a in &accounts {
-            plan.keys.push(a.provider_account_id.clone());
-            plan.accounts
+            state
+                .accounts
                 .insert(a.provider_account_id.clone(), known(a));
         }
         Ok(accounts)
     }
 
+    async fn prepare(&self, needs: &[(ProviderAccount, Need)]) -> Result<(), ProviderError> {
+        let mut state = self.state.lock().await;
+        for (a, _) in needs {
+            state
+                .accounts
+                .entry(a.provider_account_id.clone())
+                .or_insert_with(|| known(a));
+        }
+        let needs: Vec<(String, Need)> = needs
+            .iter()
+            .map(|(a, n)| (a.provider_account_id.clone(), *n))
+            .collect();
+        let accounts = state.accounts.clone();
+        state.prepared = self.plan(&needs, &accounts).await;
+        Ok(())
+    }
+
     async fn transactions(
         &self,
         account: &ProviderAccount,
-        since: Option<NaiveDate>,
+        need: &Need,
     ) -> Result<TransactionBatch, ProviderError> {
-        let key = account.provider_account_id.as_str();
-        let from = since
-            .or_else(|| self.today.checked_sub_days(Days::new(FIRST_SYNC_DAYS)))
-            .unwrap_or(self.today)
-            .min(self.today);
-        let mut plan = self.plan.lock().await;
-        if !plan.accounts.contains_key(key) {
-            // Called without `accounts()` first (or for an account it did not list): still
-            // answerable, with what the caller knows about the account.
-            plan.keys.push(key.to_string());
-            plan.accounts.insert(key.to_string(), known(account));
-        }
-        let covered = plan
-            .fetch
-            .as_ref()
-            .is_some_and(|f| f.from <= from && f.keys.iter().any(|k| k == key));
-        if !covered {
-            // One call for every account, reaching back to the earliest day anyone needs so
-            // far; later accounts are then answered from it.
-            let fetch_from = plan.fetch.as_ref().map_or(from, |f| f.from.min(from));
-            let keys = plan.keys.clone();
-            let outcome = self.fetch(&keys, &plan.accounts, fetch_from).await;
-            plan.fetch = Some(Fetch {
-                from: fetch_from,
-                keys,
-                outcome,
-            });
-        }
-        let Some(fetch) = plan.fetch.as_ref() else {
-            return Err(settings_error("no transactions were fetched".into()));
+        let key = account.provider_account_id.clone();
+        let prepared = self.state.lock().await.prepared.remove(&key);
+        let prepared = match prepared {
+            Some(p) => p,
+            None => {
+                // Asked without `prepare` (a caller syncing one account by hand).
+                self.prepare(&[(account.clone(), *need)]).await?;
+                self.state
+                    .lock()
+                    .await
+                    .prepared
+                    .remove(&key)
+                    .ok_or_else(|| settings_error("no transactions were fetched".into()))?
+            }
         };
-        let label = plan
-            .accounts
-            .get(key)
-            .map_or_else(|| key.to_string(), |a| a.label.clone());
-        match &fetch.outcome {
-            Err(e) => Err(replay(e)),
-            Ok(answer) => answer.batch(key, &label, from, self.today),
+        if let Some(e) = prepared.error {
+            return Err(e);
         }
+        Ok(TransactionBatch {
+            from: prepared.from,
+            through: self.today,
+            transactions: rows::keyed(prepared.rows),
+            history: prepared.history,
+            note: prepared.note,
+            removes_missing: false,
+        })
     }
-}
 
-impl Sparebank1 {
-    async fn fetch(
-        &self,
-        keys: &[String],
-        accounts: &HashMap<String, KnownAccount>,
-        from: NaiveDate,
-    ) -> Result<Answer, ProviderError> {
-        let mut query: Vec<(&str, String)> =
-            keys.iter().map(|k| ("accountKey", k.clone())).collect();
-        query.push(("fromDate", from.format("%Y-%m-%d").to_string()));
-        query.push(("toDate", self.today.format("%Y-%m-%d").to_string()));
-        query.push(("source", "ALL".to_string()));
-        let body = self
-            .api
-            .get("personal/banking/transactions/classified", &query)
-            .await?;
-        rows::answer(&body, keys, accounts)
+    async fn problems(&self) -> Vec<String> {
+        std::mem::take(&mut self.state.lock().await.problems)
     }
 }
 
@@ -286,7 +319,7 @@ fn known(account: &ProviderAccount) -> KnownAccount {
 }
 
 /// The same failure again, for every account the failed fetch was meant to serve.
-fn replay(e: &ProviderError) -> ProviderError {
+pub(super) fn replay(e: &ProviderError) -> ProviderError {
     match e {
         ProviderError::Http {
             provider,

@@ -5,8 +5,9 @@
 //! `-59.900000000000006`) is refused rather than rounded.
 //!
 //! Dedup keys: the wire `id` changes every session, so a row is recognised by what it says.
-//! - booked: `b|<Oslo day>|<amount in minor units>|<nonUniqueId>`, or the cleaned description
-//!   when the bank sends the all-zeros nonUniqueId;
+//! - booked: `b|<Oslo day>|<amount in minor units>|<nonUniqueId>`, or the description as sent
+//!   when the bank sends the all-zeros nonUniqueId (never `cleanedDescription`, which the bank
+//!   revises when its merchant data arrives);
 //! - pending: `p|<Oslo day>|<amount>|<description as sent>`;
 //!
 //! each numbered by [`OccurrenceKeys`] so that two identical purchases on one day stay two rows
@@ -22,7 +23,9 @@ use coffer_core::model::{
     AccountKind, OccurrenceKeys, ProviderAccount, ProviderTransaction, TransactionStatus,
 };
 use coffer_core::money::{Currency, Money, MoneyError, WireAmount};
-use coffer_core::sync::{ProviderError, TransactionBatch};
+use coffer_core::sync::ProviderError;
+#[cfg(test)]
+use coffer_core::sync::TransactionBatch;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -144,28 +147,36 @@ fn money_problem(e: &MoneyError, what: &str) -> String {
     }
 }
 
+#[cfg(test)]
 pub(super) fn accounts(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<ProviderAccount>, ProviderError> {
+    accounts_with_errors(body, now).map(|(a, _)| a)
+}
+
+/// The accounts of the list, and the partial-failure codes of its 200 (accounts the bank could
+/// not list are missing from this sync only; nothing stored is removed).
+pub(super) fn accounts_with_errors(
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<(Vec<ProviderAccount>, Vec<String>), ProviderError> {
     let list: AccountList = serde_json::from_str(body).map_err(|e| {
         malformed(format!(
             "the account list cannot be read: {}",
             json_problem(&e)
         ))
     })?;
-    if let Some(errors) = list.errors.as_deref().filter(|e| !e.is_empty()) {
-        // Accounts the bank could not list are missing from this sync only; nothing is removed.
-        tracing::warn!(codes = ?error_codes(errors), "SpareBank 1 listed accounts only in part");
-    }
+    let partial = error_codes(list.errors.as_deref().unwrap_or_default());
     let Some(items) = list.accounts else {
         return Err(malformed("the account list has no `accounts`".into()));
     };
-    items
+    let accounts = items
         .iter()
         .enumerate()
         .map(|(i, raw)| account(raw, i + 1, now))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok((accounts, partial))
 }
 
 fn account(
@@ -255,16 +266,13 @@ fn account(
 // ---------------------------------------------------------------------------------------------
 // Transactions
 
-/// The one transactions fetch of a sync and what came of it.
-pub(super) struct Fetch {
-    pub(super) from: NaiveDate,
-    pub(super) keys: Vec<String>,
-    pub(super) outcome: Result<Answer, ProviderError>,
-}
-
 /// A fetch's rows, sorted per account.
 pub(super) struct Answer {
     accounts: HashMap<String, AccountRows>,
+    /// How many rows the answer carried in all (to tell a capped answer).
+    pub(super) items: usize,
+    /// The partial-failure codes of the 200, if any.
+    pub(super) partial: Vec<String>,
 }
 
 enum AccountRows {
@@ -282,9 +290,51 @@ struct Row {
 }
 
 impl Answer {
+    /// The oldest day any row of the answer is dated (rows of every account).
+    pub(super) fn oldest_day(&self) -> Option<NaiveDate> {
+        self.accounts
+            .values()
+            .filter_map(|a| match a {
+                AccountRows::Rows(rows) => rows.iter().map(|r| r.transaction.booking_date).min(),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// Why this account's rows cannot be used, if they cannot.
+    pub(super) fn problem(&self, key: &str) -> Option<String> {
+        match self.accounts.get(key) {
+            Some(AccountRows::Malformed(detail)) => Some(detail.clone()),
+            Some(AccountRows::Incomplete(code)) => Some(format!(
+                "the bank answered only in part ({code}), so nothing was stored for this \
+                 account; sync again later"
+            )),
+            _ => None,
+        }
+    }
+
+    /// This account's readable rows dated `from..=through`, moved out with their identity
+    /// (occurrence numbers are added later, over the whole fetch).
+    pub(super) fn take_rows(
+        &mut self,
+        key: &str,
+        from: NaiveDate,
+        through: NaiveDate,
+    ) -> Vec<(String, ProviderTransaction)> {
+        match self.accounts.get_mut(key) {
+            Some(AccountRows::Rows(rows)) => std::mem::take(rows)
+                .into_iter()
+                .filter(|r| r.transaction.booking_date >= from && r.transaction.booking_date <= through)
+                .map(|r| (r.content, r.transaction))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The batch of one account from `from` on. Partial failures become an error rather than a
     /// short batch: a batch with `from` would expire pending rows that are merely missing, and
     /// any batch would move the sync cursor past rows that were never delivered.
+    #[cfg(test)]
     pub(super) fn batch(
         &self,
         key: &str,
@@ -316,12 +366,21 @@ impl Answer {
                 t
             })
             .collect();
-        Ok(TransactionBatch {
-            from: Some(from),
-            through,
-            transactions,
-        })
+        Ok(TransactionBatch::complete(Some(from), through, transactions))
     }
+}
+
+/// Numbers identical rows of one account so that two genuine identical purchases on a day
+/// keep two keys while a later fetch of the same days maps onto the same keys. `rows` must
+/// hold whole days.
+pub(super) fn keyed(rows: Vec<(String, ProviderTransaction)>) -> Vec<ProviderTransaction> {
+    let mut occurrences = OccurrenceKeys::default();
+    rows.into_iter()
+        .map(|(content, mut t)| {
+            t.dedup_key = occurrences.key(&content);
+            t
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -419,13 +478,15 @@ pub(super) fn answer(
         ))
     })?;
     let mut accounts: HashMap<String, AccountRows> = HashMap::new();
+    let partial = error_codes(list.errors.as_deref().unwrap_or_default());
+    let items_count = list.transactions.as_ref().map_or(0, Vec::len);
     let label = |key: &str| {
         known
             .get(key)
             .map_or_else(|| key.to_string(), |a| a.label.clone())
     };
 
-    for code in error_codes(list.errors.as_deref().unwrap_or_default()) {
+    for code in partial.clone() {
         let credit_only = code == "CREDIT_ACCOUNTS_FAILED";
         for key in keys {
             let affected = !credit_only || known.get(key).is_some_and(|a| a.credit_card);
@@ -440,7 +501,11 @@ pub(super) fn answer(
                 "the transactions answer has no `transactions`".into(),
             ));
         }
-        return Ok(Answer { accounts });
+        return Ok(Answer {
+            accounts,
+            items: items_count,
+            partial,
+        });
     };
 
     let mut positions: HashMap<String, usize> = HashMap::new();
@@ -481,7 +546,11 @@ pub(super) fn answer(
             }
         }
     }
-    Ok(Answer { accounts })
+    Ok(Answer {
+        accounts,
+        items: items_count,
+        partial,
+    })
 }
 
 /// The requested account a row belongs to: by `accountKey`, else by account number.
@@ -563,10 +632,13 @@ fn row(raw: &RawValue, account_currency: Option<Currency>, at: &str) -> Result<R
         .to_money(currency)
         .map_err(|e| Problem(money_problem(&e, &format!("the `amount` of {at}"))))?;
 
+    // The raw text is the bank's record and never changes; `cleanedDescription` is an
+    // enrichment the bank revises days later (merchant data arriving), so it is neither shown
+    // as the description nor part of a row's identity.
     let raw_text = non_empty(&tx.description);
     let cleaned = non_empty(&tx.cleaned_description);
     let confidential = tx.is_confidential.or(tx.confidential).unwrap_or(false);
-    let description = match cleaned.or(raw_text) {
+    let description = match raw_text.or(cleaned) {
         Some(d) => d.to_string(),
         // Confidential rows may come without text; that is the bank's choice, not an error.
         None if confidential => "Confidential transaction".to_string(),
@@ -576,7 +648,6 @@ fn row(raw: &RawValue, account_currency: Option<Currency>, at: &str) -> Result<R
         TransactionStatus::Booked => {
             let text = non_empty(&tx.non_unique_id)
                 .filter(|id| id.bytes().any(|b| b != b'0'))
-                .or(cleaned)
                 .or(raw_text)
                 .unwrap_or(description.as_str());
             format!("b|{date}|{}|{text}", amount.minor)

@@ -4,17 +4,21 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use chrono::{Days, Utc};
+use std::sync::Mutex;
+
+use chrono::{Duration as Days, NaiveDate};
 use coffer_core::model::{AccountKind, ProviderAccount, TransactionStatus};
 use coffer_core::money::{Currency, Money};
-use coffer_core::sync::{Provider, ProviderError};
+use coffer_core::store::Store;
+use coffer_core::sync::{sync_connection, History, Need, Provider, ProviderError};
+use coffer_sandbox::SandboxClock;
 use coffer_providers::finsify::{services, Finsify, FinsifyApi, FinsifyError, LOOPBACK_PREFIX};
 use coffer_sandbox::finsify as sandbox;
-use coffer_sandbox::finsify::{FinsifyFault, FinsifyLedgerRow, FinsifySandbox};
+use coffer_sandbox::finsify::{FinsifyFault, FinsifySandbox};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::{day, today};
+use crate::{difference, oracle, start, stored, stored_from};
 
 const CLIENT_ID: &str = "sandbox-client-id";
 const SERVICE_SECRET: &str = "sandbox-service-secret";
@@ -22,7 +26,7 @@ const TECHCOMBANK: i64 = 8;
 
 async fn hub() -> FinsifySandbox {
     let config = sandbox::FinsifyConfig {
-        today: today(),
+        clock: SandboxClock::fixed(start()),
         refresh_throttle: Duration::from_secs(300),
         ..sandbox::FinsifyConfig::default()
     };
@@ -91,28 +95,23 @@ fn vnd(text: &str) -> Result<Money, coffer_core::money::MoneyError> {
     Money::parse(text, vnd_currency())
 }
 
-fn ledger_of(hub: &FinsifySandbox, account_id: &str) -> Vec<FinsifyLedgerRow> {
-    hub.ledger()
+/// What the hub holds for one account now, from its oracle.
+fn ledger_of(hub: &FinsifySandbox, account_id: &str) -> Vec<coffer_sandbox::OracleRow> {
+    hub.oracle_ledger()
         .into_iter()
-        .filter(|r| r.account_id.to_string() == account_id)
+        .filter(|r| r.account == account_id)
         .collect()
 }
 
-/// original_id → (day, amount, description, category) as Coffer should store them.
-type Expected = BTreeMap<String, (chrono::NaiveDate, Money, String, Option<String>)>;
+/// original_id → (day, amount, description) as Coffer should store them.
+type Expected = BTreeMap<String, (chrono::NaiveDate, Money, String)>;
 
-fn expected(rows: &[FinsifyLedgerRow]) -> Expected {
+fn expected(rows: &[coffer_sandbox::OracleRow]) -> Expected {
     rows.iter()
         .map(|r| {
-            let category = (r.category != "uncategorized").then(|| r.category.clone());
             (
-                r.original_id.clone(),
-                (
-                    r.date,
-                    vnd(&r.amount).unwrap(),
-                    r.description.clone(),
-                    category,
-                ),
+                r.stable_id.clone().unwrap(),
+                (r.date, vnd(&r.amount).unwrap(), r.description.clone()),
             )
         })
         .collect()
@@ -124,12 +123,7 @@ fn got(batch: &[coffer_core::model::ProviderTransaction]) -> Expected {
         .map(|t| {
             (
                 t.dedup_key.clone(),
-                (
-                    t.booking_date,
-                    t.amount,
-                    t.description.clone(),
-                    t.provider_category.clone(),
-                ),
+                (t.booking_date, t.amount, t.description.clone()),
             )
         })
         .collect()
@@ -172,7 +166,7 @@ async fn connect_then_read_exactly_what_the_bank_holds() {
     assert_eq!(login.secret, linked.secret.expose_secret());
     assert_eq!(login.service_id, TECHCOMBANK);
 
-    let finsify = Finsify::new(api, linked.secret, today());
+    let finsify = Finsify::new(api, linked.secret, hub.today(), 0);
     let accounts = finsify.accounts().await.unwrap();
     let mut ids: Vec<String> = hub
         .ledger()
@@ -195,14 +189,19 @@ async fn connect_then_read_exactly_what_the_bank_holds() {
         .all(|a| a.balance.currency == vnd_currency()));
 
     // A later cursor: the rows from `since` on, and nothing before.
-    let since = day("2026-04-01");
+    let today = hub.today();
+    let since = today - Days::days(60);
     for a in &accounts {
-        let batch = finsify.transactions(a, Some(since)).await.unwrap();
+        let need = Need {
+            since: Some(since),
+            history: History::Complete,
+        };
+        let batch = finsify.transactions(a, &need).await.unwrap();
         assert_eq!(batch.from, Some(since));
-        assert_eq!(batch.through, today());
-        let rows: Vec<FinsifyLedgerRow> = ledger_of(&hub, &a.provider_account_id)
+        assert_eq!(batch.through, today);
+        let rows: Vec<_> = ledger_of(&hub, &a.provider_account_id)
             .into_iter()
-            .filter(|r| r.date >= since && r.date <= today())
+            .filter(|r| r.date >= since && r.date <= today)
             .collect();
         assert!(!rows.is_empty());
         assert_eq!(got(&batch.transactions), expected(&rows), "{}", a.name);
@@ -222,13 +221,17 @@ async fn a_first_sync_reads_the_whole_history() {
     let hub = hub().await;
     let api = api(&hub);
     let linked = link(&api).await;
-    let finsify = Finsify::new(api, linked.secret, today());
+    let finsify = Finsify::new(api, linked.secret, hub.today(), 0);
     for a in finsify.accounts().await.unwrap() {
         let rows = ledger_of(&hub, &a.provider_account_id);
-        let batch = finsify.transactions(&a, None).await.unwrap();
-        assert_eq!(batch.from, today().checked_sub_days(Days::new(365)));
-        assert_eq!(batch.through, today());
-        assert!(rows.len() > 20, "{} rows", rows.len());
+        let batch = finsify.transactions(&a, &Need::FIRST).await.unwrap();
+        assert_eq!(batch.through, hub.today());
+        assert_eq!(batch.history, History::Complete);
+        let oldest = rows.iter().map(|r| r.date).min().unwrap();
+        assert!(
+            (hub.today() - oldest).num_days() > 3 * 365,
+            "the hub holds over three years ({oldest})"
+        );
         assert_eq!(got(&batch.transactions), expected(&rows), "{}", a.name);
     }
 }
@@ -238,7 +241,7 @@ async fn balances_are_exact_decimal_strings() {
     let hub = hub().await;
     let api = api(&hub);
     let linked = link(&api).await;
-    let finsify = Finsify::new(api, linked.secret, today());
+    let finsify = Finsify::new(api, linked.secret.clone(), hub.today(), 0);
     let before = finsify.accounts().await.unwrap();
     let current: &ProviderAccount = before
         .iter()
@@ -247,11 +250,14 @@ async fn balances_are_exact_decimal_strings() {
     hub.add_transaction(
         linked.login_id,
         current.provider_account_id.parse().unwrap(),
-        today(),
+        hub.today(),
         "-61299.00",
         "GRAB*A-12345678",
         "auto_and_transport",
     );
+    // The hub categorises a row the day after it scrapes it.
+    hub.clock().advance(Days::days(1));
+    let finsify = Finsify::new(self::api(&hub), linked.secret.clone(), hub.today(), 0);
     let after = finsify.accounts().await.unwrap();
     let now = after
         .iter()
@@ -259,7 +265,11 @@ async fn balances_are_exact_decimal_strings() {
         .unwrap();
     assert_eq!(now.balance.minor, current.balance.minor - 61_299);
 
-    let batch = finsify.transactions(now, Some(today())).await.unwrap();
+    let need = Need {
+        since: Some(hub.today() - Days::days(1)),
+        history: History::Complete,
+    };
+    let batch = finsify.transactions(now, &need).await.unwrap();
     let grab = batch
         .transactions
         .iter()
@@ -278,9 +288,9 @@ async fn refresh_is_throttled_and_deactivation_confirmed() {
     let api = api(&hub);
     let linked = link(&api).await;
     let next = api.refresh_login(&linked.secret).await.unwrap();
-    let wait = next - Utc::now();
+    let wait = next - hub.clock().now();
     assert!(
-        wait > chrono::Duration::seconds(280) && wait <= chrono::Duration::seconds(300),
+        wait == chrono::Duration::seconds(300),
         "{wait}"
     );
     match api.refresh_login(&linked.secret).await {
@@ -307,7 +317,7 @@ async fn a_refused_bank_login_needs_a_reconnect_which_works() {
     let api = api(&hub);
     let linked = link(&api).await;
     hub.set_login_status(linked.login_id, "login_wrong_credentials");
-    let old = Finsify::new(api, linked.secret.clone(), today());
+    let old = Finsify::new(api, linked.secret.clone(), hub.today(), 0);
     let err = old.accounts().await.unwrap_err();
     match &err {
         ProviderError::Reauth { reason, .. } => {
@@ -330,7 +340,7 @@ async fn a_refused_bank_login_needs_a_reconnect_which_works() {
     let relinked = read_callback(&location);
     assert_eq!(relinked.login_id, linked.login_id);
     assert_eq!(hub.stats().reconnects, 1);
-    let renewed = Finsify::new(api, relinked.secret, today());
+    let renewed = Finsify::new(api, relinked.secret, hub.today(), 0);
     assert_eq!(renewed.accounts().await.unwrap().len(), 2);
 
     // The old secret is gone now: Finsify no longer knows it, and says so without quoting it.
@@ -389,7 +399,8 @@ async fn faults_give_precise_errors() {
     let linked = link(&api).await;
     let accounts = api.accounts(&linked.secret).await.unwrap();
     let account = accounts[0].provider_account_id.clone();
-    let since = day("2026-04-01");
+    let since = hub.today() - Days::days(60);
+    let today = hub.today();
 
     // A short burst of 500s on a read is ridden out.
     hub.inject(FinsifyFault::ServerError { requests: 2 });
@@ -432,7 +443,7 @@ async fn faults_give_precise_errors() {
         requests: 1,
     });
     let err = api
-        .transactions(&linked.secret, &account, since, today())
+        .transactions(&linked.secret, &account, since, today)
         .await
         .unwrap_err();
     assert_eq!(
@@ -445,7 +456,7 @@ async fn faults_give_precise_errors() {
 
     hub.inject(FinsifyFault::FloatAmount { requests: 1 });
     let err = api
-        .transactions(&linked.secret, &account, since, today())
+        .transactions(&linked.secret, &account, since, today)
         .await
         .unwrap_err();
     let text = err.to_string();
@@ -472,4 +483,46 @@ async fn faults_give_precise_errors() {
     );
     assert!(!err.to_string().contains("not-the-secret"));
     assert_no_secrets(&hub, &err.to_string());
+}
+
+/// Through the sync engine: a first sync of years of history, days passing (authorisations
+/// posted with a new id and sometimes another amount, released ones, late NAPAS transfers),
+/// another sync: Coffer holds exactly what the hub holds.
+#[tokio::test]
+async fn connect_sync_advance_sync_equals_the_hubs_ledger() {
+    let hub = hub().await;
+    let api = api(&hub);
+    let linked = link(&api).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("coffer.db")).unwrap();
+    let connection = store
+        .add_connection("finsify", "Techcombank via Finsify", hub.clock().now())
+        .unwrap();
+    let store = Mutex::new(store);
+    let sync = |hub: &FinsifySandbox| {
+        let provider = Finsify::new(self::api(hub), linked.secret.clone(), hub.today(), 0);
+        let now = hub.clock().now();
+        let store = &store;
+        let connection = &connection;
+        async move {
+            sync_connection(store, connection, &provider, move || now, &mut |_| {})
+                .await
+                .unwrap()
+        }
+    };
+    let everything = NaiveDate::MIN;
+    let check = |hub: &FinsifySandbox| {
+        let want = oracle(hub.oracle_ledger(), everything);
+        let got = stored_from(stored(&store), everything);
+        assert!(got == want, "Coffer and Finsify disagree:\n{}", difference(&got, &want));
+    };
+    let first = sync(&hub).await;
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    check(&hub);
+    for _ in 0..3 {
+        hub.advance(2);
+        let later = sync(&hub).await;
+        assert!(later.errors.is_empty(), "{:?}", later.errors);
+        check(&hub);
+    }
 }

@@ -1,0 +1,12 @@
+-- Coffer schema v5: how far back an account's history has been fetched.
+-- NULL with synced_through set: the whole history the bank offers is stored. A date: history
+-- older than that day has not been fetched yet (a first sync cut short by the bank's call
+-- budget); the next sync continues there. Nothing is skipped.
+ALTER TABLE account ADD COLUMN history_before TEXT;
+
+-- Accounts synced by earlier versions fetched at most a year back: fetch what is older.
+UPDATE account
+   SET history_before = COALESCE(
+        (SELECT MIN(t.booking_date) FROM "transaction" t WHERE t.account_id = account.id),
+        synced_through)
+ WHERE synced_through IS NOT NULL;
