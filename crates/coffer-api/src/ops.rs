@@ -47,6 +47,9 @@ pub enum Surface {
     Http { writable: bool },
 }
 
+/// Renders a Rust type as its TypeScript name.
+pub type TsName = fn(&ts_rs::Config) -> String;
+
 /// One operation of the table.
 #[derive(Debug, Clone, Copy)]
 pub struct OperationSpec {
@@ -55,8 +58,8 @@ pub struct OperationSpec {
     /// Streams progress events ([`coffer_core::sync::SyncEvent`]) while it runs.
     pub events: bool,
     /// Argument names and their TypeScript types.
-    pub args: &'static [(&'static str, fn(&ts_rs::Config) -> String)],
-    pub returns: fn(&ts_rs::Config) -> String,
+    pub args: &'static [(&'static str, TsName)],
+    pub returns: TsName,
 }
 
 impl OperationSpec {

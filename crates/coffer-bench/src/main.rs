@@ -186,8 +186,9 @@ impl Provider for Bench<'_> {
     async fn transactions(
         &self,
         account: &ProviderAccount,
-        since: Option<NaiveDate>,
+        need: &coffer_core::sync::Need,
     ) -> Result<TransactionBatch, ProviderError> {
+        let since = need.since;
         let i = self
             .0
             .accounts
@@ -196,15 +197,14 @@ impl Provider for Bench<'_> {
             .unwrap_or(0);
         let rows = &self.0.transactions[i];
         let from = since.unwrap_or(NaiveDate::MIN);
-        Ok(TransactionBatch {
-            from: since,
-            through: self.1,
-            transactions: rows
-                .iter()
+        Ok(TransactionBatch::complete(
+            since,
+            self.1,
+            rows.iter()
                 .filter(|t| t.booking_date >= from)
                 .cloned()
                 .collect(),
-        })
+        ))
     }
 }
 

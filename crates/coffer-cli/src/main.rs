@@ -458,6 +458,24 @@ impl From<FilterArgs> for Filter {
     }
 }
 
+/// "Now": the system clock, or the instant in `COFFER_CLOCK` (RFC 3339), which tests and
+/// reproducible demonstrations use so a run never depends on the day or the hour.
+fn clock() -> Result<coffer_api::Clock, ApiError> {
+    match std::env::var("COFFER_CLOCK") {
+        Ok(text) if !text.trim().is_empty() => text
+            .trim()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .map(coffer_api::Clock::Fixed)
+            .map_err(|_| {
+                ApiError::new(
+                    ErrorCode::InvalidInput,
+                    "COFFER_CLOCK must be an RFC 3339 instant, e.g. 2026-06-15T10:00:00Z",
+                )
+            }),
+        _ => Ok(coffer_api::Clock::System),
+    }
+}
+
 /// Reads one secret: a line from standard input when it is not a terminal, else a prompt
 /// without echo. Never from argv, where other users and shell history could see it.
 fn read_secret(label: &str, optional: bool) -> Result<Option<String>, ApiError> {
@@ -550,7 +568,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
         Some(d) => d,
         None => coffer_api::default_data_dir()?,
     };
-    let coffer = Coffer::open(&data_dir)?;
+    let coffer = Coffer::open_with_clock(&data_dir, clock()?)?;
     let mut out = Stdout(std::io::stdout().lock());
     match cli.command {
         Command::Connect(args) => connect(&coffer, &mut out, args).await?,
@@ -684,12 +702,19 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                     .map_err(io_error)?;
                 }
             }
+            for s in &summaries {
+                for note in &s.notes {
+                    eprintln!("coffer: {}: {note}", s.label);
+                }
+            }
             if failed {
-                let errors: Vec<&str> = summaries
-                    .iter()
-                    .flat_map(|s| s.errors.iter().map(String::as_str))
-                    .collect();
-                eprintln!("coffer: sync finished with errors: {}", errors.join("; "));
+                // One line per account that still failed after the retries, with the bank's
+                // words; everything else was stored.
+                for s in &summaries {
+                    for error in &s.errors {
+                        eprintln!("coffer: {}: {}", s.label, error.replace('\n', " "));
+                    }
+                }
                 return Ok(ExitCode::FAILURE);
             }
         }

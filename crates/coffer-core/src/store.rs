@@ -490,14 +490,7 @@ impl Store {
             any_status: false,
         });
         let counts = write_rows(
-            &tx,
-            &enricher,
-            &provider,
-            account,
-            currency,
-            batch,
-            expiry,
-            now,
+            &tx, &enricher, &provider, account, currency, batch, expiry, now,
         )?;
         tx.execute(
             "UPDATE account SET synced_through = ?2 WHERE id = ?1",
@@ -909,7 +902,7 @@ fn write_rows(
             let fields = StoredFields::from(t);
             let enrich = || {
                 enricher.enrich(
-                    &provider,
+                    provider,
                     &t.description,
                     t.counterparty.as_deref(),
                     t.provider_category.as_deref(),

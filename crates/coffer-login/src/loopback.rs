@@ -15,15 +15,27 @@ pub struct LoopbackListener {
 }
 
 impl LoopbackListener {
-    /// Binds 127.0.0.1:`port` (0 = an ephemeral port). `SO_REUSEADDR` is deliberately left off:
-    /// on Linux it would let another socket bind the same port and receive the redirect
-    /// (RFC 8252 Appendix B).
+    /// Binds 127.0.0.1:`port` (0 = an ephemeral port).
+    ///
+    /// A fixed port must be bindable again right after the previous login: that login's
+    /// closed connection lingers in TIME_WAIT for a minute, and without `SO_REUSEADDR` Linux
+    /// and macOS refuse the bind meanwhile. There `SO_REUSEADDR` only allows re-binding over
+    /// TIME_WAIT; it never lets a second socket listen on a port that is listening (that takes
+    /// `SO_REUSEPORT`, which stays off), so no other process can take the redirect. On
+    /// Windows the same option would allow exactly that, so there the port is claimed with
+    /// `SO_EXCLUSIVEADDRUSE` instead (RFC 8252 §8.3).
     pub fn bind(port: u16) -> Result<LoopbackListener, LoginError> {
         let listener_error = |e: std::io::Error| LoginError::Listener {
             detail: e.to_string(),
         };
         let socket =
             Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).map_err(listener_error)?;
+        #[cfg(unix)]
+        socket.set_reuse_address(true).map_err(listener_error)?;
+        #[cfg(windows)]
+        socket
+            .set_exclusive_address_use(true)
+            .map_err(listener_error)?;
         socket.set_nonblocking(true).map_err(listener_error)?;
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         socket.bind(&address.into()).map_err(|e| {

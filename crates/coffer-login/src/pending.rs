@@ -360,6 +360,33 @@ mod tests {
         assert!(!registry.cancel(id));
     }
 
+    /// Two logins back to back on one fixed port: the first login's closed connection sits in
+    /// TIME_WAIT, and the second login must still be able to listen there.
+    #[tokio::test]
+    async fn a_fixed_port_can_be_listened_on_again_right_after_a_login() {
+        let port = LoopbackListener::bind(0).unwrap().port();
+        for round in 0..2 {
+            let registry = PendingLogins::new();
+            let listener =
+                LoopbackListener::bind(port).unwrap_or_else(|e| panic!("round {round}: {e}"));
+            let base = listener.redirect_uri("");
+            let login = registry.register(expected());
+            let waiter = tokio::spawn(login.wait(Some(listener), Duration::from_secs(30)));
+            let ok = reqwest::get(format!("{base}/callback/bank?code=c{round}&state=st"))
+                .await
+                .unwrap();
+            assert_eq!(ok.status(), 200);
+            assert!(waiter.await.unwrap().is_ok());
+        }
+        // A listening port is still refused to a second listener.
+        let holder = LoopbackListener::bind(port).unwrap();
+        assert_eq!(
+            LoopbackListener::bind(port).unwrap_err(),
+            LoginError::PortTaken { port }
+        );
+        drop(holder);
+    }
+
     #[test]
     fn a_taken_port_is_named() {
         let first = LoopbackListener::bind(0).unwrap();

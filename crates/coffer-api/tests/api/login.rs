@@ -13,7 +13,13 @@ use coffer_core::Filter;
 use coffer_sandbox::sparebank1::{
     approve_in_browser, Sparebank1Config, Sparebank1Fault, Sparebank1Sandbox,
 };
+use coffer_sandbox::SandboxClock;
 use secrecy::{ExposeSecret, SecretString};
+
+/// A fixed instant both the sandbox and Coffer read, far from any daylight-saving change.
+fn start() -> chrono::DateTime<chrono::Utc> {
+    "2026-06-15T10:00:00Z".parse().unwrap()
+}
 
 /// Remembers the URLs Coffer asked the system browser to open.
 #[derive(Default)]
@@ -38,6 +44,7 @@ async fn bench(dir: &Path) -> Bench {
     let sandbox = Sparebank1Sandbox::start(
         Sparebank1Config {
             require_pkce: true,
+            clock: SandboxClock::fixed(start()),
             ..Sparebank1Config::default()
         },
         0,
@@ -48,7 +55,7 @@ async fn bench(dir: &Path) -> Bench {
     let coffer = Coffer::open_with(
         dir,
         OpenOptions {
-            clock: Clock::System,
+            clock: Clock::Fixed(start()),
             key_source: KeySource::Passphrase(SecretString::from("correct horse".to_string())),
             browser: browser.clone(),
             ..OpenOptions::default()
@@ -133,7 +140,7 @@ async fn login_sync_refresh_reauth_and_relogin_in_place_keep_every_transaction()
 
     let first = b.coffer.sync(Some(id), |_| {}).await.unwrap();
     assert!(first[0].errors.is_empty(), "{:?}", first[0].errors);
-    let ledger = b.sandbox.ledger();
+    let ledger = b.sandbox.oracle_ledger();
     assert_eq!(transaction_count(&b.coffer).await, ledger.len() as i64);
 
     // The access token dies mid-life: one refresh (rotating), and the sync completes.
@@ -148,7 +155,7 @@ async fn login_sync_refresh_reauth_and_relogin_in_place_keep_every_transaction()
     let coffer = Coffer::open_with(
         dir.path(),
         OpenOptions {
-            clock: Clock::System,
+            clock: Clock::Fixed(start()),
             key_source: KeySource::Passphrase(SecretString::from("correct horse".to_string())),
             browser: b.browser.clone(),
             ..OpenOptions::default()
@@ -398,4 +405,118 @@ async fn a_wrong_passphrase_reads_as_a_lost_key_and_reset_starts_a_new_vault() {
         open("first passphrase").vault_status().await.unwrap().state,
         "key_lost"
     );
+}
+
+/// A setting changed after the login (a webview or a writable server pointing
+/// `sparebank1.api_url` elsewhere) never takes the connection's token there: the connection
+/// keeps the endpoints it logged in with, and keeps working against them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_api_url_sends_no_token_to_the_new_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = bench(dir.path()).await;
+    let id = log_in(&b, None).await;
+    let first = b.coffer.sync(Some(id), |_| {}).await.unwrap();
+    assert!(first[0].errors.is_empty(), "{:?}", first[0].errors);
+
+    let elsewhere = Sparebank1Sandbox::start(
+        Sparebank1Config {
+            clock: SandboxClock::fixed(start()),
+            ..Sparebank1Config::default()
+        },
+        0,
+    )
+    .await
+    .unwrap();
+    for key in ["sparebank1.api_url", "sparebank1.auth_url"] {
+        b.coffer
+            .set_setting(key, Some(&elsewhere.base_url()))
+            .await
+            .unwrap();
+    }
+    b.sandbox.inject(Sparebank1Fault::ExpireAccessTokens);
+    let second = b.coffer.sync(Some(id), |_| {}).await.unwrap();
+    assert!(second[0].errors.is_empty(), "{:?}", second[0].errors);
+    assert_eq!(
+        b.sandbox.stats().refreshes,
+        1,
+        "the refresh went to its own host"
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the other host received {} requests",
+        elsewhere.requests().len()
+    );
+    // A new login does use the new setting.
+    let ticket = b.coffer.begin_login(&request(None), false).await.unwrap();
+    let url = ticket
+        .browser_url
+        .as_ref()
+        .unwrap()
+        .expose_secret()
+        .to_string();
+    assert!(url.starts_with(&elsewhere.base_url()), "{url}");
+    b.coffer
+        .cancel_login(ticket.started.login_id)
+        .await
+        .unwrap();
+}
+
+/// Two logins back to back on one fixed redirect port (the registered one), and a login begun
+/// and never finished that a new login for the same bank replaces, freeing its port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_on_a_fixed_port_can_follow_each_other_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = bench(dir.path()).await;
+    // The first login takes an ephemeral port; it is then the "registered" port.
+    let first = b.coffer.begin_login(&request(None), false).await.unwrap();
+    let port: u16 = first
+        .started
+        .redirect_uri
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    b.coffer.cancel_login(first.started.login_id).await.unwrap();
+    let fixed = |connection| {
+        let mut r = request(connection);
+        r.fields.insert("redirect_port".into(), port.to_string());
+        r
+    };
+    b.sandbox
+        .register_redirect_uri(&format!("http://127.0.0.1:{port}/callback/sparebank1"));
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let ticket = b.coffer.begin_login(&fixed(None), true).await.unwrap();
+        assert!(ticket.started.redirect_uri.contains(&format!(":{port}/")));
+        let url = b.browser.0.lock().unwrap().last().cloned().unwrap();
+        let browser = tokio::spawn(async move {
+            let location = approve_in_browser(&url, true).await.unwrap();
+            reqwest::get(&location).await.unwrap().status()
+        });
+        let view = b
+            .coffer
+            .finish_login(ticket.started.login_id)
+            .await
+            .unwrap();
+        assert_eq!(browser.await.unwrap(), 200);
+        ids.push(view.id);
+    }
+    assert_eq!(ids.len(), 2);
+
+    // Begun and abandoned (the window reloaded): the next login for the same connection
+    // replaces it and gets the port.
+    let abandoned = b
+        .coffer
+        .begin_login(&fixed(Some(ids[0])), false)
+        .await
+        .unwrap();
+    let again = b.coffer.begin_login(&fixed(Some(ids[0])), false).await;
+    assert!(again.is_ok(), "{:?}", again.err());
+    assert!(b
+        .coffer
+        .finish_login(abandoned.started.login_id)
+        .await
+        .is_err());
 }

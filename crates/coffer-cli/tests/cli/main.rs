@@ -4,12 +4,16 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// Every run reads this instant as "now", so no test depends on the day or the hour it runs.
+const NOW: &str = "2026-06-15T10:00:00Z";
+
 fn coffer(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_coffer"))
         .arg("--data-dir")
         .arg(dir)
         .args(args)
         .env_remove("COFFER_DATA_DIR")
+        .env("COFFER_CLOCK", NOW)
         .output()
         .unwrap()
 }
@@ -316,7 +320,10 @@ fn connect_with_no_browser_prints_the_url_and_waits_for_the_redirect() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let sandbox = runtime
         .block_on(coffer_sandbox::sparebank1::Sparebank1Sandbox::start(
-            coffer_sandbox::sparebank1::Sparebank1Config::default(),
+            coffer_sandbox::sparebank1::Sparebank1Config {
+                clock: coffer_sandbox::SandboxClock::fixed(NOW.parse().unwrap()),
+                ..coffer_sandbox::sparebank1::Sparebank1Config::default()
+            },
             0,
         ))
         .unwrap();
@@ -344,6 +351,7 @@ fn connect_with_no_browser_prints_the_url_and_waits_for_the_redirect() {
         .arg(dir.path())
         .args(args)
         .env("COFFER_PASSPHRASE", "cli test passphrase")
+        .env("COFFER_CLOCK", NOW)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -384,6 +392,7 @@ fn connect_with_no_browser_prints_the_url_and_waits_for_the_redirect() {
         .arg(dir.path())
         .args(["sync", "--json"])
         .env("COFFER_PASSPHRASE", "cli test passphrase")
+        .env("COFFER_CLOCK", NOW)
         .output()
         .unwrap();
     assert!(
@@ -392,7 +401,7 @@ fn connect_with_no_browser_prints_the_url_and_waits_for_the_redirect() {
         String::from_utf8_lossy(&synced.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&synced.stdout).unwrap();
-    assert_eq!(report["inserted"], sandbox.ledger().len());
+    assert_eq!(report["inserted"], sandbox.oracle_ledger().len());
 }
 
 #[test]
@@ -403,6 +412,7 @@ fn connect_refuses_an_empty_secret_and_unknown_settings() {
         .arg(dir.path())
         .args(["connect", "sparebank1", "--client-id", "x", "--no-browser"])
         .env("COFFER_PASSPHRASE", "p")
+        .env("COFFER_CLOCK", NOW)
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();

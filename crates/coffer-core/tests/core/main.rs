@@ -82,8 +82,9 @@ impl Provider for Scripted {
     async fn transactions(
         &self,
         account: &ProviderAccount,
-        since: Option<NaiveDate>,
+        need: &coffer_core::sync::Need,
     ) -> Result<TransactionBatch, ProviderError> {
+        let since = need.since;
         self.since_seen.lock().unwrap().push(since);
         if self.broken.contains(&account.provider_account_id) {
             return Err(ProviderError::Malformed {
@@ -97,10 +98,10 @@ impl Provider for Scripted {
             .find(|(id, _)| *id == account.provider_account_id)
             .map(|(_, rows)| rows.clone())
             .unwrap_or_default();
-        Ok(TransactionBatch {
-            from: since.or(Some(date(2024, 11, 21))),
-            through: date(2026, 11, 21),
-            transactions: rows,
-        })
+        Ok(TransactionBatch::complete(
+            since.or(Some(date(2024, 11, 21))),
+            date(2026, 11, 21),
+            rows,
+        ))
     }
 }

@@ -212,9 +212,10 @@ impl Provider for Finsify {
             History::Unfetched => Some(today),
             History::Before(d) => {
                 let before = d.pred_opt().unwrap_or(d);
-                Some(need.since.map_or(before, |s| {
-                    before.min(s.pred_opt().unwrap_or(s))
-                }))
+                Some(
+                    need.since
+                        .map_or(before, |s| before.min(s.pred_opt().unwrap_or(s))),
+                )
             }
         };
         let limit = (self.max_lookback_days > 0)
@@ -231,7 +232,11 @@ impl Provider for Finsify {
                 if start > end {
                     break;
                 }
-                match self.api.transactions(&self.login_secret, id, start, end).await {
+                match self
+                    .api
+                    .transactions(&self.login_secret, id, start, end)
+                    .await
+                {
                     Ok(rows) => {
                         if let Some(oldest) = rows.iter().map(|r| r.booking_date).min() {
                             oldest_row = oldest_row.min(oldest);

@@ -9,8 +9,8 @@ use coffer_login::{
 use serde_json::Value;
 
 use super::{
-    oauth_provider, Sparebank1, Sparebank1Config, Sparebank1Options, BANKS, DEFAULT_API_URL, DEFAULT_AUTH_URL,
-    DEFAULT_REDIRECT_PORT, LABEL, PROVIDER_ID,
+    oauth_provider, Sparebank1, Sparebank1Config, Sparebank1Options, BANKS, DEFAULT_API_URL,
+    DEFAULT_AUTH_URL, DEFAULT_REDIRECT_PORT, LABEL, PROVIDER_ID,
 };
 use crate::bank::{
     Bank, BankInfo, Capabilities, Choice, Connected, Field, FieldKind, SettingKind, SettingSpec,
@@ -142,10 +142,13 @@ impl Bank for Sparebank1Bank {
     }
 
     fn open(&self, connected: Connected) -> Result<Box<dyn Provider>, ProviderError> {
-        let session = connected.session.clone().ok_or_else(|| ProviderError::Reauth {
-            provider: PROVIDER_ID,
-            reason: "the connection has no saved login".into(),
-        })?;
+        let session = connected
+            .session
+            .clone()
+            .ok_or_else(|| ProviderError::Reauth {
+                provider: PROVIDER_ID,
+                reason: "the connection has no saved login".into(),
+            })?;
         let api_url = connected
             .endpoints
             .get(PROVIDER_ID, "api_url")

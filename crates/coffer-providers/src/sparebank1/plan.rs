@@ -192,7 +192,8 @@ impl Sparebank1 {
                     let e = match e {
                         e @ ProviderError::RateLimited { .. } => other(format!(
                             "{}; nothing new was stored for this account",
-                            budget_note(&e, self.now).replace("older history continues", "syncing continues")
+                            budget_note(&e, self.now)
+                                .replace("older history continues", "syncing continues")
                         )),
                         e => e,
                     };

@@ -324,7 +324,9 @@ impl Answer {
         match self.accounts.get_mut(key) {
             Some(AccountRows::Rows(rows)) => std::mem::take(rows)
                 .into_iter()
-                .filter(|r| r.transaction.booking_date >= from && r.transaction.booking_date <= through)
+                .filter(|r| {
+                    r.transaction.booking_date >= from && r.transaction.booking_date <= through
+                })
                 .map(|r| (r.content, r.transaction))
                 .collect(),
             _ => Vec::new(),
@@ -366,7 +368,11 @@ impl Answer {
                 t
             })
             .collect();
-        Ok(TransactionBatch::complete(Some(from), through, transactions))
+        Ok(TransactionBatch::complete(
+            Some(from),
+            through,
+            transactions,
+        ))
     }
 }
 

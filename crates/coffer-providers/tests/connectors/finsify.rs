@@ -11,10 +11,10 @@ use coffer_core::model::{AccountKind, ProviderAccount, TransactionStatus};
 use coffer_core::money::{Currency, Money};
 use coffer_core::store::Store;
 use coffer_core::sync::{sync_connection, History, Need, Provider, ProviderError};
-use coffer_sandbox::SandboxClock;
 use coffer_providers::finsify::{services, Finsify, FinsifyApi, FinsifyError, LOOPBACK_PREFIX};
 use coffer_sandbox::finsify as sandbox;
 use coffer_sandbox::finsify::{FinsifyFault, FinsifySandbox};
+use coffer_sandbox::SandboxClock;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -289,10 +289,7 @@ async fn refresh_is_throttled_and_deactivation_confirmed() {
     let linked = link(&api).await;
     let next = api.refresh_login(&linked.secret).await.unwrap();
     let wait = next - hub.clock().now();
-    assert!(
-        wait == chrono::Duration::seconds(300),
-        "{wait}"
-    );
+    assert!(wait == chrono::Duration::seconds(300), "{wait}");
     match api.refresh_login(&linked.secret).await {
         Err(FinsifyError::RefreshTooSoon {
             next_refresh_possible_at,
@@ -514,7 +511,11 @@ async fn connect_sync_advance_sync_equals_the_hubs_ledger() {
     let check = |hub: &FinsifySandbox| {
         let want = oracle(hub.oracle_ledger(), everything);
         let got = stored_from(stored(&store), everything);
-        assert!(got == want, "Coffer and Finsify disagree:\n{}", difference(&got, &want));
+        assert!(
+            got == want,
+            "Coffer and Finsify disagree:\n{}",
+            difference(&got, &want)
+        );
     };
     let first = sync(&hub).await;
     assert!(first.errors.is_empty(), "{:?}", first.errors);

@@ -98,10 +98,7 @@ pub fn stored_from(
 }
 
 /// A readable difference: rows missing from Coffer and rows Coffer has that the bank does not.
-pub fn difference(
-    got: &BTreeMap<String, Vec<Seen>>,
-    want: &BTreeMap<String, Vec<Seen>>,
-) -> String {
+pub fn difference(got: &BTreeMap<String, Vec<Seen>>, want: &BTreeMap<String, Vec<Seen>>) -> String {
     let mut out = String::new();
     let keys: std::collections::BTreeSet<&String> = got.keys().chain(want.keys()).collect();
     for key in keys {

@@ -12,8 +12,8 @@ use coffer_core::sync::{sync_connection, SyncSummary};
 use coffer_login::callback::Verdict;
 use coffer_login::{Callback, CallbackResult, LoginError, OAuthSession, TokenSet, TokenSink};
 use coffer_providers::sparebank1::{
-    oauth_provider, Sparebank1, Sparebank1Config, Sparebank1Options, DEFAULT_REDIRECT_PORT,
-    LABEL, PROVIDER_ID,
+    oauth_provider, Sparebank1, Sparebank1Config, Sparebank1Options, DEFAULT_REDIRECT_PORT, LABEL,
+    PROVIDER_ID,
 };
 use coffer_sandbox::sparebank1 as sandbox;
 use coffer_sandbox::sparebank1::{Sparebank1Fault, Sparebank1PartialError, Sparebank1Sandbox};
@@ -319,14 +319,28 @@ async fn an_expired_access_token_is_refreshed_once_and_a_revoked_login_needs_a_n
     let (summary, _) = b.sync().await;
     assert!(summary.errors.is_empty(), "{:?}", summary.errors);
     assert_eq!(b.session.refreshes(), 1);
-    assert_eq!(b.sink.saved.lock().unwrap().len(), 1, "the rotated pair is saved");
+    assert_eq!(
+        b.sink.saved.lock().unwrap().len(),
+        1,
+        "the rotated pair is saved"
+    );
 
     b.bank.inject(Sparebank1Fault::ExpireAccessTokens);
     b.bank.inject(Sparebank1Fault::RevokeRefreshTokens);
     let rows_before = stored(&b.store);
     let (summary, _) = b.sync().await;
-    assert!(summary.errors.iter().any(|e| e.contains("log in")), "{:?}", summary.errors);
-    let status = b.store.lock().unwrap().connection(b.connection.id).unwrap().status;
+    assert!(
+        summary.errors.iter().any(|e| e.contains("log in")),
+        "{:?}",
+        summary.errors
+    );
+    let status = b
+        .store
+        .lock()
+        .unwrap()
+        .connection(b.connection.id)
+        .unwrap()
+        .status;
     assert_eq!(status, ConnectionStatus::NeedsReauth);
     assert_eq!(stored(&b.store), rows_before, "nothing stored changes");
 }
@@ -343,14 +357,19 @@ async fn a_float_tail_or_a_broken_body_fails_precisely_and_changes_nothing() {
         "{:?}",
         summary.errors
     );
-    b.bank.inject(Sparebank1Fault::MalformedJson { requests: 10 });
+    b.bank
+        .inject(Sparebank1Fault::MalformedJson { requests: 10 });
     let (summary, _) = b.sync().await;
     assert!(
         summary.errors.iter().any(|e| e.contains("cannot be read")),
         "{:?}",
         summary.errors
     );
-    assert_eq!(stored(&b.store), before, "a failed sync changes nothing stored");
+    assert_eq!(
+        stored(&b.store),
+        before,
+        "a failed sync changes nothing stored"
+    );
     b.advance(1);
     b.bank.clear_faults();
     let (summary, _) = b.sync().await;
@@ -386,4 +405,3 @@ async fn server_errors_and_short_rate_limits_are_ridden_out() {
     assert!(summary.errors.is_empty(), "{:?}", summary.errors);
     b.assert_exact();
 }
-
