@@ -119,7 +119,7 @@ async function screenshot(s, name) {
 }
 
 const sandboxBin = process.env.COFFER_SANDBOX ?? join(root, 'target/debug/coffer-sandbox');
-const passphrase = 'e2e passphrase';
+const passphrase = 'e2e marble canyon tulip';
 const sandboxProcs = [];
 function startSandbox(provider) {
   const p = spawn(sandboxBin, ['--provider', provider, '--port', '0'], {

@@ -40,7 +40,7 @@ wait_until() {
 # shellcheck disable=SC2317  # its helpers are called through wait_until
 session_checks() {
   local home=$1 data=$2 demo_data=$3 timings=$4
-  export HOME=$home COFFER_DATA_DIR=$data COFFER_PASSPHRASE=package-check-passphrase
+  export HOME=$home COFFER_DATA_DIR=$data COFFER_PASSPHRASE=package-check-walnut-gazebo-plume
   unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME XDG_CURRENT_DESKTOP DESKTOP_SESSION
   export XDG_DATA_DIRS=/usr/local/share:/usr/share
   local log=$data/logs/coffer.log

@@ -60,19 +60,32 @@ impl Browser for SystemBrowser {
                 format!("cannot open the system browser: {e}"),
             )
         };
-        match std::env::var_os("COFFER_BROWSER") {
+        let commands = match std::env::var_os("COFFER_BROWSER") {
             Some(program) if !program.is_empty() => {
-                let mut child = std::process::Command::new(program)
-                    .arg(url)
-                    .stdin(std::process::Stdio::null())
-                    .spawn()
-                    .map_err(failed)?;
-                // Reap it when it exits, so a long-running app collects no zombies.
-                std::thread::spawn(move || child.wait());
-                Ok(())
+                let mut command = std::process::Command::new(program);
+                command.arg(url);
+                vec![command]
             }
-            _ => open::that_detached(url).map_err(failed),
+            _ => open::commands(url),
+        };
+        let mut last = std::io::Error::other("no way to open a browser on this system");
+        for mut command in commands {
+            // The browser (and xdg-open) must not inherit the vault passphrase.
+            command
+                .env_remove(coffer_vault::PASSPHRASE_ENV)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            match command.spawn() {
+                Ok(mut child) => {
+                    // Reap it when it exits, so a long-running app collects no zombies.
+                    std::thread::spawn(move || child.wait());
+                    return Ok(());
+                }
+                Err(e) => last = e,
+            }
         }
+        Err(failed(last))
     }
 }
 

@@ -213,8 +213,12 @@ impl Coffer {
                 ),
             )
         })?;
+        private_dir(data_dir)?;
         let mut store = Store::open(&data_dir.join(DATABASE_FILE))?;
         store.set_category_map(registry::category);
+        // A sync killed mid-way (crash, power cut, kill) left its run open: close it as
+        // interrupted so history says so and the connection is not "busy" forever.
+        store.close_interrupted_runs(clock.now())?;
         Ok(Coffer {
             store: Arc::new(Mutex::new(store)),
             snapshot: Mutex::new(None),
@@ -560,6 +564,27 @@ impl Coffer {
     }
 }
 
+/// The data directory is its owner's alone (0700): the ledger is readable, and the vault's
+/// salt and canary would let anyone else guess a passphrase offline.
+#[cfg(unix)]
+fn private_dir(dir: &Path) -> Result<(), ApiError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+        ApiError::new(
+            ErrorCode::Io,
+            format!(
+                "cannot make the data directory {} private: {e}",
+                dir.display()
+            ),
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn private_dir(_dir: &Path) -> Result<(), ApiError> {
+    Ok(())
+}
+
 fn io_error(path: &Path, e: std::io::Error) -> ApiError {
     ApiError::new(
         ErrorCode::Io,
@@ -567,7 +592,9 @@ fn io_error(path: &Path, e: std::io::Error) -> ApiError {
     )
 }
 
-/// Writes through `.<name>.partial` next to `path`, then renames over it.
+/// Writes through a fresh temporary file next to `path` (a random name, created exclusively,
+/// so a planted symlink is never followed, and private: 0600), then renames it over `path`.
+/// Exports and charts are therefore readable by their owner only; share them on purpose.
 fn write_atomically<T>(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<T, ApiError>,
@@ -592,21 +619,23 @@ fn write_atomically<T>(
             ),
         ));
     }
-    let tmp = dir.join(format!(".{}.partial", name.to_string_lossy()));
-    let file = std::fs::File::create(&tmp).map_err(|e| io_error(path, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .suffix(".partial")
+        .tempfile_in(&dir)
+        .map_err(|e| io_error(path, e))?;
+    let (file, tmp_path) = tmp.into_parts();
     let mut out = std::io::BufWriter::new(file);
-    let result = write(&mut out).and_then(|value| {
-        let file = out
-            .into_inner()
-            .map_err(|e| io_error(path, e.into_error()))?;
-        file.sync_all().map_err(|e| io_error(path, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| io_error(path, e))?;
-        Ok(value)
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let value = write(&mut out)?;
+    let file = out
+        .into_inner()
+        .map_err(|e| io_error(path, e.into_error()))?;
+    file.sync_all().map_err(|e| io_error(path, e))?;
+    // Dropping an unpersisted path removes the temporary file on every error path.
+    tmp_path
+        .persist(path)
+        .map_err(|e| io_error(path, e.error))?;
+    Ok(value)
 }
 
 /// Every type that crosses to the UI, in dependency order, for the TypeScript bindings.

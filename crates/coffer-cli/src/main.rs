@@ -1192,14 +1192,13 @@ async fn report(
     Ok(())
 }
 
-/// `ui/dist` of the checkout this binary was built in (`target/<profile>/coffer`), or of the
-/// current directory.
+/// `ui/dist` of the checkout this binary was built in (`target/<profile>/coffer`). Never the
+/// current directory: scripts served from a folder someone else controls would run with the
+/// server's token.
 fn find_ui_dir() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let from_exe = exe.parent()?.parent()?.parent()?.join("ui/dist");
-    [from_exe, PathBuf::from("ui/dist")]
-        .into_iter()
-        .find(|d| d.join("index.html").is_file())
+    from_exe.join("index.html").is_file().then_some(from_exe)
 }
 
 fn line(out: &mut impl Write, text: String) -> Result<(), ApiError> {

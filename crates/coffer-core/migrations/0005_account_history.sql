@@ -10,3 +10,8 @@ UPDATE account
         (SELECT MIN(t.booking_date) FROM "transaction" t WHERE t.account_id = account.id),
         synced_through)
  WHERE synced_through IS NOT NULL;
+
+-- Which process runs a sync: a run whose process is gone was interrupted (a crash, a kill),
+-- and a connection with a live open run is being synced (never two at once, across
+-- processes too).
+ALTER TABLE sync_run ADD COLUMN pid INTEGER;

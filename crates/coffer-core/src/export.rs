@@ -26,7 +26,12 @@ pub enum ExportError {
 /// Bank text is untrusted: a cell that a spreadsheet would read as a formula gets a leading `'`
 /// (OWASP "CSV injection"). Amounts are written separately and keep their minus sign.
 pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.chars().next() {
+    // Spreadsheets skip leading NULs (and other control characters) before deciding whether
+    // a cell is a formula, so they are looked through too.
+    let first = text
+        .chars()
+        .find(|c| !matches!(c, '\0' | '\u{1}'..='\u{8}'));
+    match first {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
         _ => text.into(),
     }
@@ -38,7 +43,16 @@ mod tests {
 
     #[test]
     fn formula_starters_are_neutralised_and_nothing_else() {
-        for risky in ["=SUM(A1)", "+47 123", "-1+1", "@cmd", "\tx", "\rx"] {
+        for risky in [
+            "=SUM(A1)",
+            "+47 123",
+            "-1+1",
+            "@cmd",
+            "\tx",
+            "\rx",
+            "\0=HYPERLINK(\"x\")",
+            "\0\0+1",
+        ] {
             assert!(
                 neutralise(risky).starts_with('\''),
                 "{risky:?} must be neutralised"

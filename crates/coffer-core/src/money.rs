@@ -153,12 +153,18 @@ impl fmt::Display for Money {
 
 /// Formats minor units as plain decimal text.
 pub fn format_minor(minor: i64, exponent: u32) -> String {
+    format_total(i128::from(minor), exponent)
+}
+
+/// Like [`format_minor`] for a total, which is summed in `i128` so that no number of rows can
+/// wrap it.
+pub fn format_total(minor: i128, exponent: u32) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
     if exponent == 0 {
         return format!("{sign}{abs}");
     }
-    let scale = 10u64.pow(exponent);
+    let scale = 10u128.pow(exponent);
     format!(
         "{sign}{}.{:0width$}",
         abs / scale,

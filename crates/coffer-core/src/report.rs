@@ -8,7 +8,7 @@ use ts_rs::TS;
 use crate::category::Category;
 use crate::filter::Filter;
 use crate::model::AccountId;
-use crate::money::{format_minor, Currency};
+use crate::money::{format_minor, format_total, Currency};
 use crate::snapshot::{Period, QueryError, Snapshot, Totals};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -26,9 +26,9 @@ impl Amounts {
     fn of(t: &Totals, currency: Currency) -> Amounts {
         let e = currency.exponent();
         Amounts {
-            credit: format_minor(t.credit, e),
-            debit: format_minor(t.debit, e),
-            net: format_minor(t.net(), e),
+            credit: format_total(t.credit, e),
+            debit: format_total(t.debit, e),
+            net: format_total(t.net(), e),
             count: t.count as i64,
         }
     }
@@ -98,6 +98,12 @@ pub struct BalancePoint {
 pub struct BalanceReport {
     pub currency: String,
     pub points: Vec<BalancePoint>,
+}
+
+/// A total for drawing: charts work in `i64`; a total beyond it (impossible with amounts
+/// checked at ingest) is drawn at the edge rather than wrapped.
+fn saturate(total: i128) -> i64 {
+    i64::try_from(total).unwrap_or(if total < 0 { i64::MIN } else { i64::MAX })
 }
 
 fn sum<'a>(totals: impl Iterator<Item = &'a Totals>) -> Totals {
@@ -379,8 +385,8 @@ pub fn chart(snap: &Snapshot, req: &ChartRequest) -> Result<ChartView, ChartFail
                         .map(|(k, t)| c::PeriodFlow {
                             key: k.key(),
                             label: k.label(),
-                            credit_minor: t.credit,
-                            debit_minor: t.debit.saturating_neg(),
+                            credit_minor: saturate(t.credit),
+                            debit_minor: saturate(t.debit.saturating_neg()),
                         })
                         .collect()
                 })
@@ -403,7 +409,7 @@ pub fn chart(snap: &Snapshot, req: &ChartRequest) -> Result<ChartView, ChartFail
                                 .map(category_label)
                                 .unwrap_or("Uncategorised")
                                 .to_string(),
-                            minor: t.debit.saturating_neg(),
+                            minor: saturate(t.debit.saturating_neg()),
                         })
                         .collect()
                 })
@@ -422,7 +428,7 @@ pub fn chart(snap: &Snapshot, req: &ChartRequest) -> Result<ChartView, ChartFail
                         .map(|(v, t)| Share {
                             key: v.clone(),
                             label: v.clone(),
-                            minor: t.debit.saturating_neg(),
+                            minor: saturate(t.debit.saturating_neg()),
                         })
                         .collect()
                 })

@@ -87,12 +87,18 @@ impl Store {
         envelope: &[u8],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.db.execute(
+        // A rotated token pair is the only one the bank still accepts: its commit must survive a
+        // power cut, which NORMAL (enough for ledger rows, fetched again next sync) does not
+        // promise in WAL mode.
+        self.db.pragma_update(None, "synchronous", "FULL")?;
+        let written = self.db.execute(
             "INSERT INTO secret (connection_id, kind, envelope, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (connection_id, kind)
              DO UPDATE SET envelope = excluded.envelope, updated_at = excluded.updated_at",
             params![connection, kind, envelope, now],
-        )?;
+        );
+        self.db.pragma_update(None, "synchronous", "NORMAL")?;
+        written?;
         Ok(())
     }
 
@@ -118,6 +124,10 @@ impl Store {
         now: DateTime<Utc>,
         seal: impl Fn(ConnectionId) -> std::result::Result<Vec<(String, Vec<u8>)>, E>,
     ) -> std::result::Result<Connection, SecretsError<E>> {
+        // Sealed secrets must survive a power cut once committed (see `put_secret`).
+        self.db
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(StoreError::from)?;
         let tx = self.db.transaction().map_err(StoreError::from)?;
         tx.execute(
             "INSERT INTO connection
@@ -135,6 +145,9 @@ impl Store {
             .map_err(StoreError::from)?;
         }
         tx.commit().map_err(StoreError::from)?;
+        self.db
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(StoreError::from)?;
         Ok(self.connection(id)?)
     }
 
@@ -150,6 +163,10 @@ impl Store {
         seal: impl Fn(ConnectionId) -> std::result::Result<Vec<(String, Vec<u8>)>, E>,
     ) -> std::result::Result<Connection, SecretsError<E>> {
         let sealed = seal(id).map_err(SecretsError::Seal)?;
+        // Sealed secrets must survive a power cut once committed (see `put_secret`).
+        self.db
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(StoreError::from)?;
         let tx = self.db.transaction().map_err(StoreError::from)?;
         let n = tx
             .execute(
@@ -172,6 +189,9 @@ impl Store {
             .map_err(StoreError::from)?;
         }
         tx.commit().map_err(StoreError::from)?;
+        self.db
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(StoreError::from)?;
         Ok(self.connection(id)?)
     }
 

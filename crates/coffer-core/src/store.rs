@@ -106,6 +106,40 @@ impl StoreError {
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// The database and its WAL and shared-memory files are private (0600). SQLite gives the WAL
+/// the database file's mode, so the file is created private before SQLite first opens it.
+#[cfg(unix)]
+fn private_files(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let failed = |p: &Path, e: std::io::Error| StoreError::Open {
+        path: p.to_owned(),
+        detail: format!("cannot make it private: {e}"),
+    };
+    if !path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| failed(path, e))?;
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| failed(&file, e))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn private_files(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
 /// An account as a sync finds it before fetching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountState {
@@ -146,6 +180,7 @@ impl Store {
     /// Like [`Store::open`], waiting at most `busy` for another process's lock.
     pub fn open_with_busy_timeout(path: &Path, busy: Duration) -> Result<Store> {
         let existed = path.exists();
+        private_files(path)?;
         let db = Db::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -168,6 +203,11 @@ impl Store {
         self.db.busy_timeout(busy).map_err(classify)?;
         self.db
             .pragma_update(None, "foreign_keys", true)
+            .map_err(classify)?;
+        // Deleted rows (a replaced token pair, a disconnected bank's secrets) are overwritten,
+        // not left in free pages for anyone with the file to read.
+        self.db
+            .pragma_update(None, "secure_delete", true)
             .map_err(classify)?;
         // Read-only checks first: a file we must refuse is left byte-for-byte untouched.
         let version: i64 = self
@@ -618,10 +658,48 @@ impl Store {
 
     pub fn start_sync_run(&mut self, connection: ConnectionId, now: DateTime<Utc>) -> Result<i64> {
         self.db.execute(
-            "INSERT INTO sync_run (connection_id, started_at) VALUES (?1, ?2)",
-            params![connection, now],
+            "INSERT INTO sync_run (connection_id, started_at, pid) VALUES (?1, ?2, ?3)",
+            params![connection, now, std::process::id()],
         )?;
         Ok(self.db.last_insert_rowid())
+    }
+
+    /// Starts a sync run unless the connection is being synced already, by this process or
+    /// another one on the same profile (`None` then). Runs left open by a process that is gone
+    /// are closed as interrupted first. One immediate transaction, so two processes cannot
+    /// both start.
+    pub fn try_start_sync_run(
+        &mut self,
+        connection: ConnectionId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        close_interrupted_runs(&tx, Some(connection), now)?;
+        let busy: i64 = tx.query_row(
+            "SELECT count(*) FROM sync_run WHERE connection_id = ?1 AND finished_at IS NULL",
+            [connection],
+            |r| r.get(0),
+        )?;
+        if busy > 0 {
+            return Ok(None);
+        }
+        tx.execute(
+            "INSERT INTO sync_run (connection_id, started_at, pid) VALUES (?1, ?2, ?3)",
+            params![connection, now, std::process::id()],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(Some(id))
+    }
+
+    /// Closes runs whose process is gone (a crash or a kill mid-sync) as interrupted.
+    pub fn close_interrupted_runs(&mut self, now: DateTime<Utc>) -> Result<u64> {
+        let tx = self.db.transaction()?;
+        let n = close_interrupted_runs(&tx, None, now)?;
+        tx.commit()?;
+        Ok(n)
     }
 
     pub fn finish_sync_run(&mut self, run: i64, record: &SyncRunRecord) -> Result<()> {
@@ -823,6 +901,59 @@ fn transaction_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Transaction>> {
         created_at: r.get(14)?,
         updated_at: r.get(15)?,
     }))
+}
+
+/// How long an open run of a process Coffer cannot see (not Linux) is trusted to be alive.
+const RUN_STALE_AFTER_HOURS: i64 = 6;
+
+/// Whether the process that started a run still runs.
+fn process_alive(pid: i64, started: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    if pid == i64::from(std::process::id()) {
+        return true;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let _ = (started, now);
+        Path::new(&format!("/proc/{pid}")).exists()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        now - started < chrono::Duration::hours(RUN_STALE_AFTER_HOURS)
+    }
+}
+
+fn close_interrupted_runs(
+    tx: &rusqlite::Transaction<'_>,
+    connection: Option<ConnectionId>,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let open: Vec<(i64, Option<i64>, DateTime<Utc>)> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, pid, started_at FROM sync_run
+             WHERE finished_at IS NULL AND (?1 IS NULL OR connection_id = ?1)",
+        )?;
+        let rows = stmt.query_map([connection], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut closed = 0;
+    for (id, pid, started) in open {
+        let alive = match pid {
+            Some(pid) => process_alive(pid, started, now),
+            // Runs from before pids were recorded: their process is long gone.
+            None => false,
+        };
+        if !alive {
+            tx.execute(
+                "UPDATE sync_run SET finished_at = ?2,
+                        errors = 'interrupted: Coffer stopped before this sync finished'
+                 WHERE id = ?1",
+                params![id, now],
+            )?;
+            closed += 1;
+        }
+    }
+    let _ = RUN_STALE_AFTER_HOURS;
+    Ok(closed)
 }
 
 /// Which stored rows a batch's absence removes: from this day on, pending rows only, or any

@@ -21,6 +21,27 @@ use crate::store::{Store, StoreError, SyncRunRecord};
 /// Re-fetch this many days before the cursor, so late-booked and pending→booked rows are seen.
 pub const OVERLAP_DAYS: u64 = 10;
 
+/// What a bank may send and Coffer will store. Anything outside is refused at the door with
+/// a message naming the field and the account, so one absurd row can never break a view, wrap
+/// a total or fill the disk.
+pub mod bounds {
+    use chrono::NaiveDate;
+
+    /// Dates a bank transaction can plausibly carry.
+    pub fn date_ok(d: NaiveDate) -> bool {
+        NaiveDate::from_ymd_opt(1900, 1, 1).is_some_and(|lo| d >= lo)
+            && NaiveDate::from_ymd_opt(2200, 12, 31).is_some_and(|hi| d <= hi)
+    }
+
+    /// ±10^15 minor units: ten trillion in a two-decimal currency, far beyond any account,
+    /// and small enough that no realistic number of rows can overflow a total.
+    pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+    /// The longest text of a row (description, counterparty, category), in bytes.
+    pub const MAX_TEXT: usize = 4096;
+    /// The most rows one account may deliver in one sync.
+    pub const MAX_ROWS: usize = 2_000_000;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     #[error("{provider} answered HTTP {status}: {message}")]
@@ -194,6 +215,8 @@ pub struct SyncSummary {
     pub errors: Vec<String>,
     /// Things to know that are not failures (a long first sync continuing next time).
     pub notes: Vec<String>,
+    /// The connection was being synced already, so this sync did nothing.
+    pub skipped: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -217,7 +240,27 @@ pub async fn sync_connection(
     now: impl Fn() -> DateTime<Utc>,
     progress: &mut (dyn FnMut(SyncEvent) + Send),
 ) -> Result<SyncSummary, SyncError> {
-    let run = lock(store)?.start_sync_run(connection.id, now())?;
+    let Some(run) = lock(store)?.try_start_sync_run(connection.id, now())? else {
+        // Another sync of this connection runs (in this process or another on the profile):
+        // two at once would spend the bank's budget twice and race for its rows.
+        let message = format!(
+            "{} is being synced already (by this or another Coffer window or command); this \
+             sync was skipped",
+            connection.label
+        );
+        progress(SyncEvent::Failed {
+            connection_id: connection.id,
+            message: message.clone(),
+        });
+        return Ok(SyncSummary {
+            connection_id: connection.id,
+            provider: connection.provider.clone(),
+            label: connection.label.clone(),
+            skipped: true,
+            errors: vec![message],
+            ..SyncSummary::default()
+        });
+    };
     progress(SyncEvent::Started {
         connection_id: connection.id,
         label: connection.label.clone(),
@@ -229,6 +272,61 @@ pub async fn sync_connection(
         ..SyncSummary::default()
     };
 
+    let outcome = fetch_connection(store, connection, provider, &now, progress, &mut summary).await;
+    let needs_reauth = match &outcome {
+        Ok(needs_reauth) => *needs_reauth,
+        Err(e) => {
+            // The run is closed whatever happened, so the connection is not left "busy".
+            summary.errors.push(format!("the sync stopped: {e}"));
+            false
+        }
+    };
+    let finished = now();
+    {
+        let mut store = lock(store)?;
+        if let Err(e) = outcome {
+            let _ = store.finish_sync_run(
+                run,
+                &SyncRunRecord {
+                    finished_at: Some(finished),
+                    errors: summary.errors.clone(),
+                    ..SyncRunRecord::default()
+                },
+            );
+            return Err(e);
+        }
+        let error = (!summary.errors.is_empty()).then(|| summary.errors.join("; "));
+        let status = needs_reauth.then_some(ConnectionStatus::NeedsReauth);
+        store.set_connection_synced(connection.id, finished, error.as_deref(), status)?;
+        store.finish_sync_run(
+            run,
+            &SyncRunRecord {
+                finished_at: Some(finished),
+                fetched: summary.fetched.into(),
+                inserted: summary.inserted.into(),
+                updated: summary.updated.into(),
+                unchanged: summary.unchanged.into(),
+                expired: summary.expired.into(),
+                errors: summary.errors.clone(),
+            },
+        )?;
+    }
+    progress(SyncEvent::Finished {
+        summary: summary.clone(),
+    });
+    Ok(summary)
+}
+
+/// Lists the accounts and syncs each; says whether the login turned out dead. Only a failing
+/// store is an `Err`.
+async fn fetch_connection(
+    store: &Mutex<Store>,
+    connection: &Connection,
+    provider: &dyn Provider,
+    now: &impl Fn() -> DateTime<Utc>,
+    progress: &mut (dyn FnMut(SyncEvent) + Send),
+    summary: &mut SyncSummary,
+) -> Result<bool, SyncError> {
     let mut needs_reauth = false;
     match provider.accounts().await {
         Err(e) => {
@@ -257,7 +355,7 @@ pub async fn sync_connection(
             for (index, (account, need)) in (1u32..).zip(needs.iter()) {
                 let result = match &prepared {
                     Err(e) => Err(AccountFailure::from_provider(e)),
-                    Ok(()) => sync_account(store, connection, provider, account, need, &now).await,
+                    Ok(()) => sync_account(store, connection, provider, account, need, now).await,
                 };
                 match result {
                     Ok((fetched, counts, note)) => {
@@ -309,29 +407,7 @@ pub async fn sync_connection(
         });
         summary.errors.push(problem);
     }
-    let finished = now();
-    {
-        let mut store = lock(store)?;
-        let error = (!summary.errors.is_empty()).then(|| summary.errors.join("; "));
-        let status = needs_reauth.then_some(ConnectionStatus::NeedsReauth);
-        store.set_connection_synced(connection.id, finished, error.as_deref(), status)?;
-        store.finish_sync_run(
-            run,
-            &SyncRunRecord {
-                finished_at: Some(finished),
-                fetched: summary.fetched.into(),
-                inserted: summary.inserted.into(),
-                updated: summary.updated.into(),
-                unchanged: summary.unchanged.into(),
-                expired: summary.expired.into(),
-                errors: summary.errors.clone(),
-            },
-        )?;
-    }
-    progress(SyncEvent::Finished {
-        summary: summary.clone(),
-    });
-    Ok(summary)
+    Ok(needs_reauth)
 }
 
 enum AccountFailure {
@@ -347,6 +423,57 @@ impl AccountFailure {
             other => AccountFailure::Provider(other.to_string()),
         }
     }
+}
+
+/// Refuses a batch holding anything beyond [`bounds`], naming the row and the field.
+fn check_bounds(batch: &TransactionBatch) -> Result<(), String> {
+    if batch.transactions.len() > bounds::MAX_ROWS {
+        return Err(format!(
+            "the bank sent {} rows for one account, more than Coffer accepts at once ({})",
+            batch.transactions.len(),
+            bounds::MAX_ROWS
+        ));
+    }
+    if !bounds::date_ok(batch.through) {
+        return Err(format!(
+            "the sync ran up to {}, outside 1900–2200",
+            batch.through
+        ));
+    }
+    for (i, t) in batch.transactions.iter().enumerate() {
+        let row = i + 1;
+        if !bounds::date_ok(t.booking_date) {
+            return Err(format!(
+                "transaction {row} has the booking date {}, outside 1900–2200",
+                t.booking_date
+            ));
+        }
+        if let Some(d) = t.value_date.filter(|d| !bounds::date_ok(*d)) {
+            return Err(format!(
+                "transaction {row} has the value date {d}, outside 1900–2200"
+            ));
+        }
+        if t.amount.minor.abs() > bounds::MAX_MINOR {
+            return Err(format!(
+                "transaction {row} has an amount of {} minor units, beyond ±10^15",
+                t.amount.minor
+            ));
+        }
+        for (field, text) in [
+            ("description", Some(t.description.as_str())),
+            ("counterparty", t.counterparty.as_deref()),
+            ("category", t.provider_category.as_deref()),
+            ("id", Some(t.dedup_key.as_str())),
+        ] {
+            if text.is_some_and(|x| x.len() > bounds::MAX_TEXT) {
+                return Err(format!(
+                    "transaction {row} has a {field} longer than {} bytes",
+                    bounds::MAX_TEXT
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What an account needs, from what the store holds.
@@ -387,10 +514,27 @@ async fn sync_account(
             account.provider_account_id
         )));
     }
+    let balances = [Some(account.balance), account.available]
+        .into_iter()
+        .flatten()
+        .chain(account.opening.map(|(_, m)| m));
+    if let Some(m) = balances
+        .into_iter()
+        .find(|m| m.minor.abs() > bounds::MAX_MINOR)
+    {
+        return Err(AccountFailure::Provider(format!(
+            "the bank reported a balance of {} minor units for account {}, beyond what Coffer \
+             accepts (±10^15); nothing was stored",
+            m.minor, account.provider_account_id
+        )));
+    }
     let batch = provider
         .transactions(account, need)
         .await
         .map_err(|e| AccountFailure::from_provider(&e))?;
+    check_bounds(&batch).map_err(|why| {
+        AccountFailure::Provider(format!("{why}; nothing was stored for this account"))
+    })?;
     if let Some(bad) = batch
         .transactions
         .iter()

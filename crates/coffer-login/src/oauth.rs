@@ -212,10 +212,11 @@ impl OAuthProvider {
         now: DateTime<Utc>,
     ) -> Result<TokenSet, LoginError> {
         let client = self.client(Some(redirect_uri))?;
+        let capped = capped_client(http);
         let response = client
             .exchange_code(AuthorizationCode::new(code.expose_secret().to_string()))
             .set_pkce_verifier(verifier)
-            .request_async(http)
+            .request_async(&capped)
             .await
             .map_err(|e| self.token_error(e))?;
         Ok(token_set(&response, None, now))
@@ -234,9 +235,10 @@ impl OAuthProvider {
             });
         };
         let client = self.client(None)?;
+        let capped = capped_client(http);
         let response = client
             .exchange_refresh_token(&RefreshToken::new(refresh.expose_secret().to_string()))
-            .request_async(http)
+            .request_async(&capped)
             .await
             .map_err(|e| self.token_error(e))?;
         Ok(token_set(&response, Some(current), now))
@@ -299,6 +301,41 @@ impl OAuthProvider {
     }
 }
 
+/// The token endpoint through the shared client, reading at most
+/// [`crate::http::MAX_TOKEN_BODY`] of its answer: a token response is a few kilobytes, and an
+/// endless or huge one is refused rather than held in memory.
+type TokenCall = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<oauth2::HttpResponse, HttpClientError<reqwest::Error>>,
+            > + Send,
+    >,
+>;
+
+fn capped_client(http: &reqwest::Client) -> impl Fn(oauth2::HttpRequest) -> TokenCall {
+    let http = http.clone();
+    move |request: oauth2::HttpRequest| {
+        let http = http.clone();
+        Box::pin(async move {
+            let request: reqwest::Request = request.try_into().map_err(Box::new)?;
+            let response = http.execute(request).await.map_err(Box::new)?;
+            let mut builder = oauth2::http::Response::builder()
+                .status(response.status())
+                .version(response.version());
+            for (name, value) in response.headers() {
+                builder = builder.header(name, value);
+            }
+            let body = crate::http::read_capped(response, crate::http::MAX_TOKEN_BODY)
+                .await
+                .map_err(|e| match e {
+                    crate::http::BodyError::Transport(t) => HttpClientError::Reqwest(Box::new(t)),
+                    other => HttpClientError::Other(other.to_string()),
+                })?;
+            builder.body(body).map_err(HttpClientError::Http)
+        })
+    }
+}
+
 fn server_error(
     provider: String,
     body: &StandardErrorResponse<oauth2::basic::BasicErrorResponseType>,
@@ -336,17 +373,23 @@ fn describe_request_error(e: &HttpClientError<reqwest::Error>) -> String {
     }
 }
 
+/// The longest lifetime taken from a token response: a year.
+const MAX_LIFETIME_SECS: i64 = 366 * 24 * 3600;
+
 fn token_set(
     response: &TokenResponseBody,
     previous: Option<&TokenSet>,
     now: DateTime<Utc>,
 ) -> TokenSet {
-    let seconds = |s: i64| Duration::try_seconds(s).map(|d| now + d);
+    // Lifetimes come from the bank: a negative one is none, and none is longer than a year
+    // (an absurd `expires_in` must not overflow a date and lose a freshly rotated pair).
+    let clamp = |secs: i64| secs.clamp(0, MAX_LIFETIME_SECS);
+    let seconds = |s: i64| now.checked_add_signed(Duration::seconds(clamp(s)));
     let extra = response.extra_fields();
     let expires_at = response
         .expires_in()
-        .and_then(|d| Duration::from_std(d).ok())
-        .map(|d| now + d);
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .and_then(seconds);
     TokenSet {
         access_token: SecretString::from(response.access_token().secret().clone()),
         refresh_token: response

@@ -25,6 +25,9 @@ pub struct OAuthSession {
     sink: Arc<dyn TokenSink>,
     refreshes: AtomicU32,
     now: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    /// A rotated pair the sink could not save yet (a full disk): kept, and saved before any
+    /// further use, because the bank has already retired the previous refresh token.
+    unsaved: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for OAuthSession {
@@ -65,6 +68,7 @@ impl OAuthSession {
             sink,
             refreshes: AtomicU32::new(0),
             now,
+            unsaved: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -80,6 +84,7 @@ impl OAuthSession {
     /// A usable access token, refreshed first if it is about to expire.
     pub async fn access_token(&self) -> Result<SecretString, LoginError> {
         let mut tokens = self.tokens.lock().await;
+        self.save_pending(&tokens)?;
         let now = (self.now)();
         if tokens.access_expired(now, Duration::seconds(LEEWAY_SECONDS)) {
             self.refresh_locked(&mut tokens, now).await?;
@@ -95,6 +100,7 @@ impl OAuthSession {
         rejected: &SecretString,
     ) -> Result<SecretString, LoginError> {
         let mut tokens = self.tokens.lock().await;
+        self.save_pending(&tokens)?;
         if tokens.access_token.expose_secret() != rejected.expose_secret() {
             return Ok(tokens.access_token.clone());
         }
@@ -115,10 +121,19 @@ impl OAuthSession {
     ) -> Result<(), LoginError> {
         let fresh = self.provider.refresh(&self.http, tokens, now).await?;
         self.refreshes.fetch_add(1, Ordering::Relaxed);
-        // Saved before use: if saving fails the old refresh token is already spent, so the
-        // caller must treat the connection as needing a new login rather than carry on.
-        self.sink.save(&fresh)?;
+        // The bank has retired the old refresh token: the new pair is the only one that works,
+        // so it is kept even when saving fails, and saved before it is used.
         *tokens = fresh;
+        self.unsaved.store(true, Ordering::SeqCst);
+        self.save_pending(tokens)
+    }
+
+    /// Saves a rotated pair not saved yet; until that succeeds no token is handed out.
+    fn save_pending(&self, tokens: &TokenSet) -> Result<(), LoginError> {
+        if self.unsaved.load(Ordering::SeqCst) {
+            self.sink.save(tokens)?;
+            self.unsaved.store(false, Ordering::SeqCst);
+        }
         Ok(())
     }
 }

@@ -40,6 +40,14 @@ pub(crate) fn transport_problem(e: &reqwest::Error) -> String {
     }
 }
 
+/// Why a body could not be read, in words (too large, or a transport failure).
+pub(crate) fn body_problem(e: &coffer_login::http::BodyError) -> String {
+    match e {
+        coffer_login::http::BodyError::TooLarge { .. } => e.to_string(),
+        coffer_login::http::BodyError::Transport(t) => transport_problem(t),
+    }
+}
+
 /// Where and how a JSON text failed to parse. serde's own message can quote the offending
 /// value, which may be anything the provider sent, so only the category and position are kept.
 pub(crate) fn json_problem(e: &serde_json::Error) -> String {

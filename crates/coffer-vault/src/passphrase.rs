@@ -20,6 +20,33 @@ pub(crate) const LANES: u32 = 1;
 /// Salt length in bytes.
 pub(crate) const SALT_LEN: usize = 16;
 
+/// The least zxcvbn score (0–4) a new passphrase needs: 3 resists an offline attack on the
+/// Argon2 hash with the salt and canary (anyone who reads the database file has both).
+const MIN_SCORE: u8 = 3;
+
+/// Refuses a passphrase that is too easy to guess, saying how to pick a better one. Checked
+/// when a vault is created; an existing vault still opens with the passphrase it was made with.
+pub(crate) fn check_strength(passphrase: &SecretString) -> Result<(), VaultError> {
+    let text = passphrase.expose_secret();
+    if text.chars().count() < 12 {
+        return Err(VaultError::Passphrase {
+            detail: "the passphrase is shorter than 12 characters; use four or more unrelated \
+                     words"
+                .to_owned(),
+        });
+    }
+    let score = u8::from(zxcvbn::zxcvbn(text, &[]).score());
+    if score < MIN_SCORE {
+        return Err(VaultError::Passphrase {
+            detail: format!(
+                "the passphrase is too easy to guess (strength {score} of 4, {MIN_SCORE} needed); \
+                 use four or more unrelated words"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Derives the 32-byte key for `passphrase` and `salt`.
 pub(crate) fn derive_key(
     passphrase: &SecretString,
@@ -57,6 +84,28 @@ pub(crate) fn derive_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weak_passphrases_are_refused_and_strong_ones_accepted() {
+        for weak in ["p", "pass phrase", "password1234", "aaaaaaaaaaaaaaaa"] {
+            let err = check_strength(&SecretString::from(weak.to_string())).unwrap_err();
+            assert!(err.to_string().contains("passphrase"), "{weak}: {err}");
+        }
+        for strong in [
+            "tangerine ferry quilt oblong",
+            "lantern orbit mossy cobbler",
+            "correct horse battery staple ferry",
+            "first pumpkin harbor velvet",
+            "another quartz meadow signal",
+            "cli tangerine ferry quilt",
+            "plum radish tundra oboe",
+            "e2e marble canyon tulip",
+            "package-check-walnut-gazebo-plume",
+        ] {
+            check_strength(&SecretString::from(strong.to_string()))
+                .unwrap_or_else(|e| panic!("{strong}: {e}"));
+        }
+    }
 
     #[test]
     fn parameters_are_the_documented_ones() {

@@ -173,6 +173,7 @@ impl Vault {
                 (key, None)
             }
             KeySource::Passphrase(passphrase) => {
+                crate::passphrase::check_strength(passphrase)?;
                 let mut salt = vec![0u8; SALT_LEN];
                 rand::rng().fill_bytes(&mut salt);
                 (derive_key(passphrase, &salt)?, Some(salt))

@@ -49,7 +49,11 @@ errors: Array<string>,
 /**
  * Things to know that are not failures (a long first sync continuing next time).
  */
-notes: Array<string>, };
+notes: Array<string>, 
+/**
+ * The connection was being synced already, so this sync did nothing.
+ */
+skipped: boolean, };
 export type SyncEvent = { "kind": "started", connection_id: number, label: string, } | { "kind": "accounts", connection_id: number, total: number, } | { "kind": "account", connection_id: number, account_name: string, index: number, total: number, fetched: number, } | { "kind": "finished", summary: SyncSummary, } | { "kind": "failed", connection_id: number, message: string, };
 export type ApiError = { code: string, message: string, };
 export type Category = "groceries" | "restaurants" | "transport" | "housing" | "utilities" | "subscriptions" | "shopping" | "travel" | "health" | "fees" | "income" | "transfers" | "other";

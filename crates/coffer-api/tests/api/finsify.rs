@@ -52,7 +52,9 @@ async fn connect_through_the_loopback_listener_sync_and_disconnect() {
             dir.path(),
             OpenOptions {
                 clock: Clock::System,
-                key_source: KeySource::Passphrase(SecretString::from("pass phrase".to_string())),
+                key_source: KeySource::Passphrase(SecretString::from(
+                    "lantern orbit mossy cobbler".to_string(),
+                )),
                 browser: browser.clone(),
                 ..OpenOptions::default()
             },

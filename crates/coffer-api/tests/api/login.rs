@@ -56,7 +56,9 @@ async fn bench(dir: &Path) -> Bench {
         dir,
         OpenOptions {
             clock: Clock::Fixed(start()),
-            key_source: KeySource::Passphrase(SecretString::from("correct horse".to_string())),
+            key_source: KeySource::Passphrase(SecretString::from(
+                "correct horse battery staple ferry".to_string(),
+            )),
             browser: browser.clone(),
             ..OpenOptions::default()
         },
@@ -156,7 +158,9 @@ async fn login_sync_refresh_reauth_and_relogin_in_place_keep_every_transaction()
         dir.path(),
         OpenOptions {
             clock: Clock::Fixed(start()),
-            key_source: KeySource::Passphrase(SecretString::from("correct horse".to_string())),
+            key_source: KeySource::Passphrase(SecretString::from(
+                "correct horse battery staple ferry".to_string(),
+            )),
             browser: b.browser.clone(),
             ..OpenOptions::default()
         },
@@ -390,19 +394,23 @@ async fn a_wrong_passphrase_reads_as_a_lost_key_and_reset_starts_a_new_vault() {
         )
         .unwrap()
     };
-    let first = open("first passphrase");
+    let first = open("first pumpkin harbor velvet");
     assert_eq!(first.vault_status().await.unwrap().state, "not_created");
     assert_eq!(first.reset_vault().await.unwrap().state, "ready");
     drop(first);
 
-    let second = open("another passphrase");
+    let second = open("another quartz meadow signal");
     let status = second.vault_status().await.unwrap();
     assert_eq!(status.state, "key_lost");
     assert_eq!(status.key_source, "passphrase");
     assert_eq!(second.reset_vault().await.unwrap().state, "ready");
     drop(second);
     assert_eq!(
-        open("first passphrase").vault_status().await.unwrap().state,
+        open("first pumpkin harbor velvet")
+            .vault_status()
+            .await
+            .unwrap()
+            .state,
         "key_lost"
     );
 }

@@ -325,15 +325,14 @@ impl FinsifyApi {
                     continue;
                 }
             }
-            let body = response
-                .text()
+            let body = coffer_login::http::read_text_capped(response, coffer_login::http::MAX_BODY)
                 .await
                 .map_err(|e| FinsifyError::Unreachable {
                     detail: format!(
                         "the answer to {} (HTTP {}) could not be read: {}",
                         call.name(),
                         status.as_u16(),
-                        transport_problem(&e)
+                        crate::wire::body_problem(&e)
                     ),
                 })?;
             if status.is_success() {

@@ -158,10 +158,9 @@ async fn fetch(http: &reqwest::Client, url: &url::Url) -> Result<String, Finsify
                 ),
             });
         }
-        return response
-            .text()
+        return coffer_login::http::read_text_capped(response, coffer_login::http::MAX_BODY)
             .await
-            .map_err(|e| unreachable(transport_problem(&e)));
+            .map_err(|e| unreachable(crate::wire::body_problem(&e)));
     }
 }
 

@@ -141,14 +141,16 @@ impl Api {
                     continue;
                 }
             }
-            let body = response.text().await.map_err(|e| ProviderError::Other {
-                provider: PROVIDER_ID,
-                message: format!(
-                    "the answer to /{path} (HTTP {}) could not be read: {}",
-                    status.as_u16(),
-                    transport_problem(&e)
-                ),
-            })?;
+            let body = coffer_login::http::read_text_capped(response, coffer_login::http::MAX_BODY)
+                .await
+                .map_err(|e| ProviderError::Other {
+                    provider: PROVIDER_ID,
+                    message: format!(
+                        "the answer to /{path} (HTTP {}) could not be read: {}",
+                        status.as_u16(),
+                        crate::wire::body_problem(&e)
+                    ),
+                })?;
             if status.is_success() {
                 return Ok(body);
             }
