@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "bank_catalogue",
     "settings",
     "vault_status",
+    "check_database",
     "sync_all",
     "sync_connection",
     "rename_vendor",
@@ -36,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "refresh_at_bank",
     "set_setting",
     "reset_vault",
+    "backup",
     "export_csv_dialog",
     "save_chart_dialog",
 ];

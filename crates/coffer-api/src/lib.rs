@@ -585,6 +585,29 @@ fn private_dir(_dir: &Path) -> Result<(), ApiError> {
     Ok(())
 }
 
+impl Coffer {
+    /// "Check database": SQLite's integrity check, foreign keys and balances that must add up.
+    pub async fn check_database(&self) -> Result<views::DatabaseCheck, ApiError> {
+        let c = self.with_store(|s| Ok(s.check()?))?;
+        Ok(views::DatabaseCheck {
+            ok: c.ok,
+            integrity: c.integrity,
+            foreign_key_problems: c.foreign_key_problems,
+            balance_problems: c.balance_problems,
+        })
+    }
+
+    /// A consistent, checked copy of the profile's database at `path` (private, 0600). Sealed
+    /// secrets stay sealed in it; the ledger is as readable as the database itself.
+    pub async fn backup(&self, path: &Path) -> Result<views::Backup, ApiError> {
+        let bytes = self.with_store(|s| Ok(s.backup(path)?))?;
+        Ok(views::Backup {
+            path: path.display().to_string(),
+            bytes,
+        })
+    }
+}
+
 fn io_error(path: &Path, e: std::io::Error) -> ApiError {
     ApiError::new(
         ErrorCode::Io,
@@ -704,6 +727,8 @@ pub fn typescript_bindings() -> String {
         views::RefreshAtBank::decl(&cfg),
         views::CatalogueEntry::decl(&cfg),
         views::SavedFile::decl(&cfg),
+        views::DatabaseCheck::decl(&cfg),
+        views::Backup::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p coffer-api` (bindings test).\n\

@@ -128,6 +128,7 @@ macro_rules! with_operations {
                 = c => c.bank_catalogue(&provider, &field, query.as_deref()).await;
             read settings() -> Vec<$crate::views::Setting> = c => c.settings().await;
             read vault_status() -> $crate::views::VaultStatus = c => c.vault_status().await;
+            read check_database() -> $crate::views::DatabaseCheck = c => c.check_database().await;
             write sync_all() [events] -> Vec<$crate::sync::SyncSummary> = c => c.sync(None, events).await;
             write sync_connection(connection: i64) [events] -> Vec<$crate::sync::SyncSummary>
                 = c => c.sync(Some(connection), events).await;
@@ -154,6 +155,8 @@ macro_rules! with_operations {
             admin set_setting(key: String, #[serde(default)] value: Option<String>) -> $crate::views::Setting
                 = c => c.set_setting(&key, value.as_deref()).await;
             admin reset_vault() -> $crate::views::VaultStatus = c => c.reset_vault().await;
+            admin backup(path: String) -> $crate::views::Backup
+                = c => c.backup(std::path::Path::new(&path)).await;
             desktop export_csv_dialog(filter: $crate::Filter) -> Option<$crate::views::SavedFile>;
             desktop save_chart_dialog(request: $crate::report::ChartRequest, format: String)
                 -> Option<$crate::views::SavedFile>;

@@ -249,3 +249,21 @@ pub struct SavedFile {
     pub path: String,
     pub rows: u64,
 }
+
+/// What "Check database" found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DatabaseCheck {
+    pub ok: bool,
+    /// SQLite's integrity check: `["ok"]` when sound.
+    pub integrity: Vec<String>,
+    pub foreign_key_problems: i64,
+    /// Accounts whose opening balance and booked rows do not add up to their balance.
+    pub balance_problems: Vec<String>,
+}
+
+/// A backup written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Backup {
+    pub path: String,
+    pub bytes: u64,
+}

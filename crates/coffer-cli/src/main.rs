@@ -69,6 +69,13 @@ enum Command {
         #[arg(value_enum, default_value = "status")]
         action: VaultAction,
     },
+    /// Write a consistent, checked copy of the database to FILE (while Coffer may be running).
+    Backup { file: PathBuf },
+    /// Check the database: integrity, foreign keys, balances that must add up.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
     /// List connections.
     Connections {
         #[arg(long)]
@@ -649,6 +656,39 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                 status.message.map(|m| format!("\n{m}")).unwrap_or_default()
             )
             .map_err(io_error)?;
+        }
+        Command::Backup { file } => {
+            let b = coffer.backup(&file).await?;
+            writeln!(
+                out,
+                "Wrote a checked backup of {} bytes to {}",
+                b.bytes, b.path
+            )
+            .map_err(io_error)?;
+        }
+        Command::Check { json } => {
+            let c = coffer.check_database().await?;
+            if json {
+                print_json(&mut out, &c)?;
+            } else {
+                writeln!(
+                    out,
+                    "integrity: {}\nforeign keys: {} problems\nbalances: {}",
+                    c.integrity.join("; "),
+                    c.foreign_key_problems,
+                    if c.balance_problems.is_empty() {
+                        "all add up".to_string()
+                    } else {
+                        c.balance_problems.join("; ")
+                    }
+                )
+                .map_err(io_error)?;
+            }
+            if !c.ok {
+                out.flush().map_err(io_error)?;
+                eprintln!("coffer: the database check found problems; restore a backup (coffer backup) or reconnect the affected banks");
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Connections { json } => {
             let list = coffer.connections().await?;

@@ -140,6 +140,16 @@ fn private_files(_path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What [`Store::check`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseCheck {
+    pub ok: bool,
+    /// SQLite's own words: `["ok"]` when sound.
+    pub integrity: Vec<String>,
+    pub foreign_key_problems: i64,
+    pub balance_problems: Vec<String>,
+}
+
 /// An account as a sync finds it before fetching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountState {
@@ -286,6 +296,102 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A consistent copy of the whole database at `target`, taken while Coffer runs
+    /// (`VACUUM INTO`), written under a temporary name, checked (it opens, it is Coffer's, its
+    /// integrity check passes) and only then moved into place, private (0600). Returns its size.
+    pub fn backup(&self, target: &Path) -> Result<u64> {
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let failed = |detail: String| StoreError::Open {
+            path: target.to_owned(),
+            detail,
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".coffer-backup.")
+            .tempfile_in(&dir)
+            .map_err(|e| failed(format!("cannot write in {}: {e}", dir.display())))?;
+        let tmp_path = tmp.path().to_owned();
+        // VACUUM INTO refuses an existing file; the temporary name only reserved the spot.
+        drop(tmp);
+        let text = tmp_path
+            .to_str()
+            .ok_or_else(|| failed("the folder's name is not valid UTF-8".into()))?;
+        let written = self.db.execute("VACUUM INTO ?1", [text]);
+        let checked = written.map_err(StoreError::from).and_then(|_| {
+            private_files(&tmp_path)?;
+            let copy = Db::open_with_flags(&tmp_path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|e| StoreError::classify(&tmp_path, e))?;
+            let app_id: i32 = copy.pragma_query_value(None, "application_id", |r| r.get(0))?;
+            let integrity: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            if app_id != APPLICATION_ID || integrity != "ok" {
+                return Err(failed(format!("the copy does not check out ({integrity})")));
+            }
+            Ok(())
+        });
+        if let Err(e) = checked {
+            let _ = std::fs::remove_file(&tmp_path);
+            return Err(e);
+        }
+        std::fs::rename(&tmp_path, target).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp_path);
+            failed(e.to_string())
+        })?;
+        Ok(std::fs::metadata(target).map(|m| m.len()).unwrap_or(0))
+    }
+
+    /// The database's health: SQLite's integrity check, foreign keys, and every account whose
+    /// bank reports an opening balance adding up (opening + booked rows = balance).
+    pub fn check(&self) -> Result<DatabaseCheck> {
+        let integrity: Vec<String> = {
+            let mut stmt = self.db.prepare("PRAGMA integrity_check")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let foreign_keys: i64 = {
+            let mut stmt = self.db.prepare("PRAGMA foreign_key_check")?;
+            let mut rows = stmt.query([])?;
+            let mut n = 0;
+            while rows.next()?.is_some() {
+                n += 1;
+            }
+            n
+        };
+        let mut balances = Vec::new();
+        let mut stmt = self.db.prepare(
+            "SELECT a.name, a.currency, a.balance_minor, a.opening_minor,
+                    COALESCE((SELECT SUM(t.amount_minor) FROM \"transaction\" t
+                              WHERE t.account_id = a.id AND t.status = 'booked'
+                                AND t.booking_date >= a.opening_date), 0)
+             FROM account a WHERE a.opening_date IS NOT NULL AND a.opening_minor IS NOT NULL",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let name: String = r.get(0)?;
+            let currency: Currency = currency_col(r, 1)?;
+            let balance: i64 = r.get(2)?;
+            let opening: i64 = r.get(3)?;
+            let booked: i64 = r.get(4)?;
+            let expected = i128::from(opening) + i128::from(booked);
+            if expected != i128::from(balance) {
+                balances.push(format!(
+                    "{name}: opening {} + booked rows {} = {}, but the balance is {} {currency}",
+                    format_minor(opening, currency.exponent()),
+                    format_minor(booked, currency.exponent()),
+                    crate::money::format_total(expected, currency.exponent()),
+                    format_minor(balance, currency.exponent()),
+                ));
+            }
+        }
+        Ok(DatabaseCheck {
+            ok: integrity == ["ok"] && foreign_keys == 0 && balances.is_empty(),
+            integrity,
+            foreign_key_problems: foreign_keys,
+            balance_problems: balances,
+        })
     }
 
     /// `PRAGMA quick_check`, for diagnostics and the crash tests.

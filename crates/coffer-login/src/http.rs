@@ -64,3 +64,133 @@ pub async fn read_text_capped(
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     })
 }
+
+/// Limits on a local server: how long a client may take to send its request headers, how
+/// long one connection may live, and how many may be open at once. A loopback port is
+/// reachable by every local program; none of them may hold Coffer's servers open.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    pub header_timeout: Duration,
+    pub connection_lifetime: Duration,
+    pub max_connections: usize,
+}
+
+impl ServerLimits {
+    /// The login listener: one browser, a few requests.
+    pub const LOGIN: ServerLimits = ServerLimits {
+        header_timeout: Duration::from_secs(10),
+        connection_lifetime: Duration::from_secs(30),
+        max_connections: 16,
+    };
+    /// `coffer serve`: a browser tab and some spreadsheets; an export may take a while.
+    pub const LOCAL_API: ServerLimits = ServerLimits {
+        header_timeout: Duration::from_secs(10),
+        connection_lifetime: Duration::from_secs(600),
+        max_connections: 64,
+    };
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, with [`ServerLimits`]: a connection
+/// beyond the cap is closed at once, a client slow to send its headers is cut off, and no
+/// connection outlives its lifetime.
+pub async fn serve_bounded(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: ServerLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let Ok((stream, _)) = accepted else {
+            continue;
+        };
+        let Ok(slot) = std::sync::Arc::clone(&slots).try_acquire_owned() else {
+            tracing::warn!("a local server refused a connection: too many open");
+            drop(stream);
+            continue;
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(io, service);
+            if tokio::time::timeout(limits.connection_lifetime, connection)
+                .await
+                .is_err()
+            {
+                tracing::debug!("a local connection outlived its lifetime and was closed");
+            }
+            drop(slot);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    async fn server(limits: ServerLimits) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let app = axum::Router::new().fallback(|| async { "ok" });
+        tokio::spawn(serve_bounded(listener, app, limits, std::future::pending()));
+        address
+    }
+
+    /// Reads until the server closes the connection; the outer timeout only guards the test.
+    async fn closed(stream: &mut tokio::net::TcpStream) -> bool {
+        let mut buf = [0u8; 256];
+        matches!(
+            tokio::time::timeout(Duration::from_secs(20), stream.read(&mut buf)).await,
+            Ok(Ok(0)) | Ok(Err(_))
+        )
+    }
+
+    #[tokio::test]
+    async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+        let address = server(ServerLimits {
+            header_timeout: Duration::from_millis(100),
+            ..ServerLimits::LOGIN
+        })
+        .await;
+        let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+        slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        assert!(
+            closed(&mut slow).await,
+            "the server must close a stalled request"
+        );
+    }
+
+    #[tokio::test]
+    async fn connections_beyond_the_cap_are_closed_and_the_rest_served() {
+        let address = server(ServerLimits {
+            max_connections: 2,
+            ..ServerLimits::LOGIN
+        })
+        .await;
+        let _a = tokio::net::TcpStream::connect(address).await.unwrap();
+        let _b = tokio::net::TcpStream::connect(address).await.unwrap();
+        // Connections are accepted in arrival order, so the first two hold both slots.
+        let mut third = tokio::net::TcpStream::connect(address).await.unwrap();
+        third
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .ok();
+        assert!(closed(&mut third).await, "a third connection is refused");
+        drop(_a);
+        drop(_b);
+    }
+}

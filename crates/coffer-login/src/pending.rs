@@ -176,13 +176,14 @@ impl PendingLogin {
                         registry: Arc::clone(&self.registry),
                         login: self.id,
                     });
-                Some(tokio::spawn(async move {
-                    let _ = axum::serve(tokio_listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = stop_rx.await;
-                        })
-                        .await;
-                }))
+                Some(tokio::spawn(crate::http::serve_bounded(
+                    tokio_listener,
+                    app,
+                    crate::http::ServerLimits::LOGIN,
+                    async {
+                        let _ = stop_rx.await;
+                    },
+                )))
             }
             None => None,
         };

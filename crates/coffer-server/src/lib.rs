@@ -278,5 +278,14 @@ pub async fn serve(
     access: Access,
     ui_dir: Option<PathBuf>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(coffer, access, ui_dir)).await
+    // Bounded like the login listener: a local program cannot hold the server open by
+    // trickling headers or opening connections without end.
+    coffer_login::http::serve_bounded(
+        listener,
+        router(coffer, access, ui_dir),
+        coffer_login::http::ServerLimits::LOCAL_API,
+        std::future::pending::<()>(),
+    )
+    .await;
+    Ok(())
 }

@@ -213,6 +213,16 @@ export type CatalogueEntry = {
  */
 value: string, label: string, detail: string | null, logo_url: string | null, };
 export type SavedFile = { path: string, rows: number, };
+export type DatabaseCheck = { ok: boolean, 
+/**
+ * SQLite's integrity check: `["ok"]` when sound.
+ */
+integrity: Array<string>, foreign_key_problems: number, 
+/**
+ * Accounts whose opening balance and booked rows do not add up to their balance.
+ */
+balance_problems: Array<string>, };
+export type Backup = { path: string, bytes: number, };
 
 /** Who may call each operation (see crates/coffer-api/src/ops.rs). */
 export const OPERATIONS = {
@@ -235,6 +245,7 @@ export const OPERATIONS = {
   bank_catalogue: 'read',
   settings: 'read',
   vault_status: 'read',
+  check_database: 'read',
   sync_all: 'write',
   sync_connection: 'write',
   rename_vendor: 'write',
@@ -251,6 +262,7 @@ export const OPERATIONS = {
   refresh_at_bank: 'write',
   set_setting: 'admin',
   reset_vault: 'admin',
+  backup: 'admin',
   export_csv_dialog: 'desktop',
   save_chart_dialog: 'desktop',
   export_csv: 'http',
@@ -343,6 +355,10 @@ export class Client {
     return this.caller.call<VaultStatus>('vault_status', {});
   }
 
+  checkDatabase(): Promise<DatabaseCheck> {
+    return this.caller.call<DatabaseCheck>('check_database', {});
+  }
+
   syncAll(onEvent?: (event: SyncEvent) => void): Promise<Array<SyncSummary>> {
     return this.caller.call<Array<SyncSummary>>('sync_all', {}, onEvent);
   }
@@ -405,5 +421,9 @@ export class Client {
 
   resetVault(): Promise<VaultStatus> {
     return this.caller.call<VaultStatus>('reset_vault', {});
+  }
+
+  backup(path: string): Promise<Backup> {
+    return this.caller.call<Backup>('backup', { path });
   }
 }
