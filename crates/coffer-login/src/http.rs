@@ -100,6 +100,9 @@ pub async fn serve_bounded(
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    // Open connections close (after their current request) when the server stops, so a
+    // kept-alive connection cannot reach a login that has ended.
+    let (stopping, stop) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -115,13 +118,24 @@ pub async fn serve_bounded(
             continue;
         };
         let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut stop = stop.clone();
         tokio::spawn(async move {
             let io = hyper_util::rt::TokioIo::new(stream);
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(limits.header_timeout)
                 .serve_connection(io, service);
-            if tokio::time::timeout(limits.connection_lifetime, connection)
+            let served = async {
+                let mut connection = std::pin::pin!(connection);
+                tokio::select! {
+                    _ = connection.as_mut() => {}
+                    () = async { drop(stop.wait_for(|stopped| *stopped).await) } => {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.await;
+                    }
+                }
+            };
+            if tokio::time::timeout(limits.connection_lifetime, served)
                 .await
                 .is_err()
             {
@@ -130,6 +144,7 @@ pub async fn serve_bounded(
             drop(slot);
         });
     }
+    let _ = stopping.send(true);
 }
 
 #[cfg(test)]
