@@ -188,9 +188,68 @@ struct VaultTokens {
     store: Arc<Mutex<Store>>,
     vault: Arc<Vault>,
     connection: ConnectionId,
+    /// This session's name in the refresh lock (another Coffer on the profile has its own).
+    owner: String,
+    clock: crate::Clock,
 }
 
+/// How long a refresh may hold the lock before another process overrules it (a refresh is one
+/// token request with a 60 s timeout).
+const REFRESH_LOCK_SECS: i64 = 90;
+
+#[async_trait::async_trait]
 impl TokenSink for VaultTokens {
+    async fn lock_for_refresh(&self) -> Result<Option<TokenSet>, LoginError> {
+        let failed = |detail: String| LoginError::Storage { detail };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(100);
+        loop {
+            let now = self.clock.now();
+            let taken = self
+                .store
+                .lock()
+                .map_err(|_| failed("store lock poisoned".into()))?
+                .try_lock_refresh(
+                    self.connection,
+                    &self.owner,
+                    now,
+                    now + chrono::Duration::seconds(REFRESH_LOCK_SECS),
+                )
+                .map_err(|e| failed(e.to_string()))?;
+            if taken {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(failed(
+                    "another Coffer process has been renewing this bank's login for too long"
+                        .into(),
+                ));
+            }
+            // Another process is mid-refresh (a second at most): wait for it, then read what
+            // it saved. This blocks only this connection's sync.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let envelope = self
+            .store
+            .lock()
+            .map_err(|_| failed("store lock poisoned".into()))?
+            .secret(self.connection, OAUTH_TOKENS)
+            .map_err(|e| failed(e.to_string()))?;
+        let Some(envelope) = envelope else {
+            return Ok(None);
+        };
+        let text = self
+            .vault
+            .open_secret(&envelope, &slot(self.connection, OAUTH_TOKENS))
+            .map_err(|e| failed(e.to_string()))?;
+        Ok(Some(TokenSet::from_sealed(text.expose_secret())?))
+    }
+
+    fn unlock_refresh(&self) {
+        if let Ok(mut store) = self.store.lock() {
+            let _ = store.unlock_refresh(self.connection, &self.owner);
+        }
+    }
+
     fn save(&self, tokens: &TokenSet) -> Result<(), LoginError> {
         let failed = |detail: String| LoginError::Storage { detail };
         let sealed = self
@@ -1040,6 +1099,12 @@ impl Coffer {
                 store: Arc::clone(&self.store),
                 vault,
                 connection,
+                owner: {
+                    let mut id = [0u8; 12];
+                    rand::RngCore::fill_bytes(&mut rand::rng(), &mut id);
+                    id.iter().map(|b| format!("{b:02x}")).collect()
+                },
+                clock,
             }),
             Arc::new(move || clock.now()),
         ));

@@ -15,3 +15,11 @@ UPDATE account
 -- and a connection with a live open run is being synced (never two at once, across
 -- processes too).
 ALTER TABLE sync_run ADD COLUMN pid INTEGER;
+
+-- Who is refreshing a connection's rotating token right now, so two processes on one profile
+-- never both spend it: a holder whose `until` has passed has died or hung and is overruled.
+CREATE TABLE refresh_lock (
+    connection_id INTEGER PRIMARY KEY REFERENCES connection (id) ON DELETE CASCADE,
+    owner         TEXT NOT NULL,
+    until         TEXT NOT NULL
+) STRICT;

@@ -102,6 +102,48 @@ impl Store {
         Ok(())
     }
 
+    /// Takes the refresh lock of `connection` for `owner` until `until`, unless another owner
+    /// holds it and its time has not run out (`false` then). One immediate transaction.
+    pub fn try_lock_refresh(
+        &mut self,
+        connection: ConnectionId,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let held: Option<(String, DateTime<Utc>)> = tx
+            .query_row(
+                "SELECT owner, until FROM refresh_lock WHERE connection_id = ?1",
+                [connection],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((holder, held_until)) = held {
+            if holder != owner && held_until > now {
+                return Ok(false);
+            }
+        }
+        tx.execute(
+            "INSERT INTO refresh_lock (connection_id, owner, until) VALUES (?1, ?2, ?3)
+             ON CONFLICT (connection_id) DO UPDATE SET owner = excluded.owner,
+                 until = excluded.until",
+            params![connection, owner, until],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    pub fn unlock_refresh(&mut self, connection: ConnectionId, owner: &str) -> Result<()> {
+        self.db.execute(
+            "DELETE FROM refresh_lock WHERE connection_id = ?1 AND owner = ?2",
+            params![connection, owner],
+        )?;
+        Ok(())
+    }
+
     pub fn secret_kinds(&self, connection: ConnectionId) -> Result<Vec<String>> {
         let mut stmt = self
             .db

@@ -11,8 +11,20 @@ use crate::LoginError;
 
 /// Saves a connection's tokens (sealed, in the vault). Called with the new pair *before* the new
 /// access token is used, so a crash can never leave Coffer holding only a dead refresh token.
+#[async_trait::async_trait]
 pub trait TokenSink: Send + Sync {
     fn save(&self, tokens: &TokenSet) -> Result<(), LoginError>;
+
+    /// Takes the profile-wide lock on refreshing this connection, waiting while another
+    /// process (the app and `coffer sync` on one profile) holds it, and returns the tokens saved
+    /// now: if another process refreshed meanwhile, they are fresher than the ones in hand. A
+    /// sink with no other process to fear returns `None`.
+    async fn lock_for_refresh(&self) -> Result<Option<TokenSet>, LoginError> {
+        Ok(None)
+    }
+
+    /// Releases what [`TokenSink::lock_for_refresh`] took.
+    fn unlock_refresh(&self) {}
 }
 
 /// Hands out access tokens for one connection and renews them: before expiry, and once after a
@@ -115,6 +127,27 @@ impl OAuthSession {
     }
 
     async fn refresh_locked(
+        &self,
+        tokens: &mut TokenSet,
+        now: DateTime<Utc>,
+    ) -> Result<(), LoginError> {
+        // A rotating refresh token may be spent once, by one process: the profile-wide lock
+        // makes the other process wait, and it then finds the pair this one saved.
+        let saved = self.sink.lock_for_refresh().await?;
+        let result = match saved {
+            Some(saved)
+                if saved.access_token.expose_secret() != tokens.access_token.expose_secret() =>
+            {
+                *tokens = saved;
+                Ok(())
+            }
+            _ => self.refresh_at_bank(tokens, now).await,
+        };
+        self.sink.unlock_refresh();
+        result
+    }
+
+    async fn refresh_at_bank(
         &self,
         tokens: &mut TokenSet,
         now: DateTime<Utc>,

@@ -528,3 +528,59 @@ async fn logins_on_a_fixed_port_can_follow_each_other_at_once() {
         .await
         .is_err());
 }
+
+/// The app and `coffer sync` on one profile: each holds the connection's tokens in memory.
+/// When one has spent the rotating refresh token, the other must take the pair it saved rather
+/// than spend the dead one (`invalid_grant`, a needless BankID login); and two syncs of one
+/// connection never run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_profile_spend_a_rotating_token_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = bench(dir.path()).await;
+    let id = log_in(&b, None).await;
+    let other = Coffer::open_with(
+        dir.path(),
+        OpenOptions {
+            clock: Clock::Fixed(start()),
+            key_source: KeySource::Passphrase(SecretString::from(
+                "correct horse battery staple ferry".to_string(),
+            )),
+            browser: b.browser.clone(),
+            ..OpenOptions::default()
+        },
+    )
+    .unwrap();
+    // Both have synced once: both hold the same tokens in memory.
+    for coffer in [&b.coffer, &other] {
+        let s = coffer.sync(Some(id), |_| {}).await.unwrap();
+        assert!(s[0].errors.is_empty(), "{:?}", s[0].errors);
+    }
+    // The access token dies; the first process refreshes (the refresh token rotates).
+    b.sandbox.inject(Sparebank1Fault::ExpireAccessTokens);
+    let first = b.coffer.sync(Some(id), |_| {}).await.unwrap();
+    assert!(first[0].errors.is_empty(), "{:?}", first[0].errors);
+    assert_eq!(b.sandbox.stats().refreshes, 1);
+    // The second still holds the dead access token and the spent refresh token: it must take
+    // the saved pair instead of refreshing again.
+    let second = other.sync(Some(id), |_| {}).await.unwrap();
+    assert!(second[0].errors.is_empty(), "{:?}", second[0].errors);
+    assert_eq!(b.sandbox.stats().refreshes, 1, "one refresh at the bank");
+    assert_eq!(
+        other.connections().await.unwrap()[0].status,
+        ConnectionStatus::Active
+    );
+    // Two syncs of one connection at once: one runs, the other is skipped with a reason.
+    let (x, y) = tokio::join!(
+        b.coffer.sync(Some(id), |_| {}),
+        other.sync(Some(id), |_| {})
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    let skipped = [&x[0], &y[0]].iter().filter(|s| s.skipped).count();
+    assert!(skipped <= 1, "at most one is skipped");
+    assert!(
+        [&x[0], &y[0]]
+            .iter()
+            .any(|s| !s.skipped && s.errors.is_empty()),
+        "one of them syncs"
+    );
+}

@@ -28,6 +28,7 @@ struct RecordingSink {
     saved: Mutex<Vec<TokenSet>>,
 }
 
+#[async_trait::async_trait]
 impl TokenSink for RecordingSink {
     fn save(&self, tokens: &TokenSet) -> Result<(), LoginError> {
         self.saved.lock().unwrap().push(tokens.clone());
