@@ -427,6 +427,7 @@ describe('connect dialog: a username-and-password login', () => {
     expect(error.textContent).toContain('Wrong username or password.');
     expect(must<HTMLInputElement>('field-username').value).toBe('kari');
     expect(must<HTMLInputElement>('field-password').value).toBe('');
+    expect(document.activeElement).toBe(byTestId('field-password'));
     expect(onConnected).not.toHaveBeenCalled();
     // Still agreed: typing the password again is enough.
     expect(must<HTMLButtonElement>('login-submit').disabled).toBe(false);

@@ -404,7 +404,11 @@ export class ConnectDialog {
     this.#formError = el('div', { class: 'form-login-error', attrs: { hidden: true } });
     form.appendChild(this.#formError);
 
-    const back = el('button', { class: 'button secondary', text: renew ? 'Cancel' : 'Back', attrs: { type: 'button' } });
+    const back = el('button', {
+      class: 'button secondary',
+      text: renew ? 'Cancel' : 'Back',
+      attrs: { type: 'button', 'data-testid': renew ? 'connect-cancel' : 'connect-back' },
+    });
     back.addEventListener('click', () => (renew ? this.cancel() : void this.#showProviders()));
     this.#submit = el(
       'button',
@@ -714,6 +718,8 @@ export class ConnectDialog {
       this.#clearSecrets();
       this.#showForm(provider);
       this.#showFormError(error);
+      // What must be typed again: the (cleared) password.
+      this.#controls.find((c) => c.field.input === 'secret')?.control.focus();
       return;
     }
     this.#showError(error, 'form');

@@ -100,7 +100,7 @@ describe('connection cards', () => {
   it('show the label, the bank’s name, its logo, accounts and last sync', async () => {
     await setup([
       connection({ id: 1, label: 'Household', accounts: 3, last_sync_at: null }),
-      connection({ id: 2, provider: 'finsify', provider_name: 'Finsify', label: 'Techcombank via Finsify', accounts: 1, last_sync_at: '2020-01-05T10:00:00Z' }),
+      connection({ id: 2, provider: 'finsify', provider_name: 'Finsify', label: 'Techcombank', accounts: 1, last_sync_at: '2020-01-05T10:00:00Z' }),
     ]);
     expect(inCard(1, 'connection-label')!.textContent).toBe('Household');
     expect(inCard(1, 'connection-bank')!.textContent).toBe('SpareBank 1');
@@ -113,17 +113,21 @@ describe('connection cards', () => {
     expect(logo.getAttribute('src')!.startsWith('data:image/svg+xml')).toBe(true);
   });
 
-  it('never repeat the bank’s name under a label that already is it', async () => {
+  it('never repeat the bank’s name under a label that already says it', async () => {
     await setup([
       connection({ id: 1, label: 'SpareBank 1' }),
       connection({ id: 2, provider: 'demo', provider_name: 'Demo Bank', label: 'Demo Bank' }),
       connection({ id: 3, label: 'SpareBank 1 SMN' }),
+      connection({ id: 4, provider: 'finsify', provider_name: 'Finsify', label: 'Techcombank via Finsify' }),
+      connection({ id: 5, label: 'Household' }),
     ]);
-    expect(inCard(1, 'connection-bank')).toBeNull();
+    for (const id of [1, 2, 3, 4]) {
+      expect(inCard(id, 'connection-bank')).toBeNull();
+    }
     expect(card(1).textContent!.match(/SpareBank 1/g)).toHaveLength(1);
-    expect(inCard(2, 'connection-bank')).toBeNull();
-    expect(inCard(3, 'connection-bank')!.textContent).toBe('SpareBank 1');
-    expect(bankLine(connection({ id: 4, label: ' spareBank 1 ' }))).toBeNull();
+    expect(inCard(5, 'connection-bank')!.textContent).toBe('SpareBank 1');
+    expect(bankLine(connection({ id: 6, label: ' spareBank 1 ' }))).toBeNull();
+    expect(bankLine(connection({ id: 7, label: 'Joint account' }))).toBe('SpareBank 1');
   });
 
   it('offer the actions each bank’s capabilities allow', async () => {

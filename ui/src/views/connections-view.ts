@@ -66,12 +66,12 @@ export function cardActions(c: ConnectionView, provider: ProviderInfo | undefine
 }
 
 /**
- * The second line under a card's label: the bank's name, unless the label already is it (a
- * card reading "Northbank / Northbank" says nothing twice).
+ * The second line under a card's label: the bank's name, unless the label already says it (a
+ * card reading "Northbank / Northbank", or "Northbank West / Northbank", says nothing new).
  */
 export function bankLine(c: ConnectionView): string | null {
   const name = c.provider_name.trim();
-  return name === '' || name.toLocaleLowerCase() === c.label.trim().toLocaleLowerCase() ? null : name;
+  return name === '' || c.label.toLocaleLowerCase().includes(name.toLocaleLowerCase()) ? null : name;
 }
 
 /** "A, B or C". */
