@@ -5,8 +5,11 @@
 //
 // It sets up a fresh profile with the Demo Bank, serves it, and checks that what the UI shows
 // (table count and rows, totals cards, charts, the CSV export) is exactly what the API answers
-// for the same filter, asked directly over HTTP with the server's token. Screenshots go to
-// target/ui/. Environment: COFFER_CLI (default target/debug/coffer), CHROMIUM (/usr/bin/chromium).
+// for the same filter, asked directly over HTTP with the server's token. Then, on an empty
+// profile: the welcome screen and the connect dialog for each kind of bank login, generated from
+// `providers()`, including a real connect through the Finsify sandbox whose catalogue is held
+// while the bank's id is typed. Screenshots go to target/ui/. Environment: COFFER_CLI (default
+// target/debug/coffer), COFFER_SANDBOX (target/debug/coffer-sandbox), CHROMIUM (/usr/bin/chromium).
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -18,6 +21,7 @@ import assert from 'node:assert/strict';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = process.env.COFFER_CLI ?? join(root, 'target/debug/coffer');
+const sandboxBin = process.env.COFFER_SANDBOX ?? join(root, 'target/debug/coffer-sandbox');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = join(root, 'target/ui');
 const dist = join(root, 'ui/dist/index.html');
@@ -54,9 +58,10 @@ function newestMtime(dir) {
 }
 
 /** Starts `coffer serve`; resolves once it printed its URL. */
-function serve(dataDir, extra = []) {
+function serve(dataDir, extra = [], env = process.env) {
   const child = spawn(cli, ['--data-dir', dataDir, 'serve', '--port', '0', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let out = '';
   let err = '';
@@ -77,6 +82,37 @@ function serve(dataDir, extra = []) {
 
 function stop(server) {
   if (server?.child && server.child.exitCode === null) process.kill(server.child.pid, 'SIGTERM');
+}
+
+/** Starts a bank sandbox on a port of its choosing; resolves to the base URL it prints. */
+function startSandbox(provider) {
+  const child = spawn(sandboxBin, ['--provider', provider, '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Promise((resolveUrl, reject) => {
+    child.stdout.once('data', (d) => resolveUrl({ child, url: String(d).trim() }));
+    child.once('exit', (code) => reject(new Error(`${provider} sandbox exited ${code}`)));
+  });
+}
+
+/** Polls `probe` until it is truthy; the deadline is a failure, not a wait. */
+async function until(what, probe, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A sandbox control route (`/_sandbox/…`), answered as JSON. */
+async function sandboxCall(origin, path, body) {
+  const res = await fetch(`${origin}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path} -> ${res.status}: ${await res.text()}`);
+  return res.json();
 }
 
 /** Calls the API directly, as the UI would, with the server's token. */
@@ -212,6 +248,15 @@ async function showTab(page, view) {
 async function screenshot(page, name) {
   // Toasts from earlier steps would cover the table.
   await page.evaluate(() => document.querySelectorAll('#toast .toast').forEach((t) => t.remove()));
+  // A dialog fading in would be caught half-transparent: wait for running animations to end
+  // (endless ones, such as spinners, are left alone).
+  await page.evaluate(() =>
+    Promise.all(
+      document.getAnimations()
+        .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   const file = join(artifacts, name);
   await page.screenshot({ path: file });
@@ -225,6 +270,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'coffer-ui-'));
 const downloads = mkdtempSync(join(tmpdir(), 'coffer-ui-downloads-'));
 let server = null;
 let browser = null;
+let sandbox = null;
+const freshDir = mkdtempSync(join(tmpdir(), 'coffer-ui-fresh-'));
 
 try {
   if (!existsSync(dist)) throw new Error('ui/dist is missing: run `npm --prefix ui run build` first');
@@ -782,13 +829,239 @@ try {
   });
 
   await writable.close();
+  stop(server);
+
+  // ---- an empty profile: the welcome screen and connecting each kind of bank
+  sandbox = await startSandbox('finsify');
+  const finsifyOrigin = sandbox.url.replace(/\/v2$/, '');
+  const passphrase = 'browser test passphrase';
+  const env = {
+    ...process.env,
+    COFFER_PASSPHRASE: passphrase,
+    // The scripted user in the system browser: presses Connect on the sandbox's page and
+    // follows its redirect back to Coffer's loopback listener.
+    COFFER_BROWSER: join(root, 'tests/e2e/browser-user.mjs'),
+    COFFER_BROWSER_LOG: join(artifacts, 'browser-user.log'),
+  };
+  for (const [key, value] of [['finsify.api_url', sandbox.url], ['finsify.catalogue_url', `${finsifyOrigin}/service.json`]]) {
+    execFileSync(cli, ['--data-dir', freshDir, 'settings', 'set', key, value], { stdio: 'pipe', env });
+  }
+  server = await serve(freshDir, ['--writable'], env);
+  const providers = await api(server, 'providers');
+  const fresh = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light' });
+  const fpage = await fresh.newPage();
+  const freshErrors = [];
+  fpage.on('pageerror', (e) => freshErrors.push(e.message));
+  const byLogin = (login) => providers.find((p) => p.login === login);
+
+  await check('the welcome screen offers each built-in bank with the words its descriptor gives', async () => {
+    await fpage.goto(server.url);
+    await fpage.waitForSelector('#empty-state');
+    const offers = providers.filter((p) => p.login === 'none' && p.welcome_offer);
+    assert.ok(offers.length > 0, 'this build has a built-in bank');
+    const shown = await fpage.$$eval('[data-testid="welcome-offer"]', (b) => b.map((e) => [e.dataset.provider, e.textContent]));
+    assert.deepEqual(shown, offers.map((p) => [p.id, p.welcome_offer]));
+    assert.equal(await fpage.textContent('#explore-demo'), 'Explore with demo data');
+    const notes = await fpage.$$eval('[data-testid="welcome-offer-note"]', (n) => n.map((e) => e.textContent));
+    assert.deepEqual(notes, offers.map((p) => `${p.name}: ${p.summary}`));
+    await screenshot(fpage, 'welcome.png');
+  });
+
+  await check('the connect dialog lists every bank of providers() with its logo as an image', async () => {
+    await fpage.click('#connect-bank');
+    await fpage.waitForSelector('[data-testid="connect-dialog"] .provider-card');
+    const cards = await fpage.$$eval('.provider-card', (cs) =>
+      cs.map((c) => ({
+        id: c.dataset.provider,
+        name: c.querySelector('.provider-name').textContent,
+        logo: c.querySelector('.provider-mark img')?.getAttribute('src') ?? '',
+        svgs: c.querySelectorAll('.provider-mark svg').length,
+      })),
+    );
+    assert.deepEqual(cards.map((c) => [c.id, c.name]), providers.map((p) => [p.id, p.name]));
+    for (const [i, c] of cards.entries()) {
+      assert.equal(decodeURIComponent(c.logo.slice(c.logo.indexOf(',') + 1)), providers[i].logo_svg.trim(), `${c.id}: the descriptor's logo`);
+      assert.equal(c.svgs, 0, `${c.id}: no logo markup in the page`);
+    }
+    await screenshot(fpage, 'connect-banks.png');
+  });
+
+  await check('an OAuth bank’s form: one control per field by kind, the redirect URI from its template', async () => {
+    const bank = byLogin('oauth_loopback');
+    await fpage.click(`[data-testid="provider-${bank.id}"]`);
+    await fpage.waitForSelector(`form.connect-form[data-provider="${bank.id}"]`);
+    for (const f of bank.fields) {
+      const control = await fpage.$eval(`[data-testid="field-${f.key}"]`, (e) => ({ tag: e.tagName, type: e.type, options: e.options?.length ?? 0 }));
+      const expected = { text: ['INPUT', 'text'], secret: ['INPUT', 'password'], port: ['INPUT', 'text'], choice: ['SELECT', 'select-one'] }[f.input];
+      assert.deepEqual([control.tag, control.type], expected, `${f.key} (${f.input})`);
+      if (f.input === 'choice') assert.ok(control.options >= f.choices.length, `${f.key}: every choice`);
+    }
+    const port = bank.fields.find((f) => f.input === 'port');
+    const uri = (p) => bank.redirect_uri_template.replace('{port}', p);
+    assert.equal(await fpage.textContent('[data-testid="redirect-uri"]'), uri(port.default_value));
+    await fpage.fill(`[data-testid="field-${port.key}"]`, '9123');
+    assert.equal(await fpage.textContent('[data-testid="redirect-uri"]'), uri('9123'));
+    assert.equal(await fpage.textContent('[data-testid="login-submit"]'), 'Log in in browser');
+    await screenshot(fpage, 'connect-oauth.png');
+    await fpage.click('[data-testid="connect-back"]');
+    await fpage.waitForSelector('.provider-card');
+  });
+
+  await check('a bank id typed while the catalogue is held is resolved to that bank, shown, and connected', async () => {
+    const bank = byLogin('hosted_page');
+    const catalogueField = bank.fields.find((f) => f.input === 'catalogue');
+    await sandboxCall(finsifyOrigin, '/_sandbox/catalogue/delay', { delayed: true });
+    const catalogueCalls = [];
+    fpage.on('request', (r) => {
+      if (r.url().endsWith('/api/bank_catalogue')) catalogueCalls.push(JSON.parse(r.postData()).query);
+    });
+    await fpage.click(`[data-testid="provider-${bank.id}"]`);
+    await fpage.waitForSelector(`form.connect-form[data-provider="${bank.id}"]`);
+    await fpage.fill('[data-testid="field-client_id"]', 'sandbox-client-id');
+    await fpage.fill('[data-testid="field-service_secret"]', 'sandbox-service-secret');
+    const box = `[data-testid="field-${catalogueField.key}"]`;
+    await fpage.click(box);
+    await fpage.type(box, '8');
+    // Both the whole catalogue (to look "8" up in) and the search for "8" are held.
+    await fpage.waitForFunction(() => document.querySelector('[data-testid="catalogue-status"]')?.textContent.includes('to look up “8”'));
+    await until('two held catalogue requests', async () => (await sandboxCall(finsifyOrigin, '/_sandbox/catalogue')).waiting >= 2);
+    assert.deepEqual(catalogueCalls.sort(), ['8', null].sort());
+    assert.equal(await fpage.isVisible('[data-testid="catalogue-chosen"]'), false, 'nothing selected before the catalogue came');
+    await screenshot(fpage, 'connect-catalogue-waiting.png');
+
+    await sandboxCall(finsifyOrigin, '/_sandbox/catalogue/release', {});
+    await fpage.waitForSelector('[data-testid="catalogue-chosen"]:not([hidden])');
+    const chosen = await fpage.$eval('[data-testid="catalogue-chosen"]', (e) => ({ text: e.textContent, value: e.dataset.value }));
+    assert.equal(chosen.value, '8');
+    assert.match(chosen.text, /^Selected: Techcombank · VN · bank · 8$/);
+    assert.equal(await fpage.inputValue(box), '8', 'the typed text is left as typed');
+    assert.equal(await fpage.$$eval('[data-testid="catalogue-option"]', (o) => o.length), 0, 'no list over the form');
+    // The login itself reads the catalogue again: stop holding it.
+    await sandboxCall(finsifyOrigin, '/_sandbox/catalogue/delay', { delayed: false });
+    await screenshot(fpage, 'connect-catalogue.png');
+
+    await fpage.click('[data-testid="login-submit"]');
+    // Over HTTP the bank comes back to the loopback listener, and the dialog says so.
+    const waitingOrDone = await fpage.waitForSelector('[data-testid="login-waiting"], [data-testid="connection-card"]');
+    if ((await waitingOrDone.getAttribute('data-testid')) === 'login-waiting') {
+      assert.match(await fpage.textContent('[data-testid="login-redirect-uri"]'), /^http:\/\/127\.0\.0\.1:\d+\/callback\//);
+    }
+    await fpage.waitForSelector('[data-testid="connection-card"][data-provider="finsify"] [data-testid="connection-status"][data-status="active"]');
+    await fpage.waitForFunction(() => {
+      const card = document.querySelector('[data-testid="connection-card"][data-provider="finsify"]');
+      return card && !/Syncing/.test(card.textContent) && card.querySelector('.connection-last-sync')?.textContent !== 'never';
+    });
+    const connections = await api(server, 'connections');
+    assert.deepEqual(connections.map((c) => [c.provider, c.label]), [['finsify', 'Techcombank via Finsify']], 'the typed bank was connected');
+  });
+
+  await check('Connections: the label, the bank’s name only when it differs, buttons from capabilities', async () => {
+    // The built-in bank, from the same dialog.
+    await fpage.click('#connections-view [data-testid="connect-bank"]');
+    const builtIn = providers.find((p) => p.login === 'none');
+    await fpage.click(`[data-testid="provider-${builtIn.id}"]`);
+    await fpage.waitForSelector(`[data-testid="connection-card"][data-provider="${builtIn.id}"]`);
+    await fpage.waitForFunction(
+      (id) => !/Syncing/.test(document.querySelector(`[data-testid="connection-card"][data-provider="${id}"]`)?.textContent ?? 'Syncing'),
+      builtIn.id,
+    );
+    const connections = await api(server, 'connections');
+    const cards = await fpage.$$eval('[data-testid="connection-card"]', (cs) =>
+      cs.map((c) => ({
+        id: Number(c.dataset.connectionId),
+        label: c.querySelector('[data-testid="connection-label"]').textContent,
+        bank: c.querySelector('[data-testid="connection-bank"]')?.textContent ?? null,
+        logo: c.querySelector('.connection-mark img')?.getAttribute('src') ?? '',
+        actions: [...c.querySelectorAll('.connection-actions button')].map((b) => b.dataset.action),
+      })),
+    );
+    assert.equal(cards.length, connections.length);
+    for (const c of connections) {
+      const card = cards.find((x) => x.id === c.id);
+      const p = providers.find((x) => x.id === c.provider);
+      assert.equal(card.label, c.label);
+      const says = c.label.toLowerCase().includes(c.provider_name.toLowerCase());
+      assert.equal(card.bank, says ? null : c.provider_name, `${c.label}: the bank's name once`);
+      assert.equal(
+        [card.label, card.bank ?? ''].join(' ').toLowerCase().split(c.provider_name.toLowerCase()).length - 1,
+        1,
+        `${c.label}: "${c.provider_name}" appears once on the card`,
+      );
+      assert.equal(decodeURIComponent(card.logo.slice(card.logo.indexOf(',') + 1)), p.logo_svg.trim());
+      const expected = ['sync-now', ...(p.capabilities.reconnect ? ['log-in-again'] : []), ...(p.capabilities.refresh_at_bank ? ['refresh-at-bank'] : []), 'disconnect'];
+      assert.deepEqual(card.actions, expected, `${c.label}: buttons`);
+    }
+    await screenshot(fpage, 'connections.png');
+  });
+
+  await check('a credentials bank’s form (a stand-in bank: providers() and the login answered by the test)', async () => {
+    // No bank logs in with a username and password yet: the answers of providers() and of the
+    // login are replaced, to see the form the descriptor would make.
+    const stand = {
+      id: 'standin', name: 'Stand-in Sparebank', summary: 'A bank that only offers your own username and password.',
+      countries: ['NO'], logo_svg: providers[0].logo_svg, developer_portal: null, welcome_offer: null, login: 'credentials',
+      fields: [
+        { key: 'username', label: 'Username', help: 'What you log in to the online bank with.', input: 'text', secret: true, required: true, default_value: null, choices: [] },
+        { key: 'password', label: 'Password', help: '', input: 'secret', secret: true, required: true, default_value: null, choices: [] },
+      ],
+      capabilities: { refresh_at_bank: false, reconnect: true, consent_expiry: false, revoke_at_bank: false },
+      redirect_uri_template: null,
+      storage_warning: 'Coffer keeps your username and password on this computer, sealed in its vault, and logs in with them at every sync: this bank has no other way in.',
+    };
+    const mock = await fresh.newPage();
+    const sent = [];
+    await mock.route('**/api/providers', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify([...providers, stand]) }));
+    await mock.route('**/api/connect_begin', (route) => {
+      sent.push(JSON.parse(route.request().postData()).request);
+      return route.fulfill({ contentType: 'application/json', body: JSON.stringify({ login_id: 99, provider: 'standin', redirect_uri: '', opens_browser: false }) });
+    });
+    // The login's answer is held until the "Logging in…" state has been looked at.
+    let answerLogin;
+    const loginAnswered = new Promise((r) => (answerLogin = r));
+    await mock.route('**/api/connect_finish', async (route) => {
+      await loginAnswered;
+      await route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ code: 'login', message: 'The bank refused the username or password.' }) });
+    });
+    await mock.goto(`${server.url}#view=connections`);
+    await mock.click('#connections-view [data-testid="connect-bank"]');
+    await mock.click('[data-testid="provider-standin"]');
+    await mock.waitForSelector('form.connect-form[data-login="credentials"]');
+    assert.equal(await mock.textContent('[data-testid="storage-warning"] p'), stand.storage_warning);
+    assert.equal(await mock.isDisabled('[data-testid="login-submit"]'), true, 'Connect waits for the box');
+    assert.equal(await mock.getAttribute('[data-testid="field-password"]', 'type'), 'password');
+    await mock.fill('[data-testid="field-username"]', 'kari');
+    await mock.fill('[data-testid="field-password"]', 'wrong');
+    await mock.check('[data-testid="storage-consent"]');
+    await screenshot(mock, 'connect-credentials.png');
+    await mock.click('[data-testid="login-submit"]');
+    const working = await mock.waitForSelector('[data-testid="login-working"]');
+    assert.match(await working.textContent(), /Logging in to Stand-in Sparebank…/);
+    assert.equal(await mock.isVisible('[data-testid="login-waiting"]'), false, 'no waiting for a browser');
+    await screenshot(mock, 'connect-credentials-logging-in.png');
+    answerLogin();
+    await mock.waitForSelector('form.connect-form [data-testid="login-error"]');
+    assert.match(await mock.textContent('[data-testid="login-error"]'), /refused the username or password/);
+    assert.deepEqual(sent, [{ provider: 'standin', fields: { username: 'kari', password: 'wrong' }, connection: null, callback: 'loopback' }]);
+    assert.equal(await mock.inputValue('[data-testid="field-username"]'), 'kari');
+    assert.equal(await mock.inputValue('[data-testid="field-password"]'), '');
+    assert.equal(await mock.$$eval('[data-testid="login-waiting"]', (w) => w.filter((e) => !e.closest('[hidden]')).length), 0, 'no browser');
+    await screenshot(mock, 'connect-credentials-refused.png');
+    await mock.close();
+  });
+
+  await check('no script errors on the fresh profile’s page', async () => {
+    assert.deepEqual(freshErrors, []);
+  });
+  await fresh.close();
 } catch (e) {
   failed += 1;
   console.log(`not ok - browser session\n  ${String(e?.stack ?? e).replaceAll('\n', '\n  ')}`);
 } finally {
   await browser?.close().catch(() => {});
   stop(server);
+  sandbox?.child.kill();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(freshDir, { recursive: true, force: true });
   rmSync(downloads, { recursive: true, force: true });
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Api, HttpTransport, emptyFilter, toApiError, tokenFromUrl, type FetchLike, type LoginKind, type ProviderInfo } from './api';
+import { OPERATIONS, type Operation } from './generated/api';
+import { finsify } from './testing/fixtures';
 import type { SyncSummary } from './generated/api';
 
 function jsonResponse(body: unknown, status = 200): Response {
@@ -166,8 +168,8 @@ describe('Api commands', () => {
     const cases: Array<[(a: Api) => Promise<unknown>, string, unknown]> = [
       [(a) => a.connections(), 'connections', {}],
       [(a) => a.providers(), 'providers', {}],
-      [(a) => a.finsifyServices('dnb'), 'finsify_services', { query: 'dnb' }],
-      [(a) => a.finsifyServices(null), 'finsify_services', { query: null }],
+      [(a) => a.bankCatalogue('finsify', 'service_id', 'tech'), 'bank_catalogue', { provider: 'finsify', field: 'service_id', query: 'tech' }],
+      [(a) => a.bankCatalogue('finsify', 'service_id', null), 'bank_catalogue', { provider: 'finsify', field: 'service_id', query: null }],
       [(a) => a.connectBegin(request), 'connect_begin', { request }],
       [(a) => a.connectFinish(42), 'connect_finish', { login_id: 42 }],
       [(a) => a.connectCancel(42), 'connect_cancel', { login_id: 42 }],
@@ -188,14 +190,30 @@ describe('Api commands', () => {
     }
   });
 
-  it('asks for a deep link back only for connect-page logins in the desktop app', () => {
-    const provider = (login: LoginKind): ProviderInfo => ({ id: 'x', name: 'X', summary: '', login, fields: [], redirect_uri_template: null });
+  it('asks for a deep link back only for hosted-page logins in the desktop app', () => {
+    const provider = (login: LoginKind): ProviderInfo => ({ ...finsify, login });
     const http = new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/', token: null }));
     const desktop = new Api({ name: 'tauri', call: async <T,>() => null as T });
-    expect(desktop.callbackFor(provider('connect_page'))).toBe('deep_link');
+    expect(desktop.callbackFor(provider('hosted_page'))).toBe('deep_link');
     expect(desktop.callbackFor(provider('oauth_loopback'))).toBe('loopback');
-    expect(http.callbackFor(provider('connect_page'))).toBe('loopback');
+    expect(desktop.callbackFor(provider('credentials'))).toBe('loopback');
+    expect(http.callbackFor(provider('hosted_page'))).toBe('loopback');
     expect(http.callbackFor(provider('oauth_loopback'))).toBe('loopback');
+  });
+
+  it('has a method for every operation a transport can call directly, and none for the rest', () => {
+    const a = new Api(new HttpTransport({ baseUrl: 'http://localhost:1420/', token: null }));
+    const camel = (name: string) => name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+    for (const [name, access] of Object.entries(OPERATIONS) as Array<[Operation, string]>) {
+      const method = (a as unknown as Record<string, unknown>)[camel(name)];
+      if (access === 'read' || access === 'write' || access === 'admin') {
+        expect(typeof method, name).toBe('function');
+      }
+    }
+    // Transport-specific operations go through Api's own methods.
+    expect(OPERATIONS.export_csv).toBe('http');
+    expect(OPERATIONS.export_csv_dialog).toBe('desktop');
+    expect(OPERATIONS.set_setting).toBe('admin');
   });
 
   it('exports CSV over HTTP as a download of exactly the filter', async () => {

@@ -1,110 +1,33 @@
-// Calls into the Rust backend. The commands are typed here once; how a call travels (Tauri IPC
-// inside the desktop app, HTTP for `coffer serve`) is a Transport.
+// Calls into the Rust backend. Every operation is declared once in crates/coffer-api/src/ops.rs;
+// `generated/api.ts` turns that table into the types, the operation list and a `Client` with one
+// method per operation. `Api` is that client plus what depends on how a call travels (Tauri IPC
+// inside the desktop app, HTTP for `coffer serve`): saving files, and the way back from a login.
 
 import { Channel, invoke } from '@tauri-apps/api/core';
-import type {
-  AccountsOverview,
-  AccountTotal,
-  ApiError,
-  AppStatus,
-  BalanceReport,
-  Category,
-  CategoryReport,
-  CategoryRuleView,
-  ChartRequest,
-  ChartView,
-  Filter,
-  FlowReport,
-  PeriodKind,
-  RuleMatch,
-  SyncEvent,
-  SyncSummary,
-  TransactionList,
-  TransactionPage,
-  TransactionQuery,
-  VendorReport,
-  VendorRuleView,
-  VendorView,
-} from './generated/api';
-// The bank-connection types, in one place: the rest of the UI imports them from here.
-import type {
-  CallbackKind,
-  ConnectionStatus,
-  ConnectionView,
-  CredentialField,
-  FieldChoice,
-  FinsifyService,
-  LoginKind,
-  LoginRequest,
-  LoginStarted,
-  ProviderInfo,
-  RefreshAtBank,
-  Setting,
-  VaultStatus,
-} from './generated/api';
+import { Client, type Caller, type Operation } from './generated/api';
+import type { ApiError, CallbackKind, ChartRequest, Filter, ProviderInfo, SavedFile, SyncEvent } from './generated/api';
 
+// The bank-connection types, in one place: the rest of the UI imports them from here.
 export type {
   CallbackKind,
+  Capabilities,
+  CatalogueEntry,
   ConnectionStatus,
   ConnectionView,
   CredentialField,
   FieldChoice,
-  FinsifyService,
+  FieldInput,
   LoginKind,
   LoginRequest,
   LoginStarted,
   ProviderInfo,
   RefreshAtBank,
+  SavedFile,
   Setting,
   VaultStatus,
-};
+} from './generated/api';
 
-export type Command =
-  | 'app_status'
-  | 'connect_demo'
-  | 'sync_all'
-  | 'accounts'
-  | 'transactions'
-  | 'transaction_page'
-  | 'report_flows'
-  | 'report_categories'
-  | 'report_vendors'
-  | 'report_accounts'
-  | 'report_balances'
-  | 'chart'
-  | 'vendors'
-  | 'vendor_rules'
-  | 'rename_vendor'
-  | 'merge_vendors'
-  | 'add_vendor_rule'
-  | 'delete_vendor_rule'
-  | 'categories'
-  | 'category_rules'
-  | 'add_category_rule'
-  | 'delete_category_rule'
-  | 'set_category'
-  | 'export_csv'
-  | 'export_csv_dialog'
-  | 'save_chart_dialog'
-  | 'connections'
-  | 'providers'
-  | 'finsify_services'
-  | 'connect_begin'
-  | 'connect_finish'
-  | 'connect_cancel'
-  | 'sync_connection'
-  | 'disconnect'
-  | 'refresh_at_bank'
-  | 'settings'
-  | 'set_setting'
-  | 'vault_status'
-  | 'reset_vault';
-
-/** What the desktop's native save dialogs answer: the file written (`rows` is 0 for charts). */
-export interface SavedFile {
-  path: string;
-  rows: number;
-}
+export type { Operation };
 
 /** How an export ended. */
 export type ExportResult =
@@ -114,17 +37,18 @@ export type ExportResult =
 
 export type Args = Record<string, unknown>;
 
-export interface Transport {
+/** How calls travel: the generated client's {@link Caller}, plus what differs per transport. */
+export interface Transport extends Caller {
   /** `tauri` (native dialogs available) or `http` (downloads instead). */
   readonly name: string;
   /**
-   * Runs a backend command. `onEvent`, when given, receives the command's progress events
-   * if the transport can deliver them (it is passed to the backend as the `events` argument).
-   * Rejects with an {@link ApiError}.
+   * Runs an operation. `onEvent`, when given, receives its progress events if the transport
+   * can deliver them (it is passed to the backend as the `events` argument). Rejects with an
+   * {@link ApiError}.
    */
-  call<T>(command: Command, args?: Args, onEvent?: (event: SyncEvent) => void): Promise<T>;
-  /** Runs a command whose answer is a file (HTTP only), e.g. `export_csv`. */
-  callBlob?(command: Command, args?: Args): Promise<Blob>;
+  call<T>(operation: Operation, args?: Args, onEvent?: (event: SyncEvent) => void): Promise<T>;
+  /** Runs an operation whose answer is a file (HTTP only), e.g. `export_csv`. */
+  callBlob?(operation: Operation, args?: Args): Promise<Blob>;
 }
 
 /** Turns whatever a failed call rejected with into an {@link ApiError}. */
@@ -148,15 +72,18 @@ export function isApiError(value: unknown): value is ApiError {
   );
 }
 
-/** Tauri IPC: `invoke`, with progress events on a `Channel`. */
+/**
+ * Tauri IPC: `invoke`, with progress events on a `Channel`. An operation that streams events
+ * (the syncs) declares a required `events` channel on the desktop, so callers pass `onEvent`.
+ */
 export class TauriTransport implements Transport {
   readonly name = 'tauri';
 
-  async call<T>(command: Command, args: Args = {}, onEvent?: (event: SyncEvent) => void): Promise<T> {
+  async call<T>(operation: Operation, args: Args = {}, onEvent?: (event: SyncEvent) => void): Promise<T> {
     const payload: Args = { ...args };
     if (onEvent) payload['events'] = new Channel<SyncEvent>(onEvent);
     try {
-      return await invoke<T>(command, payload);
+      return await invoke<T>(operation, payload);
     } catch (error) {
       throw toApiError(error);
     }
@@ -166,7 +93,7 @@ export class TauriTransport implements Transport {
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface HttpTransportOptions {
-  /** URL the `api/<command>` paths are resolved against, normally the page's own URL. */
+  /** URL the `api/<operation>` paths are resolved against, normally the page's own URL. */
   baseUrl: string;
   /** Bearer token; no `Authorization` header is sent without one. */
   token: string | null;
@@ -174,7 +101,7 @@ export interface HttpTransportOptions {
 }
 
 /**
- * HTTP: `POST api/<command>` (relative to the page) with the arguments as a JSON body and a
+ * HTTP: `POST api/<operation>` (relative to the page) with the arguments as a JSON body and a
  * bearer token. Progress events are not streamed; the call just resolves when done.
  */
 export class HttpTransport implements Transport {
@@ -189,12 +116,12 @@ export class HttpTransport implements Transport {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
-  /** The URL a command is posted to. */
-  urlFor(command: Command): string {
-    return new URL(`./api/${command}`, this.#baseUrl).toString();
+  /** The URL an operation is posted to. */
+  urlFor(operation: Operation): string {
+    return new URL(`./api/${operation}`, this.#baseUrl).toString();
   }
 
-  async #post(command: Command, args: Args, accept: string): Promise<Response> {
+  async #post(operation: Operation, args: Args, accept: string): Promise<Response> {
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       Accept: accept,
@@ -202,7 +129,7 @@ export class HttpTransport implements Transport {
     if (this.#token) headers['Authorization'] = `Bearer ${this.#token}`;
     let response: Response;
     try {
-      response = await this.#fetch(this.urlFor(command), {
+      response = await this.#fetch(this.urlFor(operation), {
         method: 'POST',
         headers,
         body: JSON.stringify(args),
@@ -229,8 +156,8 @@ export class HttpTransport implements Transport {
     return response;
   }
 
-  async call<T>(command: Command, args: Args = {}, _onEvent?: (event: SyncEvent) => void): Promise<T> {
-    const response = await this.#post(command, args, 'application/json');
+  async call<T>(operation: Operation, args: Args = {}, _onEvent?: (event: SyncEvent) => void): Promise<T> {
+    const response = await this.#post(operation, args, 'application/json');
     let body: unknown = undefined;
     const text = await response.text().catch(() => '');
     if (text !== '') {
@@ -246,8 +173,8 @@ export class HttpTransport implements Transport {
     return body as T;
   }
 
-  async callBlob(command: Command, args: Args = {}): Promise<Blob> {
-    const response = await this.#post(command, args, '*/*');
+  async callBlob(operation: Operation, args: Args = {}): Promise<Blob> {
+    const response = await this.#post(operation, args, '*/*');
     try {
       return await response.blob();
     } catch (error) {
@@ -287,110 +214,22 @@ export function emptyFilter(): Filter {
   };
 }
 
-export class Api {
-  constructor(readonly transport: Transport) {}
-
-  appStatus(): Promise<AppStatus> {
-    return this.transport.call<AppStatus>('app_status');
-  }
-
-  connectDemo(): Promise<ConnectionView> {
-    return this.transport.call<ConnectionView>('connect_demo');
-  }
-
-  /** Syncs every connection; `onEvent` gets progress when the transport can stream it. */
-  syncAll(onEvent: (event: SyncEvent) => void): Promise<SyncSummary[]> {
-    return this.transport.call<SyncSummary[]>('sync_all', {}, onEvent);
-  }
-
-  accounts(): Promise<AccountsOverview> {
-    return this.transport.call<AccountsOverview>('accounts');
-  }
-
-  transactions(filter: Filter): Promise<TransactionList> {
-    return this.transport.call<TransactionList>('transactions', { filter });
-  }
-
-  transactionPage(query: TransactionQuery): Promise<TransactionPage> {
-    return this.transport.call<TransactionPage>('transaction_page', { query });
-  }
-
-  reportFlows(filter: Filter, period: PeriodKind): Promise<FlowReport[]> {
-    return this.transport.call<FlowReport[]>('report_flows', { filter, period });
-  }
-
-  reportCategories(filter: Filter): Promise<CategoryReport[]> {
-    return this.transport.call<CategoryReport[]>('report_categories', { filter });
-  }
-
-  reportVendors(filter: Filter, limit: number): Promise<VendorReport[]> {
-    return this.transport.call<VendorReport[]>('report_vendors', { filter, limit });
-  }
-
-  reportAccounts(filter: Filter): Promise<AccountTotal[]> {
-    return this.transport.call<AccountTotal[]>('report_accounts', { filter });
-  }
-
-  reportBalances(filter: Filter): Promise<BalanceReport[]> {
-    return this.transport.call<BalanceReport[]>('report_balances', { filter });
-  }
-
-  chart(request: ChartRequest): Promise<ChartView> {
-    return this.transport.call<ChartView>('chart', { request });
-  }
-
-  vendors(): Promise<VendorView[]> {
-    return this.transport.call<VendorView[]>('vendors');
-  }
-
-  vendorRules(): Promise<VendorRuleView[]> {
-    return this.transport.call<VendorRuleView[]>('vendor_rules');
-  }
-
-  /** Renames a vendor everywhere; resolves to the number of transactions changed. */
-  renameVendor(from: string, to: string): Promise<number> {
-    return this.transport.call<number>('rename_vendor', { from, to });
-  }
-
-  mergeVendors(names: string[], into: string): Promise<number> {
-    return this.transport.call<number>('merge_vendors', { names, into });
-  }
-
-  /** Resolves to the new rule's id. */
-  addVendorRule(pattern: string, isRegex: boolean, vendor: string): Promise<number> {
-    return this.transport.call<number>('add_vendor_rule', { pattern, is_regex: isRegex, vendor });
-  }
-
-  deleteVendorRule(id: number): Promise<number> {
-    return this.transport.call<number>('delete_vendor_rule', { id });
-  }
-
-  categories(): Promise<Category[]> {
-    return this.transport.call<Category[]>('categories');
-  }
-
-  categoryRules(): Promise<CategoryRuleView[]> {
-    return this.transport.call<CategoryRuleView[]>('category_rules');
-  }
-
-  addCategoryRule(matchKind: RuleMatch, pattern: string, category: Category): Promise<number> {
-    return this.transport.call<number>('add_category_rule', { match_kind: matchKind, pattern, category });
-  }
-
-  deleteCategoryRule(id: number): Promise<number> {
-    return this.transport.call<number>('delete_category_rule', { id });
-  }
-
-  /**
-   * Re-categorises one transaction; resolves to how many OTHER transactions of the same vendor
-   * followed (the backend learns a rule from it).
-   */
-  setCategory(transaction: number, category: Category | null): Promise<number> {
-    return this.transport.call<number>('set_category', { transaction, category });
+/**
+ * The backend: one method per operation from the generated {@link Client}, and by hand only
+ * what depends on the transport.
+ */
+export class Api extends Client {
+  constructor(readonly transport: Transport) {
+    super(transport);
   }
 
   /** True when saving goes through the desktop's native dialog (else: a browser download). */
   get hasNativeDialogs(): boolean {
+    return this.transport.name === 'tauri';
+  }
+
+  /** True inside the desktop app (Tauri IPC): deep links and native windows are available. */
+  get isDesktop(): boolean {
     return this.transport.name === 'tauri';
   }
 
@@ -411,82 +250,14 @@ export class Api {
     return this.transport.call<SavedFile | null>('save_chart_dialog', { request, format });
   }
 
-  // ---------------------------------------------------------------- bank connections
-
-  /** True inside the desktop app (Tauri IPC): deep links and native windows are available. */
-  get isDesktop(): boolean {
-    return this.transport.name === 'tauri';
-  }
-
-  connections(): Promise<ConnectionView[]> {
-    return this.transport.call<ConnectionView[]>('connections');
-  }
-
-  providers(): Promise<ProviderInfo[]> {
-    return this.transport.call<ProviderInfo[]>('providers');
-  }
-
-  /** Finsify's bank catalogue, narrowed by `query` (all of it for null). */
-  finsifyServices(query: string | null): Promise<FinsifyService[]> {
-    return this.transport.call<FinsifyService[]>('finsify_services', { query });
-  }
-
   /**
-   * Starts a bank login; the backend opens the system browser itself. Resolves once the
-   * backend listens for the bank's redirect.
-   */
-  connectBegin(request: LoginRequest): Promise<LoginStarted> {
-    return this.transport.call<LoginStarted>('connect_begin', { request });
-  }
-
-  /** Resolves when the bank redirected back (long-running); rejects with `cancelled`, `login`… */
-  connectFinish(loginId: number): Promise<ConnectionView> {
-    return this.transport.call<ConnectionView>('connect_finish', { login_id: loginId });
-  }
-
-  connectCancel(loginId: number): Promise<null> {
-    return this.transport.call<null>('connect_cancel', { login_id: loginId });
-  }
-
-  /** Syncs one connection; `onEvent` gets progress when the transport can stream it. */
-  syncConnection(connection: number, onEvent: (event: SyncEvent) => void): Promise<SyncSummary[]> {
-    return this.transport.call<SyncSummary[]>('sync_connection', { connection }, onEvent);
-  }
-
-  /** Forgets a connection's login; `keepHistory` keeps its accounts and transactions. */
-  disconnect(connection: number, keepHistory: boolean): Promise<null> {
-    return this.transport.call<null>('disconnect', { connection, keep_history: keepHistory });
-  }
-
-  /** Finsify only: asks the bank for fresh data now. */
-  refreshAtBank(connection: number): Promise<RefreshAtBank> {
-    return this.transport.call<RefreshAtBank>('refresh_at_bank', { connection });
-  }
-
-  settings(): Promise<Setting[]> {
-    return this.transport.call<Setting[]>('settings');
-  }
-
-  /** Sets a setting; `null` goes back to its default. */
-  setSetting(key: string, value: string | null): Promise<Setting> {
-    return this.transport.call<Setting>('set_setting', { key, value });
-  }
-
-  vaultStatus(): Promise<VaultStatus> {
-    return this.transport.call<VaultStatus>('vault_status');
-  }
-
-  /** Drops every saved login (after the vault key was lost) and starts an empty vault. */
-  resetVault(): Promise<VaultStatus> {
-    return this.transport.call<VaultStatus>('reset_vault');
-  }
-
-  /**
-   * How the bank should come back to Coffer: a `coffer://` deep link for connect-page logins
-   * in the desktop app, else the loopback listener (always for OAuth loopback providers and
-   * over HTTP, where no deep link can reach the page).
+   * The way back this front end prefers after a login in the browser: a `coffer://` deep link
+   * for hosted-page logins in the desktop app, else the loopback listener (over HTTP no deep
+   * link can reach the page). Only a preference: the backend may insist on the loopback
+   * listener (a callback that carries a secret never travels as a link), so what to wait for
+   * is read from `LoginStarted.redirect_uri`, never from this.
    */
   callbackFor(provider: ProviderInfo): CallbackKind {
-    return provider.login === 'connect_page' && this.isDesktop ? 'deep_link' : 'loopback';
+    return provider.login === 'hosted_page' && this.isDesktop ? 'deep_link' : 'loopback';
   }
 }

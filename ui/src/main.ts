@@ -1,13 +1,13 @@
 import './style.css';
 
-import { Api, createTransport, type ConnectionView } from './api';
+import { Api, createTransport, type ConnectionView, type ProviderInfo } from './api';
 import { listenForRefusedDeepLinks } from './deep-link';
 import { clear, el, icon } from './dom';
 import { hideError, installErrorBanner, showError } from './error-banner';
 import { ProgressView } from './sync-progress';
 import type { View } from './state';
 import { runSync } from './sync';
-import { openConnectDialog } from './views/connect-dialog';
+import { connectBuiltIn, openConnectDialog } from './views/connect-dialog';
 import { renderEmptyState } from './views/empty-state';
 import { MainView } from './views/main-view';
 
@@ -22,40 +22,60 @@ function mount(node: HTMLElement): void {
   app.appendChild(node);
 }
 
-function showEmptyState(): void {
-  const view = renderEmptyState();
-  let connected = false;
-  view.explore.addEventListener('click', async () => {
-    if (view.explore.disabled) return;
-    view.explore.disabled = true;
-    view.root.classList.add('working');
-    hideError();
-    const progress = new ProgressView();
-    view.progressSlot.appendChild(progress.element);
-    try {
-      if (!connected) {
-        progress.say('Setting up the demo bank…');
-        await api.connectDemo();
-        connected = true;
+/** The first-run screen; `providers` are the banks the backend knows (empty if unknown). */
+function showEmptyState(providers: ProviderInfo[]): void {
+  const view = renderEmptyState(providers);
+  // Set up, but its first sync failed: "try again" only syncs.
+  const connected = new Set<string>();
+  let working = false;
+  for (const { provider, button } of view.offers) {
+    button.addEventListener('click', async () => {
+      if (working) return;
+      working = true;
+      for (const o of view.offers) o.button.disabled = true;
+      view.root.classList.add('working');
+      hideError();
+      const progress = new ProgressView();
+      view.progressSlot.appendChild(progress.element);
+      try {
+        if (!connected.has(provider.id)) {
+          progress.say(`Setting up ${provider.name}…`);
+          await connectBuiltIn(api, provider);
+          connected.add(provider.id);
+        }
+        await runSync(api, progress);
+        await showMainView();
+      } catch (error) {
+        showError(error);
+        progress.element.remove();
+        view.root.classList.remove('working');
+        for (const o of view.offers) o.button.disabled = false;
+        working = false;
       }
-      await runSync(api, progress);
-      await showMainView();
-    } catch (error) {
-      showError(error);
-      progress.element.remove();
-      view.root.classList.remove('working');
-      view.explore.disabled = false;
-    }
-  });
+    });
+  }
   view.connect.addEventListener('click', () => {
-    if (view.explore.disabled) return;
+    if (working) return;
     openConnectDialog({
       api,
+      providers,
       onConnected: (connection) => connectedFromEmptyState(connection),
     });
   });
   mount(view.root);
-  view.explore.focus();
+  (view.offers[0]?.button ?? view.connect).focus();
+}
+
+/** The first-run screen, with the banks the backend knows. */
+async function showWelcome(): Promise<void> {
+  let providers: ProviderInfo[] = [];
+  try {
+    providers = await api.providers();
+  } catch (error) {
+    // Still useful without them: "Connect a bank" asks again and says what went wrong.
+    console.error('providers: cannot load', error);
+  }
+  showEmptyState(providers);
 }
 
 /** A bank was connected from the first-run screen: the Connections view, syncing it. */
@@ -70,7 +90,7 @@ async function connectedFromEmptyState(connection: ConnectionView): Promise<void
 }
 
 async function showMainView(initial?: View): Promise<void> {
-  const view = new MainView(api, { onEmpty: () => showEmptyState() });
+  const view = new MainView(api, { onEmpty: () => void showWelcome() });
   if (initial) view.store.update({ view: initial });
   // Balances, accounts, categories and vendors are in place before the switch; then the view
   // from the URL (the dashboard by default) loads, and the transactions table's first page.
@@ -110,7 +130,7 @@ async function start(): Promise<void> {
     // Connected but nothing synced yet (a login that never finished its first sync, a bank
     // that needs a new login): straight to the Connections view, where that can be fixed.
     else if (status.connections.length > 0) await showMainView('connections');
-    else showEmptyState();
+    else await showWelcome();
   } catch (error) {
     showError(error);
     showUnavailable();

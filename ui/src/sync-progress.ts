@@ -98,7 +98,7 @@ export function reduceProgress(state: ProgressState, event: SyncEvent): Progress
   }
 }
 
-/** The line under the bar, e.g. "Syncing Demo Bank… account 2 of 3 — 812 transactions". */
+/** The line under the bar, e.g. "Syncing Household… account 2 of 3 — 812 transactions". */
 export function progressText(state: ProgressState): string {
   const who = state.label ?? 'your accounts';
   const last = state.summaries[state.summaries.length - 1];
@@ -150,7 +150,7 @@ export class ProgressView {
     this.#render();
   }
 
-  /** A status line before the first event, e.g. while the demo connection is created. */
+  /** A status line before the first event, e.g. while a built-in bank is set up. */
   say(text: string): void {
     this.#text.textContent = text;
   }

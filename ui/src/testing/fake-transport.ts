@@ -1,33 +1,33 @@
 // Test support: a Transport that answers from handlers and records every call.
 
-import type { Args, Command, Transport } from '../api';
+import type { Args, Operation, Transport } from '../api';
 import type { SyncEvent } from '../generated/api';
 
 export type Handler = (args: Args, onEvent?: (event: SyncEvent) => void) => unknown;
 
 export interface RecordedCall {
-  command: Command;
+  operation: Operation;
   args: Args;
 }
 
 export class FakeTransport implements Transport {
   readonly calls: RecordedCall[] = [];
-  readonly handlers: Partial<Record<Command, Handler>>;
+  readonly handlers: Partial<Record<Operation, Handler>>;
 
-  constructor(handlers: Partial<Record<Command, Handler>> = {}, readonly name: 'http' | 'tauri' = 'http') {
+  constructor(handlers: Partial<Record<Operation, Handler>> = {}, readonly name: 'http' | 'tauri' = 'http') {
     this.handlers = handlers;
   }
 
-  async call<T>(command: Command, args: Args = {}, onEvent?: (event: SyncEvent) => void): Promise<T> {
-    this.calls.push({ command, args });
-    const handler = this.handlers[command];
-    if (!handler) throw { code: 'unexpected', message: `no handler for ${command}` };
+  async call<T>(operation: Operation, args: Args = {}, onEvent?: (event: SyncEvent) => void): Promise<T> {
+    this.calls.push({ operation, args });
+    const handler = this.handlers[operation];
+    if (!handler) throw { code: 'unexpected', message: `no handler for ${operation}` };
     return (await handler(args, onEvent)) as T;
   }
 
-  /** The arguments of every call to `command`, in order. */
-  argsOf(command: Command): Args[] {
-    return this.calls.filter((c) => c.command === command).map((c) => c.args);
+  /** The arguments of every call to `operation`, in order. */
+  argsOf(operation: Operation): Args[] {
+    return this.calls.filter((c) => c.operation === operation).map((c) => c.args);
   }
 }
 

@@ -1,9 +1,9 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Api, type ConnectionView, type LoginStarted } from '../api';
-import { FakeTransport, deferred, settle, type Handler } from '../testing/fake-transport';
-import { connection, finsify, sparebank1 } from '../testing/fixtures';
-import { fillRedirectUri, openConnectDialog, validateLogin, type ConnectDialogOptions } from './connect-dialog';
+import { Api, type CatalogueEntry, type ConnectionView, type LoginStarted, type Operation } from '../api';
+import { FakeTransport, deferred, settle, type Deferred, type Handler } from '../testing/fake-transport';
+import { connection, demo, finsify, nordlys, sparebank1 } from '../testing/fixtures';
+import { fillRedirectUri, loginHint, openConnectDialog, validateLogin, wayBack, type ConnectDialogOptions } from './connect-dialog';
 
 const byTestId = <T extends HTMLElement = HTMLElement>(id: string): T | null =>
   document.querySelector<T>(`[data-testid="${id}"]`);
@@ -25,15 +25,22 @@ function visible(node: HTMLElement | null): boolean {
   return node !== null && node.isConnected && node.closest('[hidden]') === null;
 }
 
-function setup(handlers: Partial<Record<string, Handler>> = {}, options: Partial<ConnectDialogOptions> = {}, name: 'http' | 'tauri' = 'http') {
-  const transport = new FakeTransport({ providers: () => [sparebank1, finsify], ...handlers }, name);
+type Handlers = Partial<Record<Operation, Handler>>;
+
+function setup(handlers: Handlers = {}, options: Partial<ConnectDialogOptions> = {}, name: 'http' | 'tauri' = 'http') {
+  const transport = new FakeTransport({ providers: () => [sparebank1, finsify, nordlys, demo], ...handlers }, name);
   const api = new Api(transport);
   const onConnected = vi.fn<(c: ConnectionView) => void>();
   const dialog = openConnectDialog({ api, onConnected, searchDelayMs: 0, ...options });
   return { transport, api, dialog, onConnected };
 }
 
-const started: LoginStarted = { login_id: 42, provider: 'sparebank1', redirect_uri: 'http://localhost:8321/callback' };
+const started: LoginStarted = {
+  login_id: 42,
+  provider: 'sparebank1',
+  redirect_uri: 'http://127.0.0.1:8321/callback/sparebank1',
+  opens_browser: true,
+};
 
 async function fillSpareBank1(): Promise<void> {
   must('provider-sparebank1').click();
@@ -50,36 +57,87 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-describe('connect dialog: providers', () => {
-  it('is a modal dialog listing the providers and the Demo Bank, first one focused', async () => {
+describe('connect dialog: the list of banks', () => {
+  it('is a modal dialog listing every bank the backend knows, first one focused', async () => {
     setup();
     await settle();
     const panel = document.querySelector<HTMLElement>('[role="dialog"]')!;
     expect(panel.getAttribute('aria-modal')).toBe('true');
     expect(document.getElementById(panel.getAttribute('aria-labelledby')!)?.textContent).toBe('Connect a bank');
-    expect(byTestId('provider-sparebank1')).not.toBeNull();
-    expect(byTestId('provider-finsify')).not.toBeNull();
-    expect(byTestId('provider-demo')).not.toBeNull();
+    const cards = Array.from(document.querySelectorAll<HTMLElement>('.provider-card'));
+    expect(cards.map((c) => c.dataset['provider'])).toEqual(['sparebank1', 'finsify', 'nordlys', 'demo']);
+    expect(cards.map((c) => c.querySelector('.provider-name')!.textContent)).toEqual([
+      'SpareBank 1',
+      'Finsify',
+      'Nordlys Sparebank',
+      'Demo Bank',
+    ]);
+    expect(cards.map((c) => c.querySelector('.provider-hint')!.textContent)).toEqual([
+      'Log in through your browser',
+      'Log in through your browser',
+      'Log in here with your bank username and password',
+      'No login needed',
+    ]);
     expect(document.activeElement).toBe(byTestId('provider-sparebank1'));
     // The page behind cannot be reached.
     expect(document.getElementById('app')!.hasAttribute('inert')).toBe(true);
   });
 
-  it('the Demo Bank connects with connect_demo and reports the new connection', async () => {
-    const demo = connection({ id: 3, provider: 'demo', label: 'Demo Bank' });
-    const { transport, onConnected } = setup({ connect_demo: () => demo });
+  it('shows each bank’s logo as an image, never as parsed markup', async () => {
+    const hostile = { ...sparebank1, logo_svg: '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' };
+    setup({ providers: () => [hostile] });
+    await settle();
+    const mark = must('provider-sparebank1').querySelector('.provider-mark')!;
+    const img = mark.querySelector('img')!;
+    expect(img.getAttribute('src')!.startsWith('data:image/svg+xml;charset=utf-8,')).toBe(true);
+    expect(decodeURIComponent(img.getAttribute('src')!.split(',')[1]!)).toBe(hostile.logo_svg);
+    expect(img.getAttribute('alt')).toBe('');
+    expect(mark.querySelector('svg, script')).toBeNull();
+  });
+
+  it('connects a built-in bank like any other: connect_begin, then connect_finish', async () => {
+    const made = connection({ id: 3, provider: 'demo', provider_name: 'Demo Bank', label: 'Demo Bank' });
+    const { transport, onConnected } = setup({
+      connect_begin: () => ({ login_id: 11, provider: 'demo', redirect_uri: '', opens_browser: false }),
+      connect_finish: () => made,
+    });
     await settle();
     must('provider-demo').click();
     await settle();
-    expect(transport.argsOf('connect_demo')).toHaveLength(1);
-    expect(onConnected).toHaveBeenCalledWith(demo);
+    expect(transport.argsOf('connect_begin')).toEqual([
+      { request: { provider: 'demo', fields: {}, connection: null, callback: 'loopback' } },
+    ]);
+    expect(transport.argsOf('connect_finish')).toEqual([{ login_id: 11 }]);
+    expect(onConnected).toHaveBeenCalledWith(made);
     expect(document.querySelector('[role="dialog"]')).toBeNull();
     expect(document.getElementById('toast')?.textContent).toContain('Connected Demo Bank');
+  });
+
+  it('does not offer a built-in bank that is already connected', async () => {
+    setup({}, { connections: [connection({ id: 1, provider: 'demo', provider_name: 'Demo Bank', label: 'Demo Bank' })] });
+    await settle();
+    expect(byTestId('provider-demo')).toBeNull();
+    expect(byTestId('provider-sparebank1')).not.toBeNull();
+  });
+
+  it('says why the list is empty when providers() fails', async () => {
+    setup({
+      providers: () => {
+        throw { code: 'internal', message: 'the registry is gone' };
+      },
+    });
+    await settle();
+    expect(document.querySelector('[role="alert"]')!.textContent).toContain('the registry is gone');
+  });
+
+  it('words each kind of login', () => {
+    expect(loginHint({ ...finsify, login: 'hosted_page' })).toBe('Log in through your browser');
+    expect(loginHint(nordlys)).toContain('username and password');
   });
 });
 
 describe('connect dialog: the form', () => {
-  it('renders the fields of a ProviderInfo: labels, help, password for secrets, select for choices', async () => {
+  it('renders each field by its input kind: text, secret as password, choice as select, port with the redirect URI', async () => {
     setup();
     await settle();
     must('provider-sparebank1').click();
@@ -90,7 +148,6 @@ describe('connect dialog: the form', () => {
     expect(document.querySelector(`label[for="${clientId.id}"]`)?.textContent).toContain('Client ID');
 
     const secret = must<HTMLInputElement>('field-client_secret');
-    expect(secret.tagName).toBe('INPUT');
     expect(secret.type).toBe('password');
 
     const bank = must<HTMLSelectElement>('field-fin_inst');
@@ -104,20 +161,23 @@ describe('connect dialog: the form', () => {
     expect(help.textContent).toBe('Which SpareBank 1 bank you use.');
     expect(bank.getAttribute('aria-describedby')).toContain(help.id);
 
-    expect(must<HTMLInputElement>('field-redirect_port').value).toBe('8321');
+    const port = must<HTMLInputElement>('field-redirect_port');
+    expect(port.value).toBe('8321');
+    expect(port.inputMode).toBe('numeric');
+    expect(must('redirect-uri').textContent).toBe('http://127.0.0.1:8321/callback/sparebank1');
     expect(document.activeElement).toBe(clientId);
+    expect(must('login-submit').textContent).toBe('Log in in browser');
   });
 
   it('shows the redirect URI to register, following the port field live', async () => {
     setup();
     await settle();
     must('provider-sparebank1').click();
-    expect(must('redirect-uri').textContent).toBe('http://localhost:8321/callback');
     type('field-redirect_port', '9000');
-    expect(must('redirect-uri').textContent).toBe('http://localhost:9000/callback');
+    expect(must('redirect-uri').textContent).toBe('http://127.0.0.1:9000/callback/sparebank1');
     type('field-redirect_port', '');
     // Empty: the default port is what will be used.
-    expect(must('redirect-uri').textContent).toBe('http://localhost:8321/callback');
+    expect(must('redirect-uri').textContent).toBe('http://127.0.0.1:8321/callback/sparebank1');
   });
 
   it('copies the redirect URI and says so', async () => {
@@ -129,7 +189,7 @@ describe('connect dialog: the form', () => {
     type('field-redirect_port', '8400');
     must('copy-redirect-uri').click();
     await settle();
-    expect(writeText).toHaveBeenCalledWith('http://localhost:8400/callback');
+    expect(writeText).toHaveBeenCalledWith('http://127.0.0.1:8400/callback/sparebank1');
     expect(must('copy-redirect-uri').textContent).toBe('Copied');
   });
 
@@ -138,7 +198,7 @@ describe('connect dialog: the form', () => {
     await settle();
     must('provider-sparebank1').click();
     type('field-client_secret', 's3cret');
-    must('login-in-browser').click();
+    must('login-submit').click();
     await settle();
 
     expect(transport.argsOf('connect_begin')).toHaveLength(0);
@@ -156,17 +216,22 @@ describe('connect dialog: the form', () => {
     expect(visible(error)).toBe(false);
   });
 
-  it('rejects a port that is not a port', () => {
+  it('checks ports by the field’s kind and choices against their list', () => {
     const values = { client_id: 'a', client_secret: 'b', redirect_port: '70000' };
     expect(validateLogin(sparebank1.fields, values, false)).toEqual([
       { key: 'redirect_port', message: 'Redirect port must be a port number from 1 to 65535.' },
     ]);
     expect(validateLogin(sparebank1.fields, { ...values, redirect_port: '8321' }, false)).toEqual([]);
-    expect(fillRedirectUri('http://localhost:{port}/cb', '8400')).toBe('http://localhost:8400/cb');
+    expect(validateLogin(sparebank1.fields, { ...values, redirect_port: '8321', fin_inst: 'fid-nowhere' }, false)).toEqual([
+      { key: 'fin_inst', message: 'Choose one of the listed options for Bank.' },
+    ]);
+    // Renewing: nothing is required.
+    expect(validateLogin(sparebank1.fields, {}, true)).toEqual([]);
+    expect(fillRedirectUri('http://127.0.0.1:{port}/cb', '8400')).toBe('http://127.0.0.1:8400/cb');
   });
 });
 
-describe('connect dialog: logging in', () => {
+describe('connect dialog: logging in in the browser', () => {
   it('sends the login request, then waits with the redirect URI and a Cancel that calls connect_cancel', async () => {
     const finish = deferred<ConnectionView>();
     const { transport, onConnected } = setup({
@@ -176,7 +241,7 @@ describe('connect dialog: logging in', () => {
     });
     await settle();
     await fillSpareBank1();
-    must('login-in-browser').click();
+    must('login-submit').click();
     await settle();
 
     expect(transport.argsOf('connect_begin')).toEqual([
@@ -193,7 +258,7 @@ describe('connect dialog: logging in', () => {
     const waiting = must('login-waiting');
     expect(visible(waiting)).toBe(true);
     expect(waiting.textContent).toContain('Finish logging in in your browser');
-    expect(waiting.textContent).toContain('http://localhost:8321/callback');
+    expect(must('login-redirect-uri').textContent).toBe('http://127.0.0.1:8321/callback/sparebank1');
     expect(document.activeElement).toBe(byTestId('login-cancel'));
 
     must('login-cancel').click();
@@ -217,7 +282,7 @@ describe('connect dialog: logging in', () => {
     });
     await settle();
     await fillSpareBank1();
-    must('login-in-browser').click();
+    must('login-submit').click();
     await settle();
     must('login-waiting').dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
     await settle();
@@ -230,7 +295,7 @@ describe('connect dialog: logging in', () => {
     const { onConnected } = setup({ connect_begin: () => started, connect_finish: () => made });
     await settle();
     await fillSpareBank1();
-    must('login-in-browser').click();
+    must('login-submit').click();
     await settle();
     expect(onConnected).toHaveBeenCalledWith(made);
     expect(document.querySelector('[role="dialog"]')).toBeNull();
@@ -246,7 +311,7 @@ describe('connect dialog: logging in', () => {
     });
     await settle();
     await fillSpareBank1();
-    must('login-in-browser').click();
+    must('login-submit').click();
     await settle();
 
     const error = must('login-error');
@@ -270,25 +335,136 @@ describe('connect dialog: logging in', () => {
     });
     await settle();
     await fillSpareBank1();
-    must('login-in-browser').click();
+    must('login-submit').click();
     await settle();
     expect(must('login-error').textContent).toContain('No Secret Service is running.');
     expect(must('login-error').textContent).toContain('Coffer cannot store the login');
   });
+
+  it('says how the bank comes back from what the backend answered, not from what was asked', () => {
+    const asked = { login_id: 1, provider: 'finsify', opens_browser: true };
+    expect(wayBack({ ...asked, redirect_uri: 'http://127.0.0.1:40123/callback/finsify' })).toEqual({
+      label: 'Listening on',
+      uri: 'http://127.0.0.1:40123/callback/finsify',
+    });
+    expect(wayBack({ ...asked, redirect_uri: 'coffer://callback/finsify' })?.label).toBe('Waiting for the bank to open');
+    expect(wayBack({ ...asked, redirect_uri: '' })).toBeNull();
+  });
 });
 
-describe('connect dialog: Finsify', () => {
-  const services = [
-    { id: 123, name: 'DNB', country_code: 'NO', kind: 'bank', logo_url: '' },
-    { id: 456, name: 'DNB Kort', country_code: 'NO', kind: 'card', logo_url: '' },
-  ];
+describe('connect dialog: a username-and-password login', () => {
+  async function openNordlys(handlers: Handlers = {}) {
+    const s = setup(handlers);
+    await settle();
+    must('provider-nordlys').click();
+    return s;
+  }
 
-  async function openFinsify(name: 'http' | 'tauri') {
+  it('shows what is stored and why, and enables Connect only once that is understood', async () => {
+    await openNordlys();
+    const warning = must('storage-warning');
+    expect(visible(warning)).toBe(true);
+    expect(warning.textContent).toContain(nordlys.storage_warning!);
+    const consent = must<HTMLInputElement>('storage-consent');
+    expect(consent.type).toBe('checkbox');
+    expect(document.querySelector(`label[for="${consent.id}"]`)?.textContent).toContain('I understand');
+    const submit = must<HTMLButtonElement>('login-submit');
+    expect(submit.textContent).toBe('Connect');
+    expect(submit.disabled).toBe(true);
+    consent.click();
+    expect(submit.disabled).toBe(false);
+    consent.click();
+    expect(submit.disabled).toBe(true);
+    // A sealed username is shown in the clear; the password is masked.
+    expect(must<HTMLInputElement>('field-username').type).toBe('text');
+    expect(must<HTMLInputElement>('field-password').type).toBe('password');
+  });
+
+  it('logs in without a browser: “Logging in…”, then connected', async () => {
+    const finish = deferred<ConnectionView>();
+    const { transport, onConnected } = await openNordlys({
+      connect_begin: () => ({ login_id: 5, provider: 'nordlys', redirect_uri: '', opens_browser: false }),
+      connect_finish: () => finish.promise,
+    });
+    type('field-username', 'kari');
+    type('field-password', 'hunter2');
+    must<HTMLInputElement>('storage-consent').click();
+    must('login-submit').click();
+    await settle();
+    expect(transport.argsOf('connect_begin')).toEqual([
+      { request: { provider: 'nordlys', fields: { username: 'kari', password: 'hunter2' }, connection: null, callback: 'loopback' } },
+    ]);
+    expect(byTestId('login-waiting')).toBeNull();
+    const working = must('login-working');
+    expect(visible(working)).toBe(true);
+    expect(working.textContent).toContain('Logging in to Nordlys Sparebank…');
+    expect(working.textContent).not.toContain('browser');
+
+    const made = connection({ id: 4, provider: 'nordlys', provider_name: 'Nordlys Sparebank', label: 'Nordlys Sparebank' });
+    finish.resolve(made);
+    await settle();
+    expect(onConnected).toHaveBeenCalledWith(made);
+  });
+
+  it('shows a refused login inline in the form, keeping the username and clearing the password', async () => {
+    const { onConnected } = await openNordlys({
+      connect_begin: () => ({ login_id: 5, provider: 'nordlys', redirect_uri: '', opens_browser: false }),
+      connect_finish: () => {
+        throw { code: 'login', message: 'Wrong username or password.' };
+      },
+    });
+    type('field-username', 'kari');
+    type('field-password', 'wrong');
+    must<HTMLInputElement>('storage-consent').click();
+    must('login-submit').click();
+    await settle();
+
+    const form = document.querySelector<HTMLElement>('form.connect-form')!;
+    expect(visible(form)).toBe(true);
+    const error = must('login-error');
+    expect(form.contains(error)).toBe(true);
+    expect(visible(error)).toBe(true);
+    expect(error.textContent).toContain('Wrong username or password.');
+    expect(must<HTMLInputElement>('field-username').value).toBe('kari');
+    expect(must<HTMLInputElement>('field-password').value).toBe('');
+    expect(document.activeElement).toBe(byTestId('field-password'));
+    expect(onConnected).not.toHaveBeenCalled();
+    // Still agreed: typing the password again is enough.
+    expect(must<HTMLButtonElement>('login-submit').disabled).toBe(false);
+  });
+});
+
+describe('connect dialog: a catalogue field', () => {
+  const catalogue: CatalogueEntry[] = [
+    { value: '2', label: 'ACB', detail: 'VN · bank', logo_url: null },
+    { value: '8', label: 'Techcombank', detail: 'VN · bank', logo_url: 'https://assets.example/tcb.png' },
+    { value: '10', label: 'Vietcombank', detail: 'VN · bank', logo_url: null },
+    { value: '26', label: 'TPBank', detail: 'VN · bank', logo_url: null },
+    { value: '264', label: 'Timo Plus', detail: 'VN · bank', logo_url: null },
+  ];
+  const matching = (query: unknown) =>
+    catalogue.filter((e) => query === null || e.label.toLowerCase().includes(String(query).toLowerCase()));
+
+  /** bank_catalogue answers held until the test releases them, one deferred per call. */
+  function heldCatalogue() {
+    const calls: Array<{ query: string | null; answer: Deferred<CatalogueEntry[]> }> = [];
+    const handler: Handler = (args) => {
+      const answer = deferred<CatalogueEntry[]>();
+      calls.push({ query: (args['query'] as string | null) ?? null, answer });
+      return answer.promise;
+    };
+    const release = (query: string | null) => {
+      for (const c of calls.filter((x) => x.query === query)) c.answer.resolve(matching(query));
+    };
+    return { calls, handler, release };
+  }
+
+  async function openFinsify(handlers: Handlers, name: 'http' | 'tauri' = 'http') {
     const s = setup(
       {
-        finsify_services: (args) => services.filter((x) => x.name.toLowerCase().includes(String(args['query'] ?? '').toLowerCase())),
-        connect_begin: () => ({ login_id: 7, provider: 'finsify', redirect_uri: 'coffer://finsify/callback' }),
+        connect_begin: () => ({ login_id: 7, provider: 'finsify', redirect_uri: 'http://127.0.0.1:40123/callback/finsify', opens_browser: true }),
         connect_finish: () => deferred<ConnectionView>().promise,
+        ...handlers,
       },
       {},
       name,
@@ -300,23 +476,31 @@ describe('connect dialog: Finsify', () => {
     return s;
   }
 
-  it('picks the bank from a search of finsify_services and sends its id', async () => {
-    const { transport } = await openFinsify('http');
-    type('field-service_id', 'kort');
-    await settle();
-    expect(transport.argsOf('finsify_services').at(-1)).toEqual({ query: 'kort' });
-    const options = document.querySelectorAll<HTMLElement>('[data-testid="service-option"]');
-    expect(Array.from(options).map((o) => o.textContent)).toEqual(['DNB KortNO']);
-    options[0]!.click();
-    expect(must('service-chosen').textContent).toContain('DNB Kort');
+  const chosen = () => must('catalogue-chosen');
+  const options = () => Array.from(document.querySelectorAll<HTMLElement>('[data-testid="catalogue-option"]'));
+  const sentServiceIds = (transport: FakeTransport) =>
+    transport.argsOf('connect_begin').map((a) => (a['request'] as { fields: Record<string, string> }).fields['service_id']);
 
-    must('login-in-browser').click();
+  it('picks the bank from a search of bank_catalogue and sends its value', async () => {
+    const { transport } = await openFinsify({ bank_catalogue: (args) => matching(args['query']) });
+    must('field-service_id').focus();
+    type('field-service_id', 'vietcom');
+    await settle();
+    expect(transport.argsOf('bank_catalogue').at(-1)).toEqual({ provider: 'finsify', field: 'service_id', query: 'vietcom' });
+    expect(options().map((o) => o.textContent)).toEqual(['VietcombankVN · bank']);
+    // Remote logos of catalogue entries are not loaded.
+    expect(document.querySelector('[data-testid="catalogue-option"] img')).toBeNull();
+    options()[0]!.click();
+    expect(chosen().textContent).toBe('Selected: Vietcombank · VN · bank · 10');
+    expect(must<HTMLInputElement>('field-service_id').value).toBe('Vietcombank');
+
+    must('login-submit').click();
     await settle();
     expect(transport.argsOf('connect_begin')).toEqual([
       {
         request: {
           provider: 'finsify',
-          fields: { client_id: 'app', service_secret: 'shh', service_id: '456' },
+          fields: { client_id: 'app', service_secret: 'shh', service_id: '10' },
           connection: null,
           callback: 'loopback',
         },
@@ -324,24 +508,138 @@ describe('connect dialog: Finsify', () => {
     ]);
   });
 
-  it('asks for a deep link back in the desktop app', async () => {
-    const { transport } = await openFinsify('tauri');
-    type('field-service_id', '123');
-    must('login-in-browser').click();
+  it('a value typed before the catalogue arrives is kept, resolved when it arrives, and is what is sent', async () => {
+    const held = heldCatalogue();
+    const { transport } = await openFinsify({ bank_catalogue: held.handler });
+    const box = must<HTMLInputElement>('field-service_id');
+    box.focus();
     await settle();
-    const request = transport.argsOf('connect_begin')[0]!['request'] as { callback: string; fields: Record<string, string> };
-    expect(request.callback).toBe('deep_link');
-    expect(request.fields['service_id']).toBe('123');
+    type('field-service_id', '8');
+    await settle();
+    // Nothing is selected yet, and the field says it is looking the value up.
+    expect(visible(chosen())).toBe(false);
+    expect(must('catalogue-status').textContent).toContain('Loading the list of banks to look up “8”');
+
+    // Connect before the catalogue is there: the dialog waits, sending nothing yet.
+    must('login-submit').click();
+    await settle();
+    expect(transport.argsOf('connect_begin')).toHaveLength(0);
+    expect(must('login-submit').textContent).toBe('Looking up the bank…');
+
+    // The search for "8" answers first (no name has an 8 in it), then the whole catalogue.
+    held.release('8');
+    await settle();
+    expect(transport.argsOf('connect_begin')).toHaveLength(0);
+    held.release(null);
+    await settle();
+    expect(chosen().textContent).toBe('Selected: Techcombank · VN · bank · 8');
+    expect(chosen().dataset['value']).toBe('8');
+    // The typed text is left as typed, and no list covers the form.
+    expect(box.value).toBe('8');
+    expect(options()).toHaveLength(0);
+    expect(sentServiceIds(transport)).toEqual(['8']);
+  });
+
+  it('a catalogue that lands while the value is typed never selects another bank', async () => {
+    // What happened on a fresh clone: the whole catalogue arrived while "8" was being typed.
+    const held = heldCatalogue();
+    const { transport } = await openFinsify({ bank_catalogue: held.handler });
+    must<HTMLInputElement>('field-service_id').focus();
+    await settle();
+    // The list of every bank opens, then the value is typed.
+    held.release(null);
+    await settle();
+    expect(options().length).toBe(catalogue.length);
+    type('field-service_id', '8');
+    await settle();
+    expect(chosen().textContent).toBe('Selected: Techcombank · VN · bank · 8');
+    expect(options()).toHaveLength(0);
+    must('login-submit').click();
+    await settle();
+    expect(sentServiceIds(transport)).toEqual(['8']);
+  });
+
+  it('resolving while typing never stops at a shorter value (2 → 26 → 264)', async () => {
+    const held = heldCatalogue();
+    const { transport } = await openFinsify({ bank_catalogue: held.handler });
+    must<HTMLInputElement>('field-service_id').focus();
+    for (const text of ['2', '26', '264']) type('field-service_id', text);
+    await settle();
+    held.release(null);
+    await settle();
+    expect(chosen().textContent).toBe('Selected: Timo Plus · VN · bank · 264');
+    expect(must<HTMLInputElement>('field-service_id').value).toBe('264');
+
+    // Typed on after it resolved: the selection follows the text.
+    type('field-service_id', '26');
+    expect(chosen().textContent).toBe('Selected: TPBank · VN · bank · 26');
+    must('login-submit').click();
+    await settle();
+    expect(sentServiceIds(transport)).toEqual(['26']);
+  });
+
+  it('an older search answering late never replaces the newer one', async () => {
+    const held = heldCatalogue();
+    await openFinsify({ bank_catalogue: held.handler });
+    must<HTMLInputElement>('field-service_id').focus();
+    held.release(null);
+    await settle();
+    type('field-service_id', 'tech');
+    await settle();
+    type('field-service_id', 'viet');
+    await settle();
+    held.release('viet');
+    await settle();
+    expect(options().map((o) => o.dataset['value'])).toEqual(['10']);
+    held.release('tech');
+    await settle();
+    expect(options().map((o) => o.dataset['value'])).toEqual(['10']);
+    expect(must('catalogue-status').textContent).toBe('1 bank matches.');
   });
 
   it('does not accept text that names no bank', async () => {
-    const { transport } = await openFinsify('http');
+    const { transport } = await openFinsify({ bank_catalogue: (args) => matching(args['query']) });
+    must('field-service_id').focus();
     type('field-service_id', 'nowhere');
     await settle();
-    must('login-in-browser').click();
+    expect(must('catalogue-status').textContent).toBe('No bank matches “nowhere”.');
+    must('login-submit').click();
     await settle();
     expect(transport.argsOf('connect_begin')).toHaveLength(0);
-    expect(must('field-service_id').closest('.form-field')!.querySelector('.form-error')!.textContent).toBe('Bank is required.');
+    const error = must('field-service_id').closest('.form-field')!.querySelector('.form-error')!;
+    expect(error.textContent).toBe('Choose one of the listed options for Bank.');
+  });
+
+  it('when the catalogue cannot be read, sends the typed value and says it is unchecked', async () => {
+    const { transport } = await openFinsify({
+      bank_catalogue: () => {
+        throw { code: 'provider', message: 'the catalogue host is down' };
+      },
+    });
+    must('field-service_id').focus();
+    await settle();
+    expect(must('catalogue-status').textContent).toContain('the catalogue host is down');
+    type('field-service_id', '8');
+    await settle();
+    expect(chosen().textContent).toContain('Will send “8” as typed');
+    must('login-submit').click();
+    await settle();
+    expect(sentServiceIds(transport)).toEqual(['8']);
+  });
+
+  it('asks for a deep link back in the desktop app, and the waiting text follows the backend’s answer', async () => {
+    const { transport } = await openFinsify({ bank_catalogue: (args) => matching(args['query']) }, 'tauri');
+    type('field-service_id', '8');
+    must('login-submit').click();
+    await settle();
+    const request = transport.argsOf('connect_begin')[0]!['request'] as { callback: string; fields: Record<string, string> };
+    expect(request.callback).toBe('deep_link');
+    expect(request.fields['service_id']).toBe('8');
+    // The backend insisted on its loopback listener: no coffer:// link is promised.
+    const waiting = must('login-waiting');
+    expect(waiting.textContent).toContain('Listening on');
+    expect(waiting.textContent).not.toContain('coffer:');
+    expect(must('login-redirect-uri').textContent).toBe('http://127.0.0.1:40123/callback/finsify');
   });
 });
 
@@ -363,7 +661,7 @@ describe('connect dialog: log in again', () => {
     expect(secret.closest('.form-field')!.textContent).toContain('Leave empty to keep the saved one');
     expect(must<HTMLInputElement>('field-client_id').hasAttribute('aria-required')).toBe(false);
 
-    must('login-in-browser').click();
+    must('login-submit').click();
     await settle();
     expect(transport.argsOf('connect_begin')).toEqual([
       { request: { provider: 'sparebank1', fields: {}, connection: 7, callback: 'loopback' } },

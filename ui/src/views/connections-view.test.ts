@@ -1,10 +1,10 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Api, type ConnectionStatus, type ConnectionView, type VaultStatus } from '../api';
+import { Api, type ConnectionStatus, type ConnectionView, type Operation, type VaultStatus } from '../api';
 import type { SyncSummary } from '../generated/api';
 import { FakeTransport, deferred, settle, type Handler } from '../testing/fake-transport';
-import { connection, finsify, sparebank1 } from '../testing/fixtures';
-import { ConnectionsView, renderVaultBanner, statusBadge } from './connections-view';
+import { connection, demo, finsify, sparebank1 } from '../testing/fixtures';
+import { ConnectionsView, bankLine, renderVaultBanner, statusBadge } from './connections-view';
 
 const ready: VaultStatus = { state: 'ready', key_source: 'keychain', message: null };
 
@@ -23,11 +23,11 @@ function summary(id: number, label: string, inserted = 12): SyncSummary {
   };
 }
 
-async function setup(connections: ConnectionView[], handlers: Partial<Record<string, Handler>> = {}, vault: VaultStatus = ready) {
+async function setup(connections: ConnectionView[], handlers: Partial<Record<Operation, Handler>> = {}, vault: VaultStatus = ready) {
   let current = connections;
   const transport = new FakeTransport({
     connections: () => current,
-    providers: () => [sparebank1, finsify],
+    providers: () => [sparebank1, finsify, demo],
     vault_status: () => vault,
     ...handlers,
   });
@@ -97,29 +97,64 @@ describe('status badges', () => {
 });
 
 describe('connection cards', () => {
-  it('show the label, provider, accounts and last sync', async () => {
+  it('show the label, the bank’s name, its logo, accounts and last sync', async () => {
     await setup([
       connection({ id: 1, label: 'Household', accounts: 3, last_sync_at: null }),
-      connection({ id: 2, provider: 'finsify', label: 'DNB', accounts: 1, last_sync_at: '2020-01-05T10:00:00Z' }),
+      connection({ id: 2, provider: 'finsify', provider_name: 'Finsify', label: 'Techcombank', accounts: 1, last_sync_at: '2020-01-05T10:00:00Z' }),
     ]);
-    expect(card(1).textContent).toContain('Household');
-    expect(card(1).textContent).toContain('SpareBank 1');
+    expect(inCard(1, 'connection-label')!.textContent).toBe('Household');
+    expect(inCard(1, 'connection-bank')!.textContent).toBe('SpareBank 1');
     expect(card(1).querySelector('.connection-accounts')!.textContent).toBe('3');
     expect(card(1).querySelector('.connection-last-sync')!.textContent).toBe('never');
+    expect(inCard(2, 'connection-bank')!.textContent).toBe('Finsify');
     expect(card(2).querySelector('.connection-last-sync')!.textContent).toBe('5 Jan 2020');
+    const logo = inCard(1, 'bank-logo') as HTMLImageElement;
+    expect(logo.tagName).toBe('IMG');
+    expect(logo.getAttribute('src')!.startsWith('data:image/svg+xml')).toBe(true);
   });
 
-  it('offer the actions each provider supports', async () => {
+  it('never repeat the bank’s name under a label that already says it', async () => {
     await setup([
-      connection({ id: 1, provider: 'demo', label: 'Demo Bank' }),
+      connection({ id: 1, label: 'SpareBank 1' }),
+      connection({ id: 2, provider: 'demo', provider_name: 'Demo Bank', label: 'Demo Bank' }),
+      connection({ id: 3, label: 'SpareBank 1 SMN' }),
+      connection({ id: 4, provider: 'finsify', provider_name: 'Finsify', label: 'Techcombank via Finsify' }),
+      connection({ id: 5, label: 'Household' }),
+    ]);
+    for (const id of [1, 2, 3, 4]) {
+      expect(inCard(id, 'connection-bank')).toBeNull();
+    }
+    expect(card(1).textContent!.match(/SpareBank 1/g)).toHaveLength(1);
+    expect(inCard(5, 'connection-bank')!.textContent).toBe('SpareBank 1');
+    expect(bankLine(connection({ id: 6, label: ' spareBank 1 ' }))).toBeNull();
+    expect(bankLine(connection({ id: 7, label: 'Joint account' }))).toBe('SpareBank 1');
+  });
+
+  it('offer the actions each bank’s capabilities allow', async () => {
+    await setup([
+      connection({ id: 1, provider: 'demo', provider_name: 'Demo Bank', label: 'Demo Bank' }),
       connection({ id: 2, provider: 'sparebank1' }),
-      connection({ id: 3, provider: 'finsify' }),
+      connection({ id: 3, provider: 'finsify', provider_name: 'Finsify' }),
+      connection({ id: 4, provider: 'finsify', provider_name: 'Finsify', status: 'disabled' }),
+      connection({ id: 5, provider: 'gone', provider_name: 'gone' }),
     ]);
     const actions = (id: number) =>
       Array.from(card(id).querySelectorAll<HTMLElement>('.connection-actions button')).map((b) => b.dataset['testid']);
     expect(actions(1)).toEqual(['sync-now', 'disconnect']);
     expect(actions(2)).toEqual(['sync-now', 'log-in-again', 'disconnect']);
     expect(actions(3)).toEqual(['sync-now', 'log-in-again', 'refresh-at-bank', 'disconnect']);
+    expect(actions(4)).toEqual(['log-in-again', 'disconnect']);
+    // A bank this build does not know: what every connection can do.
+    expect(actions(5)).toEqual(['sync-now', 'disconnect']);
+  });
+
+  it('show the consent’s end only for banks whose login is a consent', async () => {
+    await setup([
+      connection({ id: 1, provider: 'sparebank1', consent_expires_at: '2026-09-01T00:00:00Z' }),
+      connection({ id: 2, provider: 'finsify', provider_name: 'Finsify', consent_expires_at: '2026-09-01T00:00:00Z' }),
+    ]);
+    expect(inCard(1, 'connection-consent')!.textContent).toContain('until 1 Sep 2026');
+    expect(inCard(2, 'connection-consent')).toBeNull();
   });
 
   it('give the provider’s reason for an error in full, and the consent end when expiring', async () => {
@@ -133,6 +168,21 @@ describe('connection cards', () => {
     expect(inCard(2, 'connection-notice')!.textContent).toContain('Consent ends 2 Apr 2026');
     expect(inCard(3, 'connection-error')!.textContent).toBe('consent revoked');
     expect(inCard(3, 'log-in-again')).not.toBeNull();
+  });
+
+  it('with none connected, name the banks that can be', async () => {
+    await setup([]);
+    expect(document.querySelector('.connections-empty')!.textContent).toContain(
+      'Use “Connect a bank” to add SpareBank 1, Finsify, or Demo Bank.',
+    );
+  });
+
+  it('the connect dialog no longer offers a built-in bank that is connected', async () => {
+    const { view } = await setup([connection({ id: 1, provider: 'demo', provider_name: 'Demo Bank', label: 'Demo Bank' })]);
+    view.openConnect();
+    await settle();
+    expect(document.querySelector('[data-testid="provider-demo"]')).toBeNull();
+    expect(document.querySelector('[data-testid="provider-finsify"]')).not.toBeNull();
   });
 });
 
@@ -182,7 +232,7 @@ describe('a finished login', () => {
   it('shows this view and syncs the new connection at once', async () => {
     const made = connection({ id: 9, label: 'SpareBank 1 SMN' });
     const { transport, view, onShow, onDataChanged, setConnections } = await setup([], {
-      connect_begin: () => ({ login_id: 5, provider: 'sparebank1', redirect_uri: 'http://localhost:8321/callback' }),
+      connect_begin: () => ({ login_id: 5, provider: 'sparebank1', redirect_uri: 'http://127.0.0.1:8321/callback/sparebank1', opens_browser: true }),
       connect_finish: () => {
         setConnections([made]);
         return made;
@@ -197,7 +247,7 @@ describe('a finished login', () => {
       input.value = value!;
       input.dispatchEvent(new Event('input', { bubbles: true }));
     }
-    must('login-in-browser').click();
+    must('login-submit').click();
     await settle(10);
 
     expect(transport.argsOf('connect_finish')).toEqual([{ login_id: 5 }]);
@@ -210,13 +260,13 @@ describe('a finished login', () => {
   it('after Log in again, syncs that connection', async () => {
     const existing = connection({ id: 2, status: 'needs_reauth', label: 'Old login' });
     const { transport } = await setup([existing], {
-      connect_begin: () => ({ login_id: 6, provider: 'sparebank1', redirect_uri: 'http://localhost:8321/callback' }),
+      connect_begin: () => ({ login_id: 6, provider: 'sparebank1', redirect_uri: 'http://127.0.0.1:8321/callback/sparebank1', opens_browser: true }),
       connect_finish: () => ({ ...existing, status: 'active' }),
       sync_connection: () => [summary(2, 'Old login')],
     });
     inCard(2, 'log-in-again')!.click();
     await settle();
-    must('login-in-browser').click();
+    must('login-submit').click();
     await settle(10);
     expect((transport.argsOf('connect_begin')[0]!['request'] as { connection: number }).connection).toBe(2);
     expect(transport.argsOf('sync_connection')).toEqual([{ connection: 2 }]);
@@ -248,6 +298,20 @@ describe('disconnect', () => {
     expect(transport.argsOf('disconnect')).toEqual([{ connection: 5, keep_history: false }]);
   });
 
+  it('says the access is ended at the bank too when the bank revokes it', async () => {
+    await setup([connection({ id: 6, provider: 'finsify', provider_name: 'Finsify', label: 'TCB' }), connection({ id: 7 })]);
+    inCard(6, 'disconnect')!.click();
+    await settle();
+    expect(document.querySelector('[role="dialog"]')!.textContent).toContain('ends its access at the bank');
+    must('dialog-cancel').click();
+    await settle();
+    inCard(7, 'disconnect')!.click();
+    await settle();
+    expect(document.querySelector('[role="dialog"]')!.textContent).not.toContain('at the bank');
+    must('dialog-cancel').click();
+    await settle();
+  });
+
   it('Cancel disconnects nothing', async () => {
     const { transport, onDataChanged } = await disconnectWith('dialog-cancel');
     expect(transport.argsOf('disconnect')).toEqual([]);
@@ -258,7 +322,7 @@ describe('disconnect', () => {
 describe('refresh at bank', () => {
   it('tells the next possible time, or the error', async () => {
     let answer: Handler = () => ({ next_refresh_possible_at: '2026-03-27T14:05:00Z' });
-    const { transport } = await setup([connection({ id: 3, provider: 'finsify', label: 'DNB' })], {
+    const { transport } = await setup([connection({ id: 3, provider: 'finsify', provider_name: 'Finsify', label: 'DNB' })], {
       refresh_at_bank: (args) => answer(args),
     });
     inCard(3, 'refresh-at-bank')!.click();

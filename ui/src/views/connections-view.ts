@@ -1,6 +1,9 @@
 // `#connections-view`: one card per bank connection with its status, last sync and consent,
 // and what can be done with it (sync now, log in again, refresh at bank, disconnect); a
 // banner when the vault of saved logins is unusable; and "Connect a bank".
+//
+// What a card offers comes from its bank's descriptor (`ProviderInfo.capabilities`), its name
+// from the connection (`provider_name`): no bank is named here.
 
 import {
   toApiError,
@@ -10,6 +13,7 @@ import {
   type ProviderInfo,
   type VaultStatus,
 } from '../api';
+import { bankLogo } from '../bank-logo';
 import { append, clear, el, icon, type IconName } from '../dom';
 import { hideError, showError } from '../error-banner';
 import { formatDate, formatDateTime, formatRelativeTime, plural } from '../format';
@@ -47,14 +51,32 @@ export function statusBadge(status: ConnectionStatus, syncing = false): Badge {
   }
 }
 
-const DEMO = 'demo';
-const FINSIFY = 'finsify';
+/** The action buttons of a card, in order, by what the connection's bank can do. */
+export type CardAction = 'sync-now' | 'log-in-again' | 'refresh-at-bank' | 'disconnect';
 
-/** Fallback names for providers the backend did not describe. */
-const PROVIDER_NAMES: Record<string, string> = { demo: 'Demo Bank', sparebank1: 'SpareBank 1', finsify: 'Finsify' };
+export function cardActions(c: ConnectionView, provider: ProviderInfo | undefined): CardAction[] {
+  const caps = provider?.capabilities;
+  const disabled = c.status === 'disabled';
+  const actions: CardAction[] = [];
+  if (!disabled) actions.push('sync-now');
+  if (caps?.reconnect) actions.push('log-in-again');
+  if (caps?.refresh_at_bank && !disabled) actions.push('refresh-at-bank');
+  actions.push('disconnect');
+  return actions;
+}
 
-export function providerName(id: string, providers: ProviderInfo[]): string {
-  return providers.find((p) => p.id === id)?.name ?? PROVIDER_NAMES[id] ?? id;
+/**
+ * The second line under a card's label: the bank's name, unless the label already says it (a
+ * card reading "Northbank / Northbank", or "Northbank West / Northbank", says nothing new).
+ */
+export function bankLine(c: ConnectionView): string | null {
+  const name = c.provider_name.trim();
+  return name === '' || c.label.toLocaleLowerCase().includes(name.toLocaleLowerCase()) ? null : name;
+}
+
+/** "A, B or C". */
+function orList(items: string[]): string {
+  return new Intl.ListFormat('en', { style: 'long', type: 'disjunction' }).format(items);
 }
 
 /**
@@ -137,7 +159,7 @@ export interface ConnectionsViewOptions {
   onDataChanged?: () => void | Promise<void>;
   /** Brings this view to the front (e.g. after connecting from elsewhere). */
   onShow?: () => void;
-  /** Quiet time before the Finsify bank search runs, ms (tests). */
+  /** Quiet time before a bank catalogue search runs, ms (tests). */
   searchDelayMs?: number;
 }
 
@@ -236,7 +258,7 @@ export class ConnectionsView {
   openConnect(): ConnectDialog {
     return openConnectDialog({
       api: this.#api,
-      demo: !this.#connections.some((c) => c.provider === DEMO && c.status !== 'disabled'),
+      connections: this.#connections,
       ...(this.#providers ? { providers: this.#providers } : {}),
       ...(this.#options.searchDelayMs !== undefined ? { searchDelayMs: this.#options.searchDelayMs } : {}),
       onConnected: (connection) => this.connected(connection),
@@ -295,7 +317,7 @@ export class ConnectionsView {
     }
     const provider = this.#providers.find((p) => p.id === connection.provider);
     if (!provider) {
-      showError({ code: 'unsupported', message: `Coffer cannot log in to ${connection.provider} from here.` });
+      showError({ code: 'unsupported', message: `Coffer cannot log in to ${connection.provider_name} from here.` });
       return null;
     }
     return openConnectDialog({
@@ -308,7 +330,7 @@ export class ConnectionsView {
     });
   }
 
-  /** Finsify: asks the bank to fetch fresh data now. */
+  /** Asks the bank (or its aggregator) to fetch fresh data now. */
   async refreshAtBank(id: number): Promise<void> {
     const connection = this.#connections.find((c) => c.id === id);
     const name = connection?.label ?? 'The bank';
@@ -329,11 +351,14 @@ export class ConnectionsView {
     const connection = this.#connections.find((c) => c.id === id);
     if (!connection) return;
     const already = connection.status === 'disabled';
+    const revokes = this.#providerOf(connection)?.capabilities.revoke_at_bank === true;
     const answer = await choose<'keep' | 'delete'>({
       title: already ? `Remove ${connection.label}?` : `Disconnect ${connection.label}?`,
       message: already
         ? 'It is already disconnected. Deleting removes its accounts and transactions from Coffer.'
-        : 'Coffer stops syncing this bank and forgets its saved login.',
+        : revokes
+          ? 'Coffer stops syncing this bank, ends its access at the bank and forgets its saved login.'
+          : 'Coffer stops syncing this bank and forgets its saved login.',
       ...(already
         ? {}
         : { detail: 'Keep its accounts and transactions to look back at them, or delete everything it brought in.' }),
@@ -434,7 +459,7 @@ export class ConnectionsView {
           'div',
           { class: 'card connections-empty', attrs: { role: 'listitem' } },
           el('p', { class: 'card-title', text: 'No banks connected yet' }),
-          el('p', { class: 'muted', text: 'Use “Connect a bank” to add SpareBank 1, a bank through Finsify, or the Demo Bank.' }),
+          el('p', { class: 'muted', text: this.#emptyHint() }),
         ),
       );
     }
@@ -450,61 +475,83 @@ export class ConnectionsView {
     }
   }
 
+  #providerOf(c: ConnectionView): ProviderInfo | undefined {
+    return this.#providers?.find((p) => p.id === c.provider);
+  }
+
+  /** What “Connect a bank” can add: the names of the banks the backend knows. */
+  #emptyHint(): string {
+    const names = (this.#providers ?? []).map((p) => p.name);
+    return names.length > 0 ? `Use “Connect a bank” to add ${orList(names)}.` : 'Use “Connect a bank” to add one.';
+  }
+
   #card(c: ConnectionView): HTMLElement {
     const progress = this.#syncing.get(c.id);
     const syncing = progress !== undefined;
     const badge = statusBadge(c.status, syncing);
-    const providers = this.#providers ?? [];
-    const isDemo = c.provider === DEMO;
+    const provider = this.#providerOf(c);
     const disabled = c.status === 'disabled';
-    const known = this.#providers === null || this.#providers.some((p) => p.id === c.provider && p.login !== 'none');
-    const canRenew = !isDemo && known;
-    const canRefresh = c.provider === FINSIFY && !disabled;
 
     const lastSync = el('dd', {
       class: 'connection-last-sync',
       text: c.last_sync_at ? formatRelativeTime(c.last_sync_at) : 'never',
       ...(c.last_sync_at ? { title: formatDateTime(c.last_sync_at) } : {}),
     });
+    // The consent's end, for banks whose login is a consent with an end date (while expiring,
+    // the notice below says it instead).
+    const consent =
+      provider?.capabilities.consent_expiry === true && c.consent_expires_at !== null && c.status !== 'expiring'
+        ? c.consent_expires_at
+        : null;
     const facts = el(
       'dl',
       { class: 'connection-facts' },
       el('div', {}, el('dt', { text: 'Accounts' }), el('dd', { class: 'connection-accounts', text: String(c.accounts) })),
       el('div', {}, el('dt', { text: 'Last sync' }), lastSync),
-      c.consent_expires_at &&
-        c.status !== 'expiring' &&
+      consent !== null &&
         el(
           'div',
-          {},
+          { attrs: { 'data-testid': 'connection-consent' } },
           el('dt', { text: 'Consent' }),
-          el('dd', { text: `until ${formatDate(c.consent_expires_at)}`, title: formatDateTime(c.consent_expires_at) }),
+          el('dd', { text: `until ${formatDate(consent)}`, title: formatDateTime(consent) }),
         ),
     );
 
     const actions = el('div', { class: 'connection-actions' });
-    if (!disabled) {
-      const sync = actionButton('sync-now', syncing ? 'Syncing…' : 'Sync now', 'sync');
-      sync.disabled = syncing;
-      sync.classList.toggle('busy', syncing);
-      actions.appendChild(sync);
+    for (const action of cardActions(c, provider)) {
+      switch (action) {
+        case 'sync-now': {
+          const sync = actionButton('sync-now', syncing ? 'Syncing…' : 'Sync now', 'sync');
+          sync.disabled = syncing;
+          sync.classList.toggle('busy', syncing);
+          actions.appendChild(sync);
+          break;
+        }
+        case 'log-in-again': {
+          const tone = c.status === 'needs_reauth' || c.status === 'expiring' ? 'primary' : 'secondary';
+          const renew = actionButton('log-in-again', 'Log in again', null, tone);
+          renew.disabled = syncing;
+          actions.appendChild(renew);
+          break;
+        }
+        case 'refresh-at-bank': {
+          const refresh = actionButton('refresh-at-bank', 'Refresh at bank', null);
+          const busy = this.#busy.has(`refresh-at-bank:${c.id}`);
+          refresh.disabled = busy || syncing;
+          refresh.classList.toggle('busy', busy);
+          actions.appendChild(refresh);
+          break;
+        }
+        case 'disconnect': {
+          const remove = actionButton('disconnect', disabled ? 'Remove' : 'Disconnect', null, 'ghost danger-text');
+          remove.disabled = syncing || this.#busy.has(`disconnect:${c.id}`);
+          actions.appendChild(remove);
+          break;
+        }
+      }
     }
-    if (canRenew) {
-      const tone = c.status === 'needs_reauth' || c.status === 'expiring' ? 'primary' : 'secondary';
-      const renew = actionButton('log-in-again', 'Log in again', null, tone);
-      renew.disabled = syncing;
-      actions.appendChild(renew);
-    }
-    if (canRefresh) {
-      const refresh = actionButton('refresh-at-bank', 'Refresh at bank', null);
-      const busy = this.#busy.has(`refresh-at-bank:${c.id}`);
-      refresh.disabled = busy || syncing;
-      refresh.classList.toggle('busy', busy);
-      actions.appendChild(refresh);
-    }
-    const remove = actionButton('disconnect', disabled ? 'Remove' : 'Disconnect', null, 'ghost danger-text');
-    remove.disabled = syncing || this.#busy.has(`disconnect:${c.id}`);
-    actions.appendChild(remove);
 
+    const bank = bankLine(c);
     const card = el(
       'article',
       {
@@ -514,19 +561,19 @@ export class ConnectionsView {
           tabindex: -1,
           'data-testid': 'connection-card',
           'data-connection-id': c.id,
-          'aria-label': `${c.label}: ${badge.text}`,
+          'aria-label': `${c.label}${bank ? ` (${bank})` : ''}: ${badge.text}`,
         },
         data: { status: c.status, provider: c.provider },
       },
       el(
         'header',
         { class: 'connection-head' },
-        el('span', { class: 'connection-mark', attrs: { 'aria-hidden': 'true' } }, icon(isDemo ? 'sparkle' : 'bank')),
+        bankLogo(provider, 'connection-mark'),
         el(
           'div',
           { class: 'connection-titles' },
-          el('h2', { class: 'connection-label', text: c.label }),
-          el('p', { class: 'connection-provider', text: providerName(c.provider, providers) }),
+          el('h2', { class: 'connection-label', attrs: { 'data-testid': 'connection-label' }, text: c.label }),
+          bank !== null && el('p', { class: 'connection-provider', attrs: { 'data-testid': 'connection-bank' }, text: bank }),
         ),
         badgeNode(badge, c.status),
       ),

@@ -3,10 +3,17 @@ import type { AppStatus, ConnectionStatus, ConnectionView } from '../generated/a
 import { lastSyncAt, needsAttention } from './main-view';
 
 const connection = (id: number, last_sync_at: string | null, status: ConnectionStatus = 'active'): ConnectionView => {
-  // Not a literal, so this fits ConnectionView both before and after `consent_expires_at`
-  // reaches generated/api.ts.
-  const c = { id, provider: 'demo', label: `Bank ${id}`, status, last_sync_at, consent_expires_at: null, last_error: null, accounts: 1 };
-  return c;
+  return {
+    id,
+    provider: 'demo',
+    provider_name: 'Demo Bank',
+    label: `Bank ${id}`,
+    status,
+    last_sync_at,
+    consent_expires_at: null,
+    last_error: null,
+    accounts: 1,
+  };
 };
 
 describe('lastSyncAt', () => {
