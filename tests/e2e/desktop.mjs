@@ -3,8 +3,11 @@
 //   xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- node tests/e2e/desktop.mjs
 // It speaks W3C WebDriver over fetch, so it needs no npm packages.
 //
-// First run: empty state → "Explore with demo data" → the accounts appear with exactly the
-// balances the store holds (read back through the `coffer` CLI on the same data directory).
+// First run: empty state → "Explore with demo data" (the built-in bank's offer, from the backend)
+// → the accounts appear with exactly the balances the store holds (read back through the `coffer`
+// CLI on the same data directory). Then SpareBank 1 and Finsify are connected through their
+// sandboxes and a scripted user in the "system browser"; Finsify's catalogue is held while its
+// bank id is typed, on purpose. A coffer:// link handed over by the OS reaches the running app.
 // Second launch: the window opens straight onto the stored data.
 
 import { spawn, execFileSync } from 'node:child_process';
@@ -89,6 +92,15 @@ async function newSession() {
 function storeAccounts() {
   const out = execFileSync(cli, ['--data-dir', dataDir, 'accounts', '--json'], { encoding: 'utf8' });
   return JSON.parse(out);
+}
+
+/** The size of a file, 0 when there is none yet (to read only what is appended after). */
+function readSize(file) {
+  try {
+    return readFileSync(file, 'utf8').length;
+  } catch {
+    return 0;
+  }
 }
 
 const readAccounts = (s) =>
@@ -223,10 +235,11 @@ async function waitForCard(s, provider) {
       `const error = [...document.querySelectorAll('[data-testid="login-error"]')].find(e => e.getClientRects().length > 0);
        if (error) return { loginError: error.textContent };
        const cards = [...document.querySelectorAll('[data-testid="connection-card"]')];
-       const c = cards.find(c => c.textContent.toLowerCase().includes(${JSON.stringify(provider === 'sparebank1' ? 'sparebank 1' : provider)}));
+       const c = cards.find(c => c.dataset.provider === ${JSON.stringify(provider)});
        const badge = c?.querySelector('[data-testid="connection-status"]')?.textContent ?? '';
        return c && /active/i.test(badge) && !/Last sync\s*never/i.test(c.textContent) && !/Syncing/.test(c.textContent)
-         ? { id: Number(c.dataset.connectionId), text: c.textContent } : null;`,
+         ? { id: Number(c.dataset.connectionId), text: c.textContent,
+             label: c.querySelector('[data-testid="connection-label"]')?.textContent ?? '' } : null;`,
     );
   }, 90_000).catch((e) => {
     throw new Error(`${e.message}; the page shows: ${lastCards}`);
@@ -315,6 +328,8 @@ try {
                 connectEnabled: !!c && !c.disabled };`,
     );
     assert.deepEqual(state, { accounts: 0, connectEnabled: true });
+    // The offer's words are the built-in bank's, from the backend.
+    assert.equal(await exec(s, `return document.querySelector('#explore-demo').textContent;`), 'Explore with demo data');
     await screenshot(s, 'empty-state.png');
   });
 
@@ -435,7 +450,7 @@ try {
       });
       const shownUri = await exec(s, `return document.querySelector('[data-testid="redirect-uri"]')?.textContent ?? document.querySelector('[data-testid="redirect-uri"]')?.value;`);
       assert.ok(String(shownUri).includes(`127.0.0.1:${redirectPort}/callback/sparebank1`), `shown: ${shownUri}`);
-      await click(s, '[data-testid="login-in-browser"]');
+      await click(s, '[data-testid="login-submit"]');
       try {
         card = await waitForCard(s, 'sparebank1');
       } catch (e) {
@@ -458,11 +473,24 @@ try {
     await screenshot(s, 'connections.png');
   });
 
-  await check('connect Finsify through a coffer:// deep link to the running app', async () => {
+  await check('connect Finsify: the bank id typed while the catalogue is held is the bank connected', async () => {
     const fin = await sandboxes.finsify;
     // The sandbox prints its API base, which ends in /v2; the catalogue is beside it.
+    const origin = fin.replace(/\/v2$/, '');
     cliOk(['settings', 'set', 'finsify.api_url', fin]);
-    cliOk(['settings', 'set', 'finsify.catalogue_url', fin.replace(/\/v2$/, '/service.json')]);
+    cliOk(['settings', 'set', 'finsify.catalogue_url', `${origin}/service.json`]);
+    const control = async (path, body) => {
+      const res = await fetch(`${origin}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      assert.ok(res.ok, `${path}: ${res.status}`);
+      return res.json();
+    };
+    // The slow path on purpose: every catalogue answer waits until released.
+    await control('/_sandbox/catalogue/delay', { delayed: true });
+    const logStart = readSize(driverEnv.COFFER_BROWSER_LOG);
     await click(s, '[data-testid="connect-bank"]');
     await click(s, '[data-testid="provider-finsify"]');
     await fill(s, {
@@ -470,10 +498,77 @@ try {
       'field-service_secret': 'sandbox-service-secret',
       'field-service_id': '8',
     });
-    await click(s, '[data-testid="login-in-browser"]');
-    await waitForCard(s, 'finsify');
+    // The whole catalogue (to look "8" up in) and the search for "8" are both held.
+    await until('two held catalogue requests', async () => (await control('/_sandbox/catalogue')).waiting >= 2, 20_000);
+    const before = await exec(
+      s,
+      `const chosen = document.querySelector('[data-testid="catalogue-chosen"]');
+       return { status: document.querySelector('[data-testid="catalogue-status"]')?.textContent ?? '',
+                chosen: chosen && !chosen.hidden ? chosen.textContent : null };`,
+    );
+    assert.equal(before.chosen, null, 'nothing is selected before the catalogue arrives');
+    assert.match(before.status, /look up “8”/);
+    await screenshot(s, 'connect-catalogue-held.png');
+
+    await control('/_sandbox/catalogue/release', {});
+    const chosen = await until('the typed bank to be selected', () =>
+      exec(
+        s,
+        `const c = document.querySelector('[data-testid="catalogue-chosen"]');
+         return c && !c.hidden ? { text: c.textContent, value: c.dataset.value,
+           typed: document.querySelector('[data-testid="field-service_id"]').value,
+           options: document.querySelectorAll('[data-testid="catalogue-option"]').length } : null;`,
+      ),
+    );
+    assert.deepEqual(chosen, { text: 'Selected: Techcombank · VN · bank · 8', value: '8', typed: '8', options: 0 });
+    // The login itself reads the catalogue again: stop holding it.
+    await control('/_sandbox/catalogue/delay', { delayed: false });
+    await screenshot(s, 'connect-catalogue.png');
+
+    await click(s, '[data-testid="login-submit"]');
+    const card = await waitForCard(s, 'finsify');
+    assert.equal(card.label, 'Techcombank via Finsify', 'the connection is the typed bank');
+    const connections = JSON.parse(cliOk(['connections', '--json']));
+    const made = connections.filter((c) => c.provider === 'finsify');
+    assert.deepEqual(made.map((c) => c.label), ['Techcombank via Finsify']);
     const store = storeAccounts().accounts.filter((a) => a.provider === 'finsify');
     assert.equal(store.length, 2, 'the Finsify sandbox login has two accounts');
+    // The app asked for a coffer:// link, but a callback carrying a login secret always comes
+    // back through the loopback listener: the scripted browser fetched it there.
+    const log = readFileSync(driverEnv.COFFER_BROWSER_LOG, 'utf8').slice(logStart);
+    assert.match(log, /redirect to http:…\nloopback answered 200/);
+    assert.doesNotMatch(log, /deep link handed/);
+    await screenshot(s, 'connections.png');
+  });
+
+  await check('a coffer:// link handed to the running app by the OS reaches it (refused: no login waits)', async () => {
+    // The window records its toasts, so none is missed however briefly it shows.
+    await exec(
+      s,
+      `window.__toasts = [];
+       const region = document.getElementById('toast') ?? document.body;
+       new MutationObserver(() => {
+         for (const m of document.querySelectorAll('#toast .toast-message')) {
+           if (!window.__toasts.includes(m.textContent)) window.__toasts.push(m.textContent);
+         }
+       }).observe(document.body, { childList: true, subtree: true });`,
+    );
+    // Exactly how the OS hands a link over: a second launch with the URL as its argument, which
+    // the single-instance plugin forwards to this window's process and then exits.
+    const link = 'coffer://callback/finsify/00000000000000000000000000000000/%7B%22login_id%22%3A1%7D';
+    const second = spawn(app, [link], { env: driverEnv, stdio: 'ignore' });
+    const code = await new Promise((r) => second.once('exit', (c) => r(c)));
+    assert.equal(code, 0, 'the second launch handed the link over and exited');
+    const toasts = await until('the refusal toast', async () => {
+      const t = await exec(s, 'return window.__toasts;');
+      return t.length > 0 ? t : null;
+    }, 20_000);
+    assert.ok(
+      toasts.some((t) => /no login is waiting for this link/.test(t)),
+      `the app says why it refused the link: ${JSON.stringify(toasts)}`,
+    );
+    // Still one window, on the same data.
+    assert.equal(await wd('GET', `/session/${s}/title`), 'Coffer');
   });
 
   await wd('DELETE', `/session/${s}`);

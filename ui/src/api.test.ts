@@ -84,6 +84,8 @@ describe('HttpTransport', () => {
       unchanged: 0,
       expired: 0,
       errors: [],
+      notes: [],
+      skipped: false,
     };
     const fetch = stubFetch(() => jsonResponse([summary]));
     const onEvent = vi.fn();

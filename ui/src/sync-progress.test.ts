@@ -17,6 +17,8 @@ const summary: SyncSummary = {
   unchanged: 0,
   expired: 0,
   errors: [],
+  notes: [],
+  skipped: false,
 };
 
 const started: SyncEvent = { kind: 'started', connection_id: 1, label: 'Demo Bank' };

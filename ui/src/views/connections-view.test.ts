@@ -20,6 +20,8 @@ function summary(id: number, label: string, inserted = 12): SyncSummary {
     unchanged: 0,
     expired: 0,
     errors: [],
+    notes: [],
+    skipped: false,
   };
 }
 
