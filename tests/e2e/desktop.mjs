@@ -47,6 +47,8 @@ async function check(name, fn) {
 async function wd(method, path, body) {
   const res = await fetch(base + path, {
     method,
+    // A driver call that hangs (a window that never appears) fails the run instead of stalling CI.
+    signal: AbortSignal.timeout(120_000),
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -79,6 +81,31 @@ const find = async (session, css) =>
   (await wd('POST', `/session/${session}/element`, { using: 'css selector', value: css }))[ELEMENT];
 const click = async (session, css) =>
   wd('POST', `/session/${session}/element/${await find(session, css)}/click`, {});
+
+/** Pids of running copies of the app binary. */
+function appPids() {
+  const target = resolve(app);
+  const pids = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/exe`) === target) pids.push(pid);
+    } catch {
+      // The process ended while we looked, or is not ours to read.
+    }
+  }
+  return pids;
+}
+
+/**
+ * Ends a session and waits until its app has really exited. The driver answers DELETE while the
+ * app may still be shutting down; an app started in that moment finds the old one still holding
+ * the single-instance name, hands it its arguments and exits, and the driver then waits forever
+ * for a window that never comes.
+ */
+async function endSession(s) {
+  await wd('DELETE', `/session/${s}`);
+  await until('the previous app to exit', async () => appPids().length === 0, 30_000);
+}
 
 async function newSession() {
   // After a session ends the driver can take a moment before it accepts the next one.
@@ -571,7 +598,7 @@ try {
     assert.equal(await wd('GET', `/session/${s}/title`), 'Coffer');
   });
 
-  await wd('DELETE', `/session/${s}`);
+  await endSession(s);
 
   s = await newSession();
   await check('a later launch opens straight onto the stored data', async () => {
@@ -588,7 +615,7 @@ try {
     assert.equal(empty, false, 'no empty state once data exists');
     await screenshot(s, 'relaunch.png');
   });
-  await wd('DELETE', `/session/${s}`);
+  await endSession(s);
 } catch (e) {
   failed += 1;
   console.log(`not ok - desktop session\n  ${e?.stack ?? e}`);

@@ -56,6 +56,17 @@ describe('sync progress', () => {
     expect(progressText(s)).toBe('Syncing Demo Bank… account 3 of 3 — 1 transaction');
   });
 
+  it('says when another process is already syncing the bank', () => {
+    const s = run([started, { kind: 'finished', summary: { ...summary, accounts: 0, inserted: 0, skipped: true } }]);
+    expect(progressText(s)).toBe('Demo Bank is already being synced elsewhere on this computer');
+  });
+
+  it('adds the notes of a sync that is not complete yet', () => {
+    const note = 'Brukskonto: older history is fetched over the next syncs (hourly call limit)';
+    const s = run([started, accounts, { kind: 'finished', summary: { ...summary, notes: [note] } }]);
+    expect(progressText(s)).toBe(`Demo Bank is up to date — 2,034 new transactions. ${note}`);
+  });
+
   it('finishes with a summary line', () => {
     const s = run([started, accounts, { kind: 'finished', summary }]);
     expect(s.finished).toBe(true);

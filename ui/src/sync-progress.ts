@@ -104,8 +104,14 @@ export function progressText(state: ProgressState): string {
   const last = state.summaries[state.summaries.length - 1];
   if (state.finished && state.failed) return `Could not sync ${who}`;
   if (state.finished && last) {
+    // Another window or a `coffer sync` on this profile is syncing this bank right now; the
+    // engine never syncs one connection twice at once, so nothing was fetched here.
+    if (last.skipped) return `${last.label} is already being synced elsewhere on this computer`;
     const news = plural(last.inserted, 'new transaction', 'new transactions');
-    return last.errors.length > 0 ? `${last.label} synced with problems — ${news}` : `${last.label} is up to date — ${news}`;
+    const line = last.errors.length > 0 ? `${last.label} synced with problems — ${news}` : `${last.label} is up to date — ${news}`;
+    // Notes are not failures: e.g. older history that is fetched over the next syncs because
+    // the bank allows only so many calls an hour.
+    return last.notes.length > 0 ? `${line}. ${last.notes.join(' · ')}` : line;
   }
   let text = `Syncing ${who}…`;
   if (state.total !== null && state.total > 0) {

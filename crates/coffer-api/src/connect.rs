@@ -415,7 +415,7 @@ impl Coffer {
     // ---- vault ----------------------------------------------------------------------------
 
     /// Unlocks the vault, creating it on first use. Only real bank connections need it, so the
-    /// Demo Bank works on machines without a keychain.
+    /// built-in bank works on machines without a keychain.
     pub(crate) fn vault(&self) -> Result<Arc<Vault>, ApiError> {
         let mut cached = self
             .login
@@ -569,7 +569,7 @@ impl Coffer {
             .collect())
     }
 
-    /// Entries of a bank's catalogue field (Finsify's banks, Finqware's skills…), optionally
+    /// Entries of a bank's catalogue field (an aggregator's banks, a middleware's skills…), optionally
     /// searched.
     pub async fn bank_catalogue(
         &self,
@@ -940,7 +940,7 @@ impl Coffer {
         self.connection_view(id).await
     }
 
-    /// Connects the built-in bank (the one with a welcome offer), for "Explore with demo data"
+    /// Connects the built-in bank (the one with a welcome offer), for the welcome screen's offer
     /// and the desktop's `--explore`.
     pub async fn connect_builtin(&self) -> Result<ConnectionView, ApiError> {
         let bank = registry::banks()

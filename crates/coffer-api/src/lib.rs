@@ -42,7 +42,7 @@ pub use views::{
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "coffer.sqlite3";
 
-/// Where "now" comes from; tests pin it so the Demo Bank is reproducible.
+/// Where "now" comes from; tests pin it so the built-in bank is reproducible.
 #[derive(Debug, Clone, Copy)]
 pub enum Clock {
     System,

@@ -50,7 +50,7 @@ enum Command {
     /// Search a bank's catalogue (the banks behind an aggregator, PSD2 skills): the ids its
     /// connect form takes.
     Catalogue {
-        /// The bank, e.g. finsify.
+        /// The bank's id, as `coffer providers` lists it.
         bank: String,
         query: Option<String>,
         /// The form field whose catalogue to search (the bank's only one by default).
@@ -385,7 +385,7 @@ impl clap::Args for ConnectArgs {
 enum SettingsAction {
     /// Print every setting.
     List,
-    /// Set one setting, e.g. `coffer settings set sparebank1.api_url http://127.0.0.1:8080`.
+    /// Set one setting, e.g. `coffer settings set <bank>.api_url http://127.0.0.1:8080`.
     Set { key: String, value: String },
     /// Back to the default.
     Unset { key: String },
@@ -737,7 +737,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                 if summaries.is_empty() {
                     writeln!(
                         out,
-                        "Nothing to sync: connect a bank first (`coffer connect demo`)."
+                        "Nothing to sync: connect a bank first (`coffer providers` lists them)."
                     )
                     .map_err(io_error)?;
                 }

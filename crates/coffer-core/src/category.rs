@@ -124,7 +124,7 @@ impl CategorySource {
 /// store); core knows only its own slugs.
 pub type CategoryMap = fn(provider: &str, raw: &str) -> Option<Category>;
 
-/// The mapping that knows only Coffer's own slugs (the Demo Bank speaks them).
+/// The mapping that knows only Coffer's own slugs (a built-in bank speaks them).
 pub fn coffer_slugs(_provider: &str, raw: &str) -> Option<Category> {
     Category::parse(raw).ok()
 }

@@ -118,7 +118,7 @@ pub struct ProviderAccount {
     pub balance: Money,
     pub available: Option<Money>,
     pub balance_at: DateTime<Utc>,
-    /// Balance at the start of `opening_date`, when the provider knows it (the demo bank does;
+    /// Balance at the start of `opening_date`, when the provider knows it (a generated ledger does;
     /// most real banks only report today's balance).
     pub opening: Option<(NaiveDate, Money)>,
 }

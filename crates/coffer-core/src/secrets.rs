@@ -48,7 +48,7 @@ impl Store {
         let tx = self.db.transaction()?;
         let had_vault: bool = tx.query_row("SELECT count(*) > 0 FROM vault", [], |r| r.get(0))?;
         if had_vault {
-            // Bank connections (the only ones with settings) must log in again; the Demo Bank
+            // Bank connections (the only ones with settings) must log in again; a built-in bank
             // needs no login and disconnected banks stay disconnected.
             tx.execute(
                 "UPDATE connection SET status = 'needs_reauth',

@@ -947,7 +947,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
         let now = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
-        let conn = store.add_connection("demo", "Demo", now).unwrap();
+        let conn = store.add_connection("built-in", "Built-in", now).unwrap();
         let account = store
             .upsert_account(
                 conn.id,

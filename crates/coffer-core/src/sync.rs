@@ -144,7 +144,7 @@ impl TransactionBatch {
 /// A bank or aggregator, read-only. Implementations live in `coffer-providers`.
 #[async_trait]
 pub trait Provider: Send + Sync {
-    /// Stable provider id stored with the connection, e.g. `"demo"`.
+    /// Stable provider id stored with the connection, e.g. `"examplebank"`.
     fn id(&self) -> &'static str;
 
     async fn accounts(&self) -> Result<Vec<ProviderAccount>, ProviderError>;

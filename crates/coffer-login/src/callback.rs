@@ -21,8 +21,8 @@ pub struct Callback {
 }
 
 impl Callback {
-    /// Parses a deep link such as `coffer://finsify-hub/<nonce>/<json>` or
-    /// `coffer://oauth/sparebank1?code=…&state=…`. The host becomes the first path segment, so
+    /// Parses a deep link such as `coffer://hubbank-hub/<nonce>/<json>` or
+    /// `coffer://oauth/oauthbank?code=…&state=…`. The host becomes the first path segment, so
     /// deep links and loopback requests are checked the same way.
     pub fn from_deep_link(link: &str, scheme: &str) -> Result<Callback, LoginError> {
         let malformed = |detail: String| LoginError::MalformedCallback {
@@ -85,7 +85,7 @@ impl Callback {
 pub enum CallbackResult {
     /// OAuth: the code to exchange (with the PKCE verifier) for tokens.
     AuthorizationCode(SecretString),
-    /// Aggregator hubs (Finsify): the login created at the provider and its secret.
+    /// Aggregator hubs (an aggregator's hosted page): the login created at the provider and its secret.
     LinkedLogin { login_id: i64, secret: SecretString },
     /// A value handed back in the query (Finqware's single-use `temp_token`).
     QueryValue(SecretString),
@@ -327,16 +327,16 @@ mod tests {
 
     fn oauth() -> Expected {
         Expected::OAuth {
-            provider: "sparebank1".into(),
-            paths: vec!["/callback/sparebank1".into(), "/oauth/sparebank1".into()],
+            provider: "oauthbank".into(),
+            paths: vec!["/callback/oauthbank".into(), "/oauth/oauthbank".into()],
             state: SecretString::from("s3cret-state".to_string()),
         }
     }
 
     fn linked() -> Expected {
         Expected::LinkedLogin {
-            provider: "finsify".into(),
-            prefixes: vec!["/finsify-hub".into(), "/callback/finsify".into()],
+            provider: "hubbank".into(),
+            prefixes: vec!["/hubbank-hub".into(), "/callback/hubbank".into()],
             nonce: SecretString::from("n0nce".to_string()),
         }
     }
@@ -344,7 +344,7 @@ mod tests {
     #[test]
     fn oauth_redirect_with_matching_state_yields_the_code() {
         let cb = Callback::from_request_target(
-            "/callback/sparebank1",
+            "/callback/oauthbank",
             Some("code=abc&state=s3cret-state"),
         );
         match oauth().check(&cb) {
@@ -358,13 +358,13 @@ mod tests {
     #[test]
     fn wrong_state_wrong_path_and_missing_code_are_refused_without_finishing() {
         let wrong_state =
-            Callback::from_request_target("/callback/sparebank1", Some("code=abc&state=other"));
+            Callback::from_request_target("/callback/oauthbank", Some("code=abc&state=other"));
         assert!(matches!(oauth().check(&wrong_state), Verdict::NotMine(_)));
         let wrong_path =
-            Callback::from_request_target("/callback/finsify", Some("code=abc&state=s3cret-state"));
+            Callback::from_request_target("/callback/hubbank", Some("code=abc&state=s3cret-state"));
         assert!(matches!(oauth().check(&wrong_path), Verdict::NotMine(_)));
         let no_code =
-            Callback::from_request_target("/callback/sparebank1", Some("state=s3cret-state"));
+            Callback::from_request_target("/callback/oauthbank", Some("state=s3cret-state"));
         assert!(matches!(
             oauth().check(&no_code),
             Verdict::Refused(LoginError::MissingCode { .. })
@@ -374,14 +374,14 @@ mod tests {
     #[test]
     fn access_denied_ends_the_login_with_the_banks_reason() {
         let cb = Callback::from_request_target(
-            "/callback/sparebank1",
+            "/callback/oauthbank",
             Some("error=access_denied&error_description=User+cancelled&state=s3cret-state"),
         );
         match oauth().check(&cb) {
             Verdict::Finished(Err(e)) => {
                 assert_eq!(
                     e.to_string(),
-                    "sparebank1 refused the login: access_denied (User cancelled)"
+                    "oauthbank refused the login: access_denied (User cancelled)"
                 )
             }
             other => panic!("unexpected {other:?}"),
@@ -391,7 +391,7 @@ mod tests {
     #[test]
     fn deep_link_with_appended_json_yields_the_login() {
         let cb = Callback::from_deep_link(
-            "coffer://finsify-hub/n0nce/%7B%22status%22%3A%22success%22%2C%22login_id%22%3A23456%2C%22secret%22%3A%2278cea84c%22%7D",
+            "coffer://hubbank-hub/n0nce/%7B%22status%22%3A%22success%22%2C%22login_id%22%3A23456%2C%22secret%22%3A%2278cea84c%22%7D",
             "coffer",
         )
         .unwrap();
@@ -407,18 +407,18 @@ mod tests {
     #[test]
     fn deep_link_with_broken_json_is_refused_precisely() {
         let cb =
-            Callback::from_deep_link("coffer://finsify-hub/n0nce/%7B%22status%22%3A", "coffer")
+            Callback::from_deep_link("coffer://hubbank-hub/n0nce/%7B%22status%22%3A", "coffer")
                 .unwrap();
         match linked().check(&cb) {
             Verdict::Refused(e) => assert!(
                 e.to_string()
-                    .starts_with("the redirect from finsify is malformed: the JSON appended"),
+                    .starts_with("the redirect from hubbank is malformed: the JSON appended"),
                 "{e}"
             ),
             other => panic!("unexpected {other:?}"),
         }
         let wrong_nonce =
-            Callback::from_deep_link("coffer://finsify-hub/other/%7B%7D", "coffer").unwrap();
+            Callback::from_deep_link("coffer://hubbank-hub/other/%7B%7D", "coffer").unwrap();
         assert!(matches!(linked().check(&wrong_nonce), Verdict::NotMine(_)));
     }
 
@@ -474,7 +474,7 @@ mod tests {
     #[test]
     fn foreign_schemes_and_junk_are_not_deep_links() {
         assert!(
-            Callback::from_deep_link("https://evil.example/finsify-hub/n0nce/x", "coffer").is_err()
+            Callback::from_deep_link("https://evil.example/hubbank-hub/n0nce/x", "coffer").is_err()
         );
         assert!(Callback::from_deep_link("not a url", "coffer").is_err());
         assert!(

@@ -81,7 +81,7 @@ impl Endpoints {
     }
 }
 
-/// A little key-value memory a bank keeps across logins on this profile (Finsify's customer id,
+/// A little key-value memory a bank keeps across logins on this profile (an aggregator's customer id,
 /// which it hands out only once). Keys are scoped to the bank by the caller.
 pub trait BankMemory: Send + Sync {
     fn recall(&self, key: &str) -> Result<Option<String>, LoginError>;
@@ -150,7 +150,7 @@ pub struct LoginOutcome {
 /// How a bank logs a user in.
 #[derive(Clone, Copy)]
 pub enum LoginPlan {
-    /// Nothing to log in to: connecting creates the connection (the built-in Demo Bank).
+    /// Nothing to log in to: connecting creates the connection (a built-in bank).
     None,
     /// OAuth 2 authorization code with PKCE in the system browser, back to a loopback listener.
     OAuthLoopback(&'static dyn OAuthLogin),
@@ -192,7 +192,7 @@ pub trait OAuthLogin: Send + Sync {
 /// How a hosted page hands its result back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostedResult {
-    /// JSON appended as one more path segment after the login's nonce (Finsify).
+    /// JSON appended as one more path segment after the login's nonce (an aggregator's hosted page).
     JsonPathSegment,
     /// A query parameter, e.g. `?temp_token=…`, or `?error=…` (Finqware).
     QueryParam(&'static str),
@@ -211,7 +211,7 @@ pub struct HostedStart {
 #[async_trait]
 pub trait HostedLogin: Send + Sync {
     fn result(&self) -> HostedResult;
-    /// True when the callback itself carries a long-lived secret (Finsify's login secret). Such
+    /// True when the callback itself carries a long-lived secret (an aggregator's login secret). Such
     /// a callback only ever comes back through the loopback listener: a `coffer://` link is the
     /// command line of another process, readable by every local user.
     fn callback_carries_secret(&self) -> bool;

@@ -15,7 +15,7 @@ use coffer_login::{BankMemory, Endpoints, LoginPlan, OAuthSession, Secrets};
 /// Who the bank is, for the connect dialog and the connection cards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BankInfo {
-    /// Stable id stored with every connection, e.g. `"sparebank1"`; also the CLI's
+    /// Stable id stored with every connection, e.g. `"examplebank"`; also the CLI's
     /// `coffer connect <id>` and the settings prefix (`<id>.api_url`).
     pub id: &'static str,
     pub name: &'static str,
@@ -27,7 +27,7 @@ pub struct BankInfo {
     pub logo_svg: &'static str,
     /// Where a user gets the developer credentials the form asks for, if any.
     pub developer_portal: Option<&'static str>,
-    /// For built-in banks: the welcome screen's offer ("Explore with demo data").
+    /// For built-in banks: the welcome screen's offer (the welcome screen's "Explore …" button).
     pub welcome_offer: Option<&'static str>,
 }
 
@@ -199,7 +199,7 @@ pub struct Connected {
     pub now: DateTime<Utc>,
     /// For OAuth banks: the connection's token session (single-flight refresh).
     pub session: Option<Arc<OAuthSession>>,
-    /// The bank's memory on this profile (Finsify's customer ids, SpareBank 1's call log).
+    /// The bank's memory on this profile (an aggregator's customer ids, a rate-limited API's call log).
     pub memory: Arc<dyn BankMemory>,
     /// The bank's other settings (not endpoints) as they are now, by key.
     pub settings: std::collections::BTreeMap<String, String>,

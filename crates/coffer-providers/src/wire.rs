@@ -89,22 +89,22 @@ mod tests {
 
     #[test]
     fn join_path_keeps_prefixes_and_ignores_trailing_slashes() {
-        let base = url::Url::parse("https://api.finsify.com/v2").unwrap();
+        let base = url::Url::parse("https://hub.example.com/v2").unwrap();
         assert_eq!(
             join_path(&base, "login/refresh").unwrap().as_str(),
-            "https://api.finsify.com/v2/login/refresh"
+            "https://hub.example.com/v2/login/refresh"
         );
         let base = url::Url::parse("http://127.0.0.1:9/v2/?x=1").unwrap();
         assert_eq!(
             join_path(&base, "/account").unwrap().as_str(),
             "http://127.0.0.1:9/v2/account"
         );
-        let base = url::Url::parse("https://api.sparebank1.no").unwrap();
+        let base = url::Url::parse("https://api.example.no").unwrap();
         assert_eq!(
             join_path(&base, "personal/banking/accounts")
                 .unwrap()
                 .as_str(),
-            "https://api.sparebank1.no/personal/banking/accounts"
+            "https://api.example.no/personal/banking/accounts"
         );
     }
 
