@@ -216,3 +216,42 @@ async fn the_csv_route_serves_exactly_the_filtered_rows() {
         .collect();
     assert_eq!(csv_ids, ids);
 }
+
+/// Every operation of the table, through the real router: a read-only server refuses every
+/// writing one before touching its arguments, no server answers an admin one (settings and the
+/// vault decide where secrets go), and desktop-only ones do not exist over HTTP.
+#[tokio::test]
+async fn the_operation_table_decides_what_each_server_refuses() {
+    use coffer_api::ops::{Access as Op, OPERATIONS};
+    let (_dir, read_only) = start(false).await;
+    let (_dir2, writable) = start(true).await;
+    let mut writes = 0;
+    for op in OPERATIONS {
+        let path = format!("/api/{}", op.name);
+        for (server, is_writable) in [(&read_only, false), (&writable, true)] {
+            let req = authed(post(&path, "{}")).body(Body::from("{}")).unwrap();
+            let (status, text) = send(server, req).await;
+            match (op.access, is_writable) {
+                (Op::Write, false) => {
+                    writes += 1;
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{}: {text}", op.name);
+                    assert!(text.contains("read-only"), "{}: {text}", op.name);
+                }
+                (Op::Admin, _) => {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{}: {text}", op.name);
+                    assert!(
+                        text.contains("not available over HTTP"),
+                        "{}: {text}",
+                        op.name
+                    );
+                }
+                (Op::Desktop, _) => {
+                    assert_eq!(status, StatusCode::NOT_FOUND, "{}: {text}", op.name)
+                }
+                // Reached the operation: whatever it answers, it was not refused for access.
+                _ => assert_ne!(status, StatusCode::FORBIDDEN, "{}: {text}", op.name),
+            }
+        }
+    }
+    assert!(writes >= 10, "the table lists {writes} writing operations");
+}
