@@ -21,6 +21,8 @@ const COMMANDS: &[&str] = &[
     "settings",
     "vault_status",
     "check_database",
+    "notices",
+    "diagnostics",
     "sync_all",
     "sync_connection",
     "rename_vendor",

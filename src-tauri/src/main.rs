@@ -147,6 +147,59 @@ async fn save_chart_dialog(
     }))
 }
 
+/// Keeps the data fresh while the window is open: every connection at start, then each one
+/// when it is due (`app.sync_every_hours`, checked again at least every quarter of an hour so a
+/// changed setting takes effect). The rules are `coffer-api`'s; this only waits and tells:
+/// progress goes to the window as `sync-event`s, new data as `data-changed`, and what needs the
+/// user as one desktop notification per event.
+async fn keep_fresh(app: tauri::AppHandle, coffer: Arc<Coffer>) {
+    const RECHECK: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    let mut at_start = true;
+    loop {
+        let handle = app.clone();
+        match coffer
+            .sync_scheduled(at_start, move |e| drop(handle.emit("sync-event", e)))
+            .await
+        {
+            Ok(summaries) if !summaries.is_empty() => drop(app.emit("data-changed", ())),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("scheduled sync failed: {}", e.message),
+        }
+        at_start = false;
+        match coffer.new_notices().await {
+            Ok(notices) => notices.iter().for_each(|n| notify(&app, n)),
+            Err(e) => tracing::warn!("cannot read notices: {}", e.message),
+        }
+        let wait = match coffer.next_scheduled_sync().await {
+            Ok(Some(at)) => (at - chrono::Utc::now())
+                .to_std()
+                .unwrap_or_default()
+                .clamp(std::time::Duration::from_secs(60), RECHECK),
+            _ => RECHECK,
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// One desktop notification; a desktop without a notification service only logs it.
+fn notify(app: &tauri::AppHandle, notice: &coffer_api::views::Notice) {
+    use tauri_plugin_notification::NotificationExt;
+    tracing::info!(
+        kind = notice.kind.as_str(),
+        connection = notice.connection_id,
+        "notice"
+    );
+    if let Err(e) = app
+        .notification()
+        .builder()
+        .title(&notice.title)
+        .body(&notice.body)
+        .show()
+    {
+        tracing::warn!("cannot show a notification: {e}");
+    }
+}
+
 fn open_profile() -> Result<Arc<Coffer>, ApiError> {
     let dir = match std::env::var_os("COFFER_DATA_DIR") {
         Some(d) if !d.is_empty() => d.into(),
@@ -181,6 +234,9 @@ fn main() {
         .plugin(tauri_plugin_single_instance::init(|_app, _argv, _cwd| {}))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        // Size, position and maximised state, restored at the next start.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             use tauri_plugin_deep_link::DeepLinkExt;
             // Linux has no install-time registration for AppImage/dev builds. The .deb's desktop
@@ -220,6 +276,9 @@ fn main() {
                         }
                     }
                 });
+            }
+            if let Ok(coffer) = app.state::<Profile>().coffer() {
+                tauri::async_runtime::spawn(keep_fresh(app.handle().clone(), coffer));
             }
             if let Ok(Some(urls)) = app.deep_link().get_current() {
                 deliver_links(app.handle(), urls.iter().map(|u| u.to_string()).collect());

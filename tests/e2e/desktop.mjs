@@ -500,6 +500,24 @@ try {
     await screenshot(s, 'connections.png');
   });
 
+  await check('the first real bank: the offer to remove the sample data removes only it', async () => {
+    await until('the sample-data offer', async () =>
+      exec(s, `return !!document.querySelector('[data-testid="sample-data-offer"]');`), 30_000);
+    await screenshot(s, 'sample-data-offer.png');
+    const before = storeAccounts();
+    const real = before.accounts.filter((a) => a.provider !== 'demo');
+    assert.ok(before.accounts.some((a) => a.provider === 'demo'), 'the sample data is there before');
+    await click(s, '[data-testid="remove-sample-data"]');
+    await until('the sample data gone', async () =>
+      storeAccounts().accounts.every((a) => a.provider !== 'demo'), 30_000);
+    assert.deepEqual(storeAccounts().accounts, real, "the real bank's accounts and balances are untouched");
+    const shown = await until('the sidebar without the sample accounts', async () => {
+      const a = await readAccounts(s);
+      return a.length === real.length ? a : null;
+    });
+    assert.deepEqual(shown.map((a) => [a.id, a.balance]).sort(), real.map((a) => [a.id, a.balance]).sort());
+  });
+
   await check('connect Finsify: the bank id typed while the catalogue is held is the bank connected', async () => {
     const fin = await sandboxes.finsify;
     // The sandbox prints its API base, which ends in /v2; the catalogue is beside it.

@@ -1,6 +1,7 @@
 import './style.css';
 
 import { Api, createTransport, type ConnectionView, type ProviderInfo } from './api';
+import { listenForBackgroundSync } from './background-sync';
 import { listenForRefusedDeepLinks } from './deep-link';
 import { clear, el, icon } from './dom';
 import { hideError, installErrorBanner, showError } from './error-banner';
@@ -141,4 +142,15 @@ async function start(): Promise<void> {
 
 installErrorBanner();
 void listenForRefusedDeepLinks();
+// A sync the app ran on its own: shown in the main window; on the welcome screen, data that
+// arrived (a bank connected from the command line) opens the main window.
+void listenForBackgroundSync(() =>
+  mainView ?? {
+    backgroundEvent: () => {},
+    dataChanged: () => {
+      // Only from the welcome screen: while the first view is still loading it shows the data.
+      if (document.getElementById('empty-state')) void start();
+    },
+  },
+);
 void start();

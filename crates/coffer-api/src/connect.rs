@@ -158,14 +158,15 @@ pub(crate) fn parse_url(key: &str, value: &str) -> Result<Url, ApiError> {
 
 /// Every setting Coffer knows: each bank's, under `<bank id>.<key>`.
 pub(crate) fn setting_specs() -> Vec<(String, &'static coffer_providers::bank::SettingSpec)> {
-    registry::banks()
+    let app = crate::schedule::APP_SETTINGS
         .iter()
-        .flat_map(|b| {
-            b.settings()
-                .iter()
-                .map(move |s| (format!("{}.{}", b.id(), s.key), s))
-        })
-        .collect()
+        .map(|s| (format!("{}.{}", crate::schedule::APP_PREFIX, s.key), s));
+    app.chain(registry::banks().iter().flat_map(|b| {
+        b.settings()
+            .iter()
+            .map(move |s| (format!("{}.{}", b.id(), s.key), s))
+    }))
+    .collect()
 }
 
 fn check_setting(

@@ -5,8 +5,10 @@
 //! add no behaviour of their own. Errors leave as one serialisable [`ApiError`] `{code, message}`.
 
 mod connect;
+mod diagnostics;
 mod error;
 pub mod ops;
+mod schedule;
 pub mod views;
 
 use std::io::Write;
@@ -729,6 +731,8 @@ pub fn typescript_bindings() -> String {
         views::SavedFile::decl(&cfg),
         views::DatabaseCheck::decl(&cfg),
         views::Backup::decl(&cfg),
+        views::Notice::decl(&cfg),
+        views::NoticeKind::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test -p coffer-api` (bindings test).\n\

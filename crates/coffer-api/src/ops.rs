@@ -129,6 +129,8 @@ macro_rules! with_operations {
             read settings() -> Vec<$crate::views::Setting> = c => c.settings().await;
             read vault_status() -> $crate::views::VaultStatus = c => c.vault_status().await;
             read check_database() -> $crate::views::DatabaseCheck = c => c.check_database().await;
+            read notices() -> Vec<$crate::views::Notice> = c => c.notices().await;
+            read diagnostics() -> String = c => c.diagnostics().await;
             write sync_all() [events] -> Vec<$crate::sync::SyncSummary> = c => c.sync(None, events).await;
             write sync_connection(connection: i64) [events] -> Vec<$crate::sync::SyncSummary>
                 = c => c.sync(Some(connection), events).await;

@@ -267,3 +267,36 @@ pub struct Backup {
     pub path: String,
     pub bytes: u64,
 }
+
+/// Something a bank needs from the user, told once as a desktop notification and shown in the
+/// Connections view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Notice {
+    pub connection_id: i64,
+    pub kind: NoticeKind,
+    /// One line, e.g. "SpareBank 1 needs you to log in again".
+    pub title: String,
+    /// The bank's reason or what to do.
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// The saved login stopped working: log in again.
+    NeedsLogin,
+    /// The bank consent ends within a week: renew it.
+    ConsentExpiring,
+    /// The last sync failed after its retries.
+    SyncFailed,
+}
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::NeedsLogin => "needs_login",
+            NoticeKind::ConsentExpiring => "consent_expiring",
+            NoticeKind::SyncFailed => "sync_failed",
+        }
+    }
+}

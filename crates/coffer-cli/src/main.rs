@@ -71,6 +71,9 @@ enum Command {
     },
     /// Write a consistent, checked copy of the database to FILE (while Coffer may be running).
     Backup { file: PathBuf },
+    /// Print what helps someone help you: versions, system, each bank's state, its last
+    /// errors and sync runs. Holds no secret; read it before you share it.
+    Diagnostics,
     /// Check the database: integrity, foreign keys, balances that must add up.
     Check {
         #[arg(long)]
@@ -665,6 +668,9 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                 b.bytes, b.path
             )
             .map_err(io_error)?;
+        }
+        Command::Diagnostics => {
+            write!(out, "{}", coffer.diagnostics().await?).map_err(io_error)?;
         }
         Command::Check { json } => {
             let c = coffer.check_database().await?;

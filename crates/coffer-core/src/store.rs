@@ -30,6 +30,7 @@ const MIGRATIONS_SQL: &[&str] = &[
     include_str!("../migrations/0003_vault_settings.sql"),
     include_str!("../migrations/0004_connection_endpoints.sql"),
     include_str!("../migrations/0005_account_history.sql"),
+    include_str!("../migrations/0006_notice.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -825,6 +826,40 @@ impl Store {
             ],
         )?;
         Ok(())
+    }
+
+    /// Records which notices hold now (`current`, as connection and kind) and returns those
+    /// not told before; notices whose condition cleared are forgotten, so they are told again
+    /// when they come back. One transaction, so two processes cannot both tell one notice.
+    pub fn tell_notices(
+        &mut self,
+        current: &[(ConnectionId, String)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(ConnectionId, String)>> {
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let told: Vec<(ConnectionId, String)> = {
+            let mut stmt = tx.prepare("SELECT connection_id, kind FROM notice")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for gone in told.iter().filter(|t| !current.contains(t)) {
+            tx.execute(
+                "DELETE FROM notice WHERE connection_id = ?1 AND kind = ?2",
+                params![gone.0, gone.1],
+            )?;
+        }
+        let mut new = Vec::new();
+        for notice in current.iter().filter(|c| !told.contains(c)) {
+            tx.execute(
+                "INSERT OR IGNORE INTO notice (connection_id, kind, told_at) VALUES (?1, ?2, ?3)",
+                params![notice.0, notice.1, now],
+            )?;
+            new.push(notice.clone());
+        }
+        tx.commit()?;
+        Ok(new)
     }
 
     pub fn sync_runs(&self, connection: ConnectionId) -> Result<Vec<SyncRunRecord>> {

@@ -223,6 +223,16 @@ integrity: Array<string>, foreign_key_problems: number,
  */
 balance_problems: Array<string>, };
 export type Backup = { path: string, bytes: number, };
+export type Notice = { connection_id: number, kind: NoticeKind, 
+/**
+ * One line, e.g. "SpareBank 1 needs you to log in again".
+ */
+title: string, 
+/**
+ * The bank's reason or what to do.
+ */
+body: string, };
+export type NoticeKind = "needs_login" | "consent_expiring" | "sync_failed";
 
 /** Who may call each operation (see crates/coffer-api/src/ops.rs). */
 export const OPERATIONS = {
@@ -246,6 +256,8 @@ export const OPERATIONS = {
   settings: 'read',
   vault_status: 'read',
   check_database: 'read',
+  notices: 'read',
+  diagnostics: 'read',
   sync_all: 'write',
   sync_connection: 'write',
   rename_vendor: 'write',
@@ -357,6 +369,14 @@ export class Client {
 
   checkDatabase(): Promise<DatabaseCheck> {
     return this.caller.call<DatabaseCheck>('check_database', {});
+  }
+
+  notices(): Promise<Array<Notice>> {
+    return this.caller.call<Array<Notice>>('notices', {});
+  }
+
+  diagnostics(): Promise<string> {
+    return this.caller.call<string>('diagnostics', {});
   }
 
   syncAll(onEvent?: (event: SyncEvent) => void): Promise<Array<SyncSummary>> {

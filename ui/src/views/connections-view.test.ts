@@ -384,3 +384,66 @@ describe('vault banner', () => {
     expect(document.querySelector('[data-testid="vault-banner"]')).toBeNull();
   });
 });
+
+describe('sample data steps aside', () => {
+  const sample = connection({ id: 1, provider: 'demo', provider_name: 'Demo Bank', label: 'Demo Bank' });
+  const real = connection({ id: 9, label: 'SpareBank 1 SMN' });
+
+  beforeEach(() => localStorage.clear());
+
+  async function connectRealBank() {
+    const s = await setup([sample, real], { disconnect: () => null, sync_connection: () => [summary(9, 'SpareBank 1 SMN')] });
+    const done = s.view.offerToRemoveSampleData(real);
+    await settle();
+    return { ...s, done };
+  }
+
+  it('offers to remove the built-in bank’s data once a real bank is connected, and removes only it', async () => {
+    const { transport, done, onDataChanged } = await connectRealBank();
+    expect(must('sample-data-offer').textContent).toContain('Remove Demo Bank');
+    must('remove-sample-data').click();
+    await done;
+    expect(transport.argsOf('disconnect')).toEqual([{ connection: 1, keep_history: false }]);
+    expect(onDataChanged).toHaveBeenCalled();
+  });
+
+  it('“Keep it” removes nothing and is not asked again', async () => {
+    const first = await connectRealBank();
+    must('dialog-cancel').click();
+    await first.done;
+    expect(first.transport.argsOf('disconnect')).toEqual([]);
+    document.body.innerHTML = '<div id="app"></div>';
+    const second = await connectRealBank();
+    await second.done;
+    expect(document.querySelector('[data-testid="sample-data-offer"]')).toBeNull();
+  });
+
+  it('is not offered when the bank connected is itself built in', async () => {
+    const { view } = await setup([sample]);
+    await view.offerToRemoveSampleData(sample);
+    expect(document.querySelector('[data-testid="sample-data-offer"]')).toBeNull();
+  });
+});
+
+describe('copy diagnostics', () => {
+  it('puts the backend’s report on the clipboard', async () => {
+    const writeText = vi.fn(async () => {});
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    const { transport } = await setup([], { diagnostics: () => 'Coffer 0.1.0 diagnostics' });
+    must('copy-diagnostics').click();
+    await settle();
+    expect(transport.argsOf('diagnostics')).toEqual([{}]);
+    expect(writeText).toHaveBeenCalledWith('Coffer 0.1.0 diagnostics');
+  });
+
+  it('shows the report to copy by hand when the clipboard is refused', async () => {
+    Object.defineProperty(navigator, 'clipboard', {
+      value: { writeText: async () => Promise.reject(new Error('denied')) },
+      configurable: true,
+    });
+    await setup([], { diagnostics: () => 'Coffer 0.1.0 diagnostics' });
+    must('copy-diagnostics').click();
+    await settle();
+    expect(must('diagnostics-text').textContent).toContain('Coffer 0.1.0 diagnostics');
+  });
+});

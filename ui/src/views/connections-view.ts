@@ -20,7 +20,7 @@ import { formatDate, formatDateTime, formatRelativeTime, plural } from '../forma
 import { ProgressView } from '../sync-progress';
 import { runConnectionSync } from '../sync';
 import { toast } from '../toast';
-import { openConnectDialog, type ConnectDialog } from './connect-dialog';
+import { isBuiltIn, openConnectDialog, type ConnectDialog } from './connect-dialog';
 import { choose } from './modal';
 
 // ---------------------------------------------------------------- pure helpers (unit-tested)
@@ -163,6 +163,9 @@ export interface ConnectionsViewOptions {
   searchDelayMs?: number;
 }
 
+/** Remembers that the user chose to keep the sample data next to a real bank. */
+const SAMPLE_OFFER_DECLINED = 'coffer.keep-sample-data';
+
 export class ConnectionsView {
   readonly element: HTMLElement;
   readonly #api: Api;
@@ -188,6 +191,12 @@ export class ConnectionsView {
       el('span', { text: 'Connect a bank' }),
     );
     connect.addEventListener('click', () => this.openConnect());
+    const diagnostics = el(
+      'button',
+      { class: 'button secondary', attrs: { type: 'button', 'data-testid': 'copy-diagnostics' } },
+      el('span', { text: 'Copy diagnostics' }),
+    );
+    diagnostics.addEventListener('click', () => void this.copyDiagnostics());
     this.#caption = el('p', { class: 'view-caption', text: 'Banks Coffer syncs from' });
     this.#vaultSlot = el('div', { class: 'vault-slot' });
     this.#list = el('div', {
@@ -209,7 +218,7 @@ export class ConnectionsView {
         { class: 'view-head connections-head' },
         el('h1', { class: 'view-title', text: 'Connections' }),
         this.#caption,
-        el('div', { class: 'view-head-actions' }, connect),
+        el('div', { class: 'view-head-actions' }, diagnostics, connect),
       ),
       this.#vaultSlot,
       this.#list,
@@ -254,6 +263,34 @@ export class ConnectionsView {
     this.#list.setAttribute('aria-busy', 'false');
   }
 
+  /**
+   * "Copy diagnostics": versions, system, each bank's state and last errors (never a secret;
+   * the backend builds it without opening the vault), on the clipboard to paste into a
+   * message. Where the clipboard is refused, the text is shown to copy by hand.
+   */
+  async copyDiagnostics(): Promise<void> {
+    let text: string;
+    try {
+      text = await this.#api.diagnostics();
+    } catch (error) {
+      showError(error);
+      return;
+    }
+    try {
+      await navigator.clipboard.writeText(text);
+      toast('Diagnostics copied — nothing secret is in them; read them before you share them');
+    } catch {
+      await choose({
+        title: 'Diagnostics',
+        message: 'Copy this text; it holds no password, token or secret.',
+        detail: text,
+        choices: [],
+        cancelLabel: 'Close',
+        testId: 'diagnostics-text',
+      });
+    }
+  }
+
   /** "Connect a bank". */
   openConnect(): ConnectDialog {
     return openConnectDialog({
@@ -279,6 +316,46 @@ export class ConnectionsView {
     card?.scrollIntoView?.({ block: 'nearest', behavior: 'smooth' });
     card?.focus({ preventScroll: true });
     await sync;
+    if (known < 0) await this.offerToRemoveSampleData(connection);
+  }
+
+  /**
+   * The first real bank is in: offer to remove the built-in bank's sample data, so invented
+   * money never mixes with the user's own in totals and charts. Declining is remembered; the
+   * sample data can be added back with “Connect a bank”.
+   */
+  async offerToRemoveSampleData(connection: ConnectionView): Promise<void> {
+    const added = this.#providerOf(connection);
+    if (!added || isBuiltIn(added)) return;
+    if (localStorage.getItem(SAMPLE_OFFER_DECLINED) === 'yes') return;
+    const samples = this.#connections.filter((c) => {
+      const p = this.#providerOf(c);
+      return c.id !== connection.id && c.status !== 'disabled' && p !== undefined && isBuiltIn(p);
+    });
+    for (const sample of samples) {
+      const remove = await choose({
+        title: `Remove ${sample.provider_name}'s sample data?`,
+        message: `${connection.provider_name} is connected. ${sample.provider_name}'s accounts and transactions are invented; removing them keeps your totals and charts to your own money.`,
+        detail: 'You can add the sample data back at any time with “Connect a bank”.',
+        choices: [{ value: true, label: 'Remove sample data', tone: 'danger', testId: 'remove-sample-data' }],
+        cancelLabel: 'Keep it',
+        testId: 'sample-data-offer',
+      });
+      if (!remove) {
+        localStorage.setItem(SAMPLE_OFFER_DECLINED, 'yes');
+        return;
+      }
+      try {
+        await this.#api.disconnect(sample.id, false);
+        toast(`${sample.provider_name}'s sample data was removed`);
+      } catch (error) {
+        showError(error);
+      }
+    }
+    if (samples.length > 0) {
+      await this.reload();
+      await this.#options.onDataChanged?.();
+    }
   }
 
   /** "Sync now" for one connection, with a progress bar in its card; then everything reloads. */

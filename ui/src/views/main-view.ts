@@ -2,7 +2,7 @@
 // shared filter bar and the views (Dashboard, Transactions, Vendors & categories, Connections).
 
 import type { Api, ConnectionView } from '../api';
-import type { AppStatus } from '../generated/api';
+import type { AppStatus, SyncEvent } from '../generated/api';
 import { appMark } from '../brand';
 import { clear, el, icon, type IconName } from '../dom';
 import { localToday } from '../dates';
@@ -75,6 +75,9 @@ export class MainView {
   readonly #lastSync: HTMLElement;
   readonly #progressSlot: HTMLElement;
   #lastSyncAt: string | null = null;
+  /** The progress bar of a sync the app started on its own, while one runs. */
+  #background: ProgressView | null = null;
+  #backgroundDone: number | undefined;
   #connections = new Map<number, string>();
   #shown: View | null = null;
   #clock: number | undefined;
@@ -222,6 +225,7 @@ export class MainView {
 
   /** The stored data changed behind the views' backs (a per-bank sync, a disconnect). */
   async dataChanged(): Promise<void> {
+    if (this.store.state.view === 'connections') void this.#connectionsView.reload();
     const status = await this.refreshStatus();
     if (status && status.accounts === 0 && status.connections.length === 0 && this.#onEmpty) {
       this.#onEmpty();
@@ -287,6 +291,27 @@ export class MainView {
       this.#manage.setVendors(vendors);
     } catch (error) {
       showError(error);
+    }
+  }
+
+  /**
+   * A progress event of a sync the app started on its own: the same bar as "Sync now", gone a
+   * few seconds after the last connection finished. A sync the user started shows its own.
+   */
+  backgroundEvent(event: SyncEvent): void {
+    if (this.#syncButton.disabled) return;
+    if (!this.#background) {
+      this.#background = new ProgressView();
+      this.#background.element.dataset['testid'] = 'background-sync';
+      this.#progressSlot.appendChild(this.#background.element);
+    }
+    this.#background.apply(event);
+    window.clearTimeout(this.#backgroundDone);
+    if (event.kind === 'finished' || event.kind === 'failed') {
+      this.#backgroundDone = window.setTimeout(() => {
+        this.#background?.element.remove();
+        this.#background = null;
+      }, 4000);
     }
   }
 

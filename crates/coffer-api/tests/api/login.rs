@@ -584,3 +584,109 @@ async fn two_processes_on_one_profile_spend_a_rotating_token_once() {
         "one of them syncs"
     );
 }
+
+/// Desktop notifications: a bank that keeps failing is told once, not at every scheduled sync;
+/// after it recovered, a new failure is told again; a login the bank stopped accepting is told
+/// as "log in again". Diagnostics name the failure and hold no secret.
+/// Everything logged by this test binary, at every level, from the moment it is installed.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_bank_is_told_once_and_again_only_after_it_recovered() {
+    // Harsher than the app's own log filter: every level of every crate, HTTP client included.
+    let logs = Logs::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .init();
+    let dir = tempfile::tempdir().unwrap();
+    let b = bench(dir.path()).await;
+    let id = log_in(&b, None).await;
+    b.coffer.sync(Some(id), |_| {}).await.unwrap();
+    assert!(b.coffer.new_notices().await.unwrap().is_empty());
+
+    b.sandbox
+        .inject(Sparebank1Fault::ServerError { requests: 10_000 });
+    let failed = b.coffer.sync_scheduled(true, |_| {}).await.unwrap();
+    assert!(!failed[0].errors.is_empty(), "{failed:?}");
+    let told = b.coffer.new_notices().await.unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].connection_id, id);
+    assert_eq!(told[0].kind, coffer_api::views::NoticeKind::SyncFailed);
+    assert!(told[0].title.contains("SpareBank 1"), "{:?}", told[0]);
+    // The same failure at the next scheduled syncs is not told again.
+    for _ in 0..2 {
+        b.coffer.sync_scheduled(true, |_| {}).await.unwrap();
+        assert!(b.coffer.new_notices().await.unwrap().is_empty());
+    }
+    let report = b.coffer.diagnostics().await.unwrap();
+    assert!(report.contains("last error"), "{report}");
+    for secret in b
+        .sandbox
+        .issued_secrets()
+        .iter()
+        .map(String::as_str)
+        .chain([CLIENT_SECRET])
+    {
+        assert!(!report.contains(secret), "diagnostics hold a secret");
+    }
+
+    b.sandbox.clear_faults();
+    b.coffer.sync_scheduled(true, |_| {}).await.unwrap();
+    assert!(b.coffer.new_notices().await.unwrap().is_empty());
+    assert!(b.coffer.notices().await.unwrap().is_empty(), "recovered");
+    b.sandbox
+        .inject(Sparebank1Fault::ServerError { requests: 10_000 });
+    b.coffer.sync_scheduled(true, |_| {}).await.unwrap();
+    assert_eq!(
+        b.coffer.new_notices().await.unwrap().len(),
+        1,
+        "a new failure is told"
+    );
+
+    b.sandbox.clear_faults();
+    b.sandbox.inject(Sparebank1Fault::ExpireAccessTokens);
+    b.sandbox.inject(Sparebank1Fault::RevokeRefreshTokens);
+    b.coffer.sync_scheduled(true, |_| {}).await.unwrap();
+    let told = b.coffer.new_notices().await.unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].kind, coffer_api::views::NoticeKind::NeedsLogin);
+    // A connection that must log in again is not retried by the schedule.
+    assert!(b
+        .coffer
+        .sync_scheduled(false, |_| {})
+        .await
+        .unwrap()
+        .is_empty());
+
+    let logged = logs.0.lock().unwrap().clone();
+    assert!(
+        logged.len() > 1000,
+        "the test saw the logs ({} bytes)",
+        logged.len()
+    );
+    for secret in b
+        .sandbox
+        .issued_secrets()
+        .iter()
+        .map(String::as_str)
+        .chain([CLIENT_SECRET])
+    {
+        assert!(
+            memchr::memmem::find(&logged, secret.as_bytes()).is_none(),
+            "the logs hold a secret"
+        );
+    }
+}

@@ -5,6 +5,7 @@ mod banks;
 mod finsify;
 mod insight;
 mod login;
+mod schedule;
 
 use std::collections::HashMap;
 use std::path::Path;
