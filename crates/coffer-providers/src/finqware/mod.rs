@@ -48,7 +48,7 @@ use coffer_core::model::{ProviderAccount, ProviderTransaction};
 use coffer_core::sync::{History, Need, Provider, ProviderError, TransactionBatch};
 use serde::{Deserialize, Serialize};
 
-pub use api::{Consent, FinqwareApi, Tokens};
+pub use api::{Consent, FinqwareApi, Session, Tokens};
 pub use bank::{FinqwareBank, FINQWARE};
 pub use skills::{skills, Skill};
 
