@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod banks;
+mod finqware;
 mod finsify;
 mod insight;
 mod login;
