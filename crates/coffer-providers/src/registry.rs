@@ -4,10 +4,15 @@
 use coffer_core::category::Category;
 
 use crate::bank::Bank;
-use crate::{demo, finsify, sparebank1};
+use crate::{demo, fibank, finsify, sparebank1};
 
 /// Every bank, in the order the connect dialog lists them. One line per bank.
-static BANKS: &[&dyn Bank] = &[&sparebank1::SPAREBANK1, &finsify::FINSIFY, &demo::DEMO];
+static BANKS: &[&dyn Bank] = &[
+    &sparebank1::SPAREBANK1,
+    &finsify::FINSIFY,
+    &fibank::FIBANK,
+    &demo::DEMO,
+];
 
 pub fn banks() -> &'static [&'static dyn Bank] {
     BANKS
