@@ -9,8 +9,8 @@
 //! A sync fetches, per account, what the engine asks again (from a little before the cursor up
 //! to today: late-booked rows land inside days already synced), then walks back through older
 //! history window by window until the bank has nothing more: [`QUIET_WINDOWS`] windows in a row
-//! with no entry and a zero opening balance (the account did not exist yet, or the bank's
-//! history ends), the user's lookback limit, or the account has no statement at all (a card
+//! with no entry (a year: the account did not exist yet, or the bank's history ends), the
+//! user's lookback limit, or the account has no statement at all (a card
 //! account answers `"acc": []`). No fixed depth: the reference connector read back to 1993.
 //!
 //! Identity is `acEntrySrNo`, the bank's entry serial number (providers.md §D: unique, the
@@ -28,8 +28,11 @@ use super::{Fibank, FibankError};
 
 /// Sofia days per request: the bank's limit (31, inclusive).
 pub(super) const WINDOW_DAYS: u64 = 31;
-/// Empty windows with a zero opening balance that end the walk back (about half a year).
-const QUIET_WINDOWS: u32 = 6;
+/// Windows in a row without an entry that end the walk back: about a year. The bank says
+/// nothing about where its history starts; before it, statements are empty but still carry an
+/// opening balance (the account's balance when the history begins), so the balance cannot be
+/// the sign. A year without a single entry, not even interest or a fee, is taken as the start.
+const QUIET_WINDOWS: u32 = 12;
 /// The most windows one walk takes: forty years, far beyond any e-banking history, so a bank
 /// that answered every window with something could never keep a sync going for ever.
 const MAX_WINDOWS: u32 = 40 * 12;
@@ -48,7 +51,7 @@ fn bound(day: NaiveDate, time: NaiveTime, earliest: bool) -> Option<String> {
 /// What one window held.
 struct Window {
     rows: Vec<ProviderTransaction>,
-    /// Nothing in it, and nothing on the account before it.
+    /// No entry in it.
     quiet: bool,
     gap: Option<String>,
 }
@@ -90,15 +93,8 @@ impl Fibank {
             let rows = account.stmt.clone().unwrap_or_default();
             let statement = wire::statement(&rows, currency)
                 .map_err(|e| format!("{e} (statement {from} to {to})"))?;
-            let opening = rows
-                .iter()
-                .find(|r| r.trn_type.as_deref().map(str::trim) == Some("OP"))
-                .and_then(|r| r.ac_bal.as_ref())
-                .or(account.acy_opening_bal.as_ref())
-                .map(|b| wire::minor(b, currency))
-                .transpose()?;
             Ok(Some(Window {
-                quiet: statement.rows.is_empty() && opening.unwrap_or(0) == 0,
+                quiet: statement.rows.is_empty(),
                 gap: statement
                     .balance_gap
                     .map(|g| format!("the statement {from} to {to} does not add up at {g}")),

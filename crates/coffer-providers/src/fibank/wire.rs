@@ -55,7 +55,6 @@ pub(super) struct AccountItem {
     pub(super) category: Option<String>,
     pub(super) acy_curr_balance: Option<Raw>,
     pub(super) acy_avl_bal: Option<Raw>,
-    pub(super) acy_opening_bal: Option<Raw>,
     pub(super) stmt: Option<Vec<StatementRow>>,
 }
 
