@@ -1,6 +1,7 @@
 //! The API layer over the Demo Bank, end to end through a real SQLite file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fibank;
 mod finsify;
 mod insight;
 mod login;
