@@ -435,3 +435,37 @@ async fn the_password_goes_only_into_the_login_form() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_whose_statements_keep_failing_is_named_while_the_others_sync() {
+    let b = bench().await;
+    // Four 500 pages in a row: the first statement's call and all its retries.
+    b.bank.inject(FibankFault::StatementError { requests: 4 });
+    let (first, _) = b.sync().await;
+    assert_eq!(first.errors.len(), 1, "{:?}", first.errors);
+    let error = &first.errors[0];
+    assert!(error.contains("HTTP 500"), "{error}");
+    // Exactly one account has nothing (not half its history); the others are exact.
+    let got = stored(&b.store);
+    let want = oracle(b.bank.oracle_ledger(), chrono::NaiveDate::MIN);
+    let mut failed = Vec::new();
+    for (iban, rows) in &want {
+        match got.get(iban).filter(|r| !r.is_empty()) {
+            Some(have) => assert_eq!(have, rows, "{iban}"),
+            None => failed.push(iban.clone()),
+        }
+    }
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let name = b
+        .bank
+        .accounts()
+        .into_iter()
+        .find(|a| a.iban == failed[0])
+        .unwrap()
+        .name;
+    assert!(error.starts_with(&format!("{name}: ")), "{error}");
+    // The next sync fetches the failed account's history; the others are not doubled.
+    let (second, _) = b.sync().await;
+    assert!(second.errors.is_empty(), "{:?}", second.errors);
+    b.assert_exact();
+}
