@@ -16,8 +16,9 @@ use url::Url;
 use super::FibankError;
 use crate::wire::{join_path, tidy, transport_problem};
 
-/// The e-banking client the web app identifies as.
+/// The e-banking client the web app identifies as, and the scope it asks for.
 const CLIENT_ID: &str = "E_BANK";
+const SCOPE: &str = "E_BANK";
 /// More hops than the bank's two means a loop or a page Coffer does not know.
 const MAX_HOPS: usize = 6;
 /// Login pages are small; a huge one is not the login page.
@@ -221,7 +222,7 @@ pub(super) async fn log_in(
             ("response_type", "token"),
             ("client_id", CLIENT_ID),
             ("redirect_uri", "/EBank/"),
-            ("scope", CLIENT_ID),
+            ("scope", SCOPE),
             ("state", &state),
         ],
     )?;

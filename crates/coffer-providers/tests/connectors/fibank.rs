@@ -32,6 +32,8 @@ struct Bench {
     connection: Connection,
     /// What the user typed when connecting (kept in the vault in the app).
     password: Mutex<String>,
+    /// The setting `fibank.max_lookback_days`.
+    lookback: u32,
 }
 
 async fn bench() -> Bench {
@@ -55,6 +57,7 @@ async fn bench() -> Bench {
         store: Mutex::new(store),
         connection,
         password: Mutex::new(password),
+        lookback: 0,
     }
 }
 
@@ -73,7 +76,7 @@ impl Bench {
             self.credentials(),
             self.clock.now(),
             FibankOptions {
-                max_lookback_days: 0,
+                max_lookback_days: self.lookback,
                 memory: Some(self.memory.clone() as Arc<dyn BankMemory>),
                 connection: Some(self.connection.id),
             },
@@ -414,8 +417,13 @@ async fn broken_login_pages_and_unreadable_answers_give_precise_errors_and_chang
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_password_goes_only_into_the_login_form() {
     let b = bench().await;
-    let (first, _) = b.sync().await;
+    let (first, calls) = b.sync().await;
     assert!(first.errors.is_empty(), "{:?}", first.errors);
+    println!(
+        "first sync without faults: {} rows, {calls} API calls, {} requests in all",
+        first.inserted,
+        b.bank.requests().len()
+    );
     let (_, password) = b.bank.credentials();
     let encoded: String = url::form_urlencoded::byte_serialize(password.as_bytes()).collect();
     for r in b.bank.requests() {
@@ -468,4 +476,22 @@ async fn an_account_whose_statements_keep_failing_is_named_while_the_others_sync
     let (second, _) = b.sync().await;
     assert!(second.errors.is_empty(), "{:?}", second.errors);
     b.assert_exact();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookback_limit_stops_the_walk_back_at_the_chosen_day() {
+    let b = Bench {
+        lookback: 90,
+        ..bench().await
+    };
+    let (first, calls) = b.sync().await;
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    let from = b.clock.now().date_naive() - chrono::Duration::days(90);
+    let got = stored(&b.store);
+    let want = oracle(b.bank.oracle_ledger(), from);
+    assert!(got.values().flatten().all(|r| r.0 >= from));
+    let got: BTreeMap<_, _> = got.into_iter().filter(|(_, r)| !r.is_empty()).collect();
+    assert!(got == want, "{}", difference(&got, &want));
+    // Three statement accounts, three windows each, plus the card account and the login.
+    assert!(calls <= 14, "{calls} calls");
 }
