@@ -271,6 +271,7 @@ const downloads = mkdtempSync(join(tmpdir(), 'coffer-ui-downloads-'));
 let server = null;
 let browser = null;
 let sandbox = null;
+let fibankSandbox = null;
 const freshDir = mkdtempSync(join(tmpdir(), 'coffer-ui-fresh-'));
 
 try {
@@ -843,7 +844,12 @@ try {
     COFFER_BROWSER: join(root, 'tests/e2e/browser-user.mjs'),
     COFFER_BROWSER_LOG: join(artifacts, 'browser-user.log'),
   };
-  for (const [key, value] of [['finsify.api_url', sandbox.url], ['finsify.catalogue_url', `${finsifyOrigin}/service.json`]]) {
+  fibankSandbox = await startSandbox('fibank');
+  for (const [key, value] of [
+    ['finsify.api_url', sandbox.url],
+    ['finsify.catalogue_url', `${finsifyOrigin}/service.json`],
+    ['fibank.base_url', fibankSandbox.url],
+  ]) {
     execFileSync(cli, ['--data-dir', freshDir, 'settings', 'set', key, value], { stdio: 'pipe', env });
   }
   server = await serve(freshDir, ['--writable'], env);
@@ -994,9 +1000,39 @@ try {
     await screenshot(fpage, 'connections.png');
   });
 
+  await check('Fibank: username and password in Coffer’s own form, checked at the sandbox bank, Cyrillic text in the table', async () => {
+    const bank = providers.find((p) => p.id === 'fibank');
+    await fpage.goto(`${server.url}#view=connections`);
+    await fpage.click('#connections-view [data-testid="connect-bank"]');
+    await fpage.click('[data-testid="provider-fibank"]');
+    await fpage.waitForSelector('form.connect-form[data-provider="fibank"][data-login="credentials"]');
+    assert.equal(await fpage.textContent('[data-testid="storage-warning"] p'), bank.storage_warning);
+    assert.equal(await fpage.getAttribute('[data-testid="field-password"]', 'type'), 'password');
+    assert.equal(await fpage.isDisabled('[data-testid="login-submit"]'), true, 'Connect waits for the box');
+    // The sandbox's documented test user.
+    await fpage.fill('[data-testid="field-username"]', 'ivan.petrov');
+    await fpage.fill('[data-testid="field-password"]', 'Sofia-2024!');
+    await fpage.check('[data-testid="storage-consent"]');
+    await fpage.click('[data-testid="login-submit"]');
+    await fpage.waitForSelector('[data-testid="connection-card"][data-provider="fibank"] [data-testid="connection-status"][data-status="active"]');
+    await fpage.waitForFunction(() => {
+      const card = document.querySelector('[data-testid="connection-card"][data-provider="fibank"]');
+      return card && !/Syncing/.test(card.textContent) && card.querySelector('.connection-last-sync')?.textContent !== 'never';
+    });
+    const list = await api(server, 'transactions', { filter: EMPTY });
+    const cyrillic = list.rows.find((r) => r.provider === 'fibank' && /[\u0400-\u04FF]{4,}/.test(r.description));
+    assert.ok(cyrillic, 'the bank sent Cyrillic text');
+    const word = /[\u0400-\u04FF]{4,}/.exec(cyrillic.description)[0];
+    await fpage.goto(`${server.url}#view=transactions&search=${encodeURIComponent(word)}`);
+    await tableSettled(fpage);
+    const shown = await fpage.$$eval('table#transactions tr[data-transaction-id]', (rows) => rows.map((r) => r.textContent));
+    assert.ok(shown.length > 0 && shown.some((t) => t.toLowerCase().includes(word.toLowerCase())), `rows with “${word}”`);
+    await screenshot(fpage, 'fibank-cyrillic.png');
+  });
+
   await check('a credentials bank’s form (a stand-in bank: providers() and the login answered by the test)', async () => {
-    // No bank logs in with a username and password yet: the answers of providers() and of the
-    // login are replaced, to see the form the descriptor would make.
+    // The answers of providers() and of the login are replaced, to hold the "Logging in…"
+    // state and a refusal long enough to look at them.
     const stand = {
       id: 'standin', name: 'Stand-in Sparebank', summary: 'A bank that only offers your own username and password.',
       countries: ['NO'], logo_svg: providers[0].logo_svg, developer_portal: null, welcome_offer: null, login: 'credentials',
@@ -1060,6 +1096,7 @@ try {
   await browser?.close().catch(() => {});
   stop(server);
   sandbox?.child.kill();
+  fibankSandbox?.child.kill();
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(freshDir, { recursive: true, force: true });
   rmSync(downloads, { recursive: true, force: true });

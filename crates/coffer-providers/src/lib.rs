@@ -4,6 +4,7 @@
 
 pub mod bank;
 pub mod demo;
+pub mod fibank;
 pub mod finqware;
 pub mod finsify;
 pub mod registry;

@@ -4,13 +4,14 @@
 use coffer_core::category::Category;
 
 use crate::bank::Bank;
-use crate::{demo, finqware, finsify, sparebank1};
+use crate::{demo, fibank, finqware, finsify, sparebank1};
 
 /// Every bank, in the order the connect dialog lists them. One line per bank.
 static BANKS: &[&dyn Bank] = &[
     &sparebank1::SPAREBANK1,
     &finsify::FINSIFY,
     &finqware::FINQWARE,
+    &fibank::FIBANK,
     &demo::DEMO,
 ];
 

@@ -10,6 +10,8 @@ use coffer_api::{
     registry, ApiError, Browser, CallbackKind, Clock, Coffer, KeySource, LoginRequest, OpenOptions,
 };
 use coffer_login::LoginPlan;
+use coffer_sandbox::fibank::{FibankConfig, FibankSandbox};
+use coffer_sandbox::finqware::{FinqwareConfig, FinqwareSandbox};
 use coffer_sandbox::finsify::{FinsifyConfig, FinsifySandbox};
 use coffer_sandbox::sparebank1::{Sparebank1Config, Sparebank1Sandbox};
 use secrecy::SecretString;
@@ -188,6 +190,37 @@ async fn sandbox_for(id: &str) -> Option<Prepared> {
                     ("service_secret", "sandbox-service-secret"),
                     ("service_id", "8"),
                 ]),
+                origin: origin(&base),
+                started: Box::new(|_| {}),
+                _sandbox: Box::new(s),
+            }
+        }
+        "finqware" => {
+            let s = FinqwareSandbox::start(FinqwareConfig::default(), 0)
+                .await
+                .unwrap();
+            let base = s.base_url();
+            Prepared {
+                settings: vec![("finqware.api_url".into(), base.clone())],
+                fields: fields(&[
+                    ("client_id", "sandbox-client-id"),
+                    ("client_secret", "sandbox-client-secret"),
+                    ("client_app_key", "sandbox-client-app-key"),
+                    ("skill", "bt_ro_aisp_sbx_#2.0"),
+                ]),
+                origin: origin(&base),
+                started: Box::new(|_| {}),
+                _sandbox: Box::new(s),
+            }
+        }
+        "fibank" => {
+            let s = FibankSandbox::start(FibankConfig::default(), 0)
+                .await
+                .unwrap();
+            let base = s.base_url();
+            Prepared {
+                settings: vec![("fibank.base_url".into(), base.clone())],
+                fields: fields(&[("username", "ivan.petrov"), ("password", "Sofia-2024!")]),
                 origin: origin(&base),
                 started: Box::new(|_| {}),
                 _sandbox: Box::new(s),

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod banks;
+mod fibank;
 mod finqware;
 mod finsify;
 mod insight;

@@ -436,3 +436,81 @@ fn connect_refuses_an_empty_secret_and_unknown_settings() {
         "must be an https:// URL",
     );
 }
+
+/// `coffer connect fibank --username U --yes`: the password is the first line of standard input
+/// (never an argument), the storage warning must be confirmed, and the password appears in no
+/// output.
+#[test]
+fn connect_fibank_reads_the_password_from_stdin_and_wants_the_warning_confirmed() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = runtime
+        .block_on(coffer_sandbox::fibank::FibankSandbox::start(
+            coffer_sandbox::fibank::FibankConfig {
+                clock: coffer_sandbox::SandboxClock::fixed(NOW.parse().unwrap()),
+                ..coffer_sandbox::fibank::FibankConfig::default()
+            },
+            0,
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        dir.path(),
+        &["settings", "set", "fibank.base_url", &sandbox.base_url()],
+    );
+    let (username, password) = sandbox.credentials();
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_coffer"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env("COFFER_PASSPHRASE", "cli tangerine ferry quilt")
+            .env("COFFER_CLOCK", NOW)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let line = format!("{password}\n");
+
+    // Without --yes and without a terminal, nothing is asked and nothing is stored.
+    let out = run(&["connect", "fibank", "--username", &username], &line);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--yes"), "{stderr}");
+    assert_eq!(sandbox.stats().login_attempts, 0);
+
+    let out = run(
+        &["connect", "fibank", "--username", &username, "--yes"],
+        &line,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("Connected Fibank (connection 1)"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("vault"), "the warning is shown: {stderr}");
+    let out = run(&["sync", "--json"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["inserted"], sandbox.oracle_ledger().len());
+    for text in [stdout.as_ref(), stderr.as_ref()] {
+        assert!(!text.contains(&password));
+    }
+}

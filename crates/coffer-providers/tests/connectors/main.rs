@@ -3,6 +3,7 @@
 //! engine is handed the same instant, so nothing depends on the day or the hour of the run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fibank;
 mod finqware;
 mod finsify;
 mod sparebank1;
