@@ -279,8 +279,15 @@ async fn bad_redirects_are_refused_and_the_login_stays_cancellable_with_nothing_
     assert_eq!(err.code, ErrorCode::Cancelled);
     let waiting = coffer;
     assert!(waiting.connections().await.unwrap().is_empty());
-    // The listener closed with the login: nothing answers there any more.
-    assert!(http.get(&base).send().await.is_err());
+    // The listener closed with the login: nothing of Coffer's answers there any more. (Another
+    // test's server may have been given the freed port meanwhile; only a login listener sets
+    // this header on every answer.)
+    if let Ok(answer) = http.get(&base).send().await {
+        assert!(
+            answer.headers().get("referrer-policy").is_none(),
+            "a login listener still answers on {base}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
