@@ -170,7 +170,12 @@ function startSandbox(provider) {
     p.once('exit', (code) => reject(new Error(`${provider} sandbox exited ${code}`)));
   });
 }
-const sandboxes = { sparebank1: startSandbox('sparebank1'), finsify: startSandbox('finsify') };
+const sandboxes = {
+  sparebank1: startSandbox('sparebank1'),
+  finsify: startSandbox('finsify'),
+  finqware: startSandbox('finqware'),
+  fibank: startSandbox('fibank'),
+};
 
 function cliOk(args) {
   return execFileSync(cli, ['--data-dir', dataDir, ...args], {
@@ -584,6 +589,55 @@ try {
     assert.match(log, /redirect to http:…\nloopback answered 200/);
     assert.doesNotMatch(log, /deep link handed/);
     await screenshot(s, 'connections.png');
+  });
+
+  await check('connect Finqware: the consent page in the system browser, back through a coffer:// link', async () => {
+    const api = await sandboxes.finqware;
+    const origin = new URL(api).origin;
+    cliOk(['settings', 'set', 'finqware.api_url', api]);
+    const logStart = readSize(driverEnv.COFFER_BROWSER_LOG);
+    await click(s, '[data-testid="connect-bank"]');
+    await click(s, '[data-testid="provider-finqware"]');
+    await fill(s, {
+      'field-client_id': 'sandbox-client-id',
+      'field-client_secret': 'sandbox-client-secret',
+      'field-client_app_key': 'sandbox-client-app-key',
+      'field-skill': 'bt_ro_aisp_sbx_#2.0',
+    });
+    await until('the skill to be selected', () =>
+      exec(s, `const c = document.querySelector('[data-testid="catalogue-chosen"]'); return c && !c.hidden ? c.dataset.value : null;`));
+    await click(s, '[data-testid="login-submit"]');
+    await waitForCard(s, 'finqware');
+    const oracle = await (await fetch(`${origin}/_sandbox/oracle/accounts`)).json();
+    const stored = storeAccounts().accounts.filter((a) => a.provider === 'finqware');
+    // The bank behind the skill (Banca Transilvania, BTRL), every account with the bank's balance.
+    const bt = oracle.filter((a) => a.account.includes('BTRL'));
+    assert.deepEqual(
+      stored.map((a) => [a.iban, a.currency, a.balance]).sort(),
+      bt.map((a) => [a.account, a.currency, a.balance]).sort(),
+    );
+    const log = readFileSync(driverEnv.COFFER_BROWSER_LOG, 'utf8').slice(logStart);
+    assert.match(log, /consent page approved/);
+    await screenshot(s, 'connect-finqware.png');
+  });
+
+  await check('connect Fibank: username and password typed in the window, checked at the bank', async () => {
+    const base = await sandboxes.fibank;
+    cliOk(['settings', 'set', 'fibank.base_url', base]);
+    await click(s, '[data-testid="connect-bank"]');
+    await click(s, '[data-testid="provider-fibank"]');
+    await fill(s, { 'field-username': 'ivan.petrov', 'field-password': 'Sofia-2024!' });
+    await click(s, '[data-testid="storage-consent"]');
+    await click(s, '[data-testid="login-submit"]');
+    await waitForCard(s, 'fibank');
+    const stored = storeAccounts().accounts.filter((a) => a.provider === 'fibank');
+    assert.ok(stored.length >= 3, `Fibank accounts stored: ${stored.length}`);
+    const shown = await until('the Fibank accounts in the sidebar', async () => {
+      const a = (await readAccounts(s)).filter((x) => stored.some((y) => y.id === x.id));
+      return a.length === stored.length ? a : null;
+    });
+    assert.deepEqual(shown.map((a) => [a.id, a.balance]).sort(), stored.map((a) => [a.id, a.balance]).sort());
+    await screenshot(s, 'connect-fibank.png');
   });
 
   await check('a coffer:// link handed to the running app by the OS reaches it (refused: no login waits)', async () => {

@@ -1,7 +1,5 @@
-// Calendar arithmetic for the filter: date presets and the keys a chart region carries. Pure
-// and time-zone free: dates are `YYYY-MM-DD` strings and arithmetic is done on UTC days.
-
-import type { HitTarget } from './generated/api';
+// Calendar arithmetic for the filter's date presets. Pure and time-zone free: dates are
+// `YYYY-MM-DD` strings. (A chart region carries its own days, computed by the backend.)
 
 export interface DateRange {
   from: string | null;
@@ -108,50 +106,3 @@ export function presetRange(preset: RangePreset, today: string): DateRange {
   }
 }
 
-const DAY_MS = 86_400_000;
-
-function utcDays(year: number, month: number, day: number): number {
-  return Date.UTC(year, month - 1, day) / DAY_MS;
-}
-
-function fromUtcDays(days: number): string {
-  const d = new Date(days * DAY_MS);
-  return isoDate(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
-}
-
-/** ISO-8601 weeks in a year: 53 when it starts on a Thursday (or a Wednesday in a leap year). */
-export function isoWeeksInYear(year: number): number {
-  const jan1 = new Date(Date.UTC(year, 0, 1)).getUTCDay(); // 0 = Sunday
-  return jan1 === 4 || (jan1 === 3 && isLeapYear(year)) ? 53 : 52;
-}
-
-/** Monday to Sunday of ISO week `week` of ISO year `year` (week 1 holds January 4th). */
-export function isoWeekRange(year: number, week: number): DateRange | null {
-  if (!Number.isInteger(week) || week < 1 || week > isoWeeksInYear(year)) return null;
-  const jan4 = utcDays(year, 1, 4);
-  const weekday = (new Date(jan4 * DAY_MS).getUTCDay() + 6) % 7; // 0 = Monday
-  const monday = jan4 - weekday + (week - 1) * 7;
-  return { from: fromUtcDays(monday), to: fromUtcDays(monday + 6) };
-}
-
-/**
- * The date range a chart key stands for:
- * - `period`: "2026-03" (that month) or "2026-W12" (that ISO week, Monday–Sunday);
- * - `date`: "2026-03-14" (that day), "2026-03" (that month) or "2026" (that year).
- * Null when the key is not a date key (category and vendor keys) or is malformed.
- */
-export function keyToRange(target: HitTarget, key: string): DateRange | null {
-  if (target !== 'period' && target !== 'date') return null;
-  const week = /^(\d{4})-W(\d{2})$/.exec(key);
-  if (week && target === 'period') return isoWeekRange(Number(week[1]), Number(week[2]));
-  const month = /^(\d{4})-(\d{2})$/.exec(key);
-  if (month) {
-    const m = Number(month[2]);
-    return m >= 1 && m <= 12 ? monthRange(Number(month[1]), m) : null;
-  }
-  if (target === 'date') {
-    if (isIsoDate(key)) return { from: key, to: key };
-    if (/^\d{4}$/.test(key)) return { from: `${key}-01-01`, to: `${key}-12-31` };
-  }
-  return null;
-}

@@ -300,6 +300,44 @@ pub struct ChartRegion {
     pub height: u32,
     pub target: HitTarget,
     pub key: String,
+    /// For period and date regions: the first and last day it stands for (ISO dates), so a
+    /// click filters exactly that span without the front end decoding the key.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// The days a period or date key covers: `2026-03` (a month), `2026-W12` (an ISO week, Monday
+/// to Sunday), `2026-03-14` (a day), `2026` (a year). `None` for other keys.
+pub fn key_span(target: &HitTarget, key: &str) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+    use chrono::{Datelike, NaiveDate, Weekday};
+    if !matches!(target, HitTarget::Period | HitTarget::Date) {
+        return None;
+    }
+    let period = matches!(target, HitTarget::Period);
+    if let Some((y, w)) = key.split_once("-W").filter(|_| period) {
+        let (y, w) = (y.parse().ok()?, w.parse().ok()?);
+        let monday = NaiveDate::from_isoywd_opt(y, w, Weekday::Mon)?;
+        return Some((monday, NaiveDate::from_isoywd_opt(y, w, Weekday::Sun)?));
+    }
+    match key.len() {
+        4 if !period => {
+            let y = key.parse().ok()?;
+            Some((
+                NaiveDate::from_ymd_opt(y, 1, 1)?,
+                NaiveDate::from_ymd_opt(y, 12, 31)?,
+            ))
+        }
+        7 => {
+            let first = NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d").ok()?;
+            let next = first.checked_add_months(chrono::Months::new(1))?;
+            Some((first, next.pred_opt()?))
+        }
+        10 if !period => {
+            let day = NaiveDate::parse_from_str(key, "%Y-%m-%d").ok()?;
+            (day.year() > 0).then_some((day, day))
+        }
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -471,7 +509,16 @@ pub fn chart(snap: &Snapshot, req: &ChartRequest) -> Result<ChartView, ChartFail
                     c::HitKind::Vendor => HitTarget::Vendor,
                     c::HitKind::Date => HitTarget::Date,
                 },
+                from: None,
+                to: None,
                 key: r.key,
+            })
+            .map(|mut r| {
+                if let Some((from, to)) = key_span(&r.target, &r.key) {
+                    r.from = Some(from.to_string());
+                    r.to = Some(to.to_string());
+                }
+                r
             })
             .collect(),
     })
@@ -493,5 +540,70 @@ pub fn category_label(c: Category) -> &'static str {
         Category::Income => "Income",
         Category::Transfers => "Transfers",
         Category::Other => "Other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{key_span, HitTarget};
+
+    fn span(target: HitTarget, key: &str) -> Option<(String, String)> {
+        key_span(&target, key).map(|(a, b)| (a.to_string(), b.to_string()))
+    }
+
+    #[test]
+    fn chart_keys_name_exact_spans() {
+        let s = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        assert_eq!(
+            span(HitTarget::Period, "2024-02"),
+            s("2024-02-01", "2024-02-29")
+        );
+        assert_eq!(
+            span(HitTarget::Period, "2026-12"),
+            s("2026-12-01", "2026-12-31")
+        );
+        // ISO week 1 of 2026 starts in 2025; 2026 has 53 weeks.
+        assert_eq!(
+            span(HitTarget::Period, "2026-W01"),
+            s("2025-12-29", "2026-01-04")
+        );
+        assert_eq!(
+            span(HitTarget::Period, "2026-W53"),
+            s("2026-12-28", "2027-01-03")
+        );
+        assert_eq!(span(HitTarget::Period, "2025-W53"), None);
+        assert_eq!(span(HitTarget::Period, "2026-W00"), None);
+        // 2021-01-01 is a Friday: it belongs to 2020-W53, and 2021-W01 starts on 4 January.
+        assert_eq!(
+            span(HitTarget::Period, "2021-W01"),
+            s("2021-01-04", "2021-01-10")
+        );
+        assert_eq!(
+            span(HitTarget::Period, "2020-W53"),
+            s("2020-12-28", "2021-01-03")
+        );
+        assert_eq!(
+            span(HitTarget::Period, "2000-02"),
+            s("2000-02-01", "2000-02-29")
+        );
+        assert_eq!(
+            span(HitTarget::Period, "2100-02"),
+            s("2100-02-01", "2100-02-28")
+        );
+        assert_eq!(span(HitTarget::Date, "2026-02-30"), None);
+        assert_eq!(span(HitTarget::Period, "2026-03-14"), None);
+        assert_eq!(span(HitTarget::Date, "2026-W12"), None);
+        assert_eq!(
+            span(HitTarget::Date, "2026-04"),
+            s("2026-04-01", "2026-04-30")
+        );
+        assert_eq!(
+            span(HitTarget::Date, "2026-03-14"),
+            s("2026-03-14", "2026-03-14")
+        );
+        assert_eq!(span(HitTarget::Date, "2026"), s("2026-01-01", "2026-12-31"));
+        assert_eq!(span(HitTarget::Date, "2026-13"), None);
+        assert_eq!(span(HitTarget::Category, "2026-03"), None);
+        assert_eq!(span(HitTarget::Vendor, "Rema 1000"), None);
     }
 }

@@ -111,7 +111,12 @@ export type ChartRequest = { kind: ChartKind, filter: Filter, width: number, hei
  */
 currency: string | null, };
 export type HitTarget = "period" | "category" | "vendor" | "date";
-export type ChartRegion = { x: number, y: number, width: number, height: number, target: HitTarget, key: string, };
+export type ChartRegion = { x: number, y: number, width: number, height: number, target: HitTarget, key: string, 
+/**
+ * For period and date regions: the first and last day it stands for (ISO dates), so a
+ * click filters exactly that span without the front end decoding the key.
+ */
+from: string | null, to: string | null, };
 export type ChartView = { kind: ChartKind, currency: string | null, 
 /**
  * Every currency the filter spans, for a switcher.

@@ -6,7 +6,6 @@ import type { Api } from '../api';
 import type { ChartKind, ChartRegion, ChartRequest, ChartTheme, ChartView, HitTarget } from '../generated/api';
 import { clear, el, icon } from '../dom';
 import { CHART_HEIGHT, chartWidthFor, scaleRegion, svgDataUrl } from '../chart-geometry';
-import { keyToRange } from '../dates';
 import { downloadBlob } from '../download';
 import { showError } from '../error-banner';
 import { categoryLabel } from '../filter';
@@ -289,7 +288,7 @@ export class ChartCard {
         class: 'chart-hit',
         title: label,
         attrs: { type: 'button', 'aria-label': label, tabindex: first ? 0 : -1 },
-        data: { target: region.target, key: region.key },
+        data: { target: region.target, key: region.key, from: region.from ?? '', to: region.to ?? '' },
       });
       b.style.left = `${box.left}px`;
       b.style.top = `${box.top}px`;
@@ -313,9 +312,12 @@ export class ChartCard {
   #onHit(event: Event): void {
     const b = (event.target as Element | null)?.closest<HTMLButtonElement>('button.chart-hit');
     if (!b) return;
-    const target = b.dataset['target'] as ChartRegion['target'];
-    const key = b.dataset['key'] ?? '';
-    applyRegion(this.#store, target, key);
+    applyRegion(this.#store, {
+      target: b.dataset['target'] as ChartRegion['target'],
+      key: b.dataset['key'] ?? '',
+      from: b.dataset['from'] || null,
+      to: b.dataset['to'] || null,
+    });
   }
 
   /** Arrow keys move between the regions (one tab stop per chart). */
@@ -364,20 +366,21 @@ export class ChartCard {
   }
 }
 
-/** Applies a clicked region to the shared filter. */
-export function applyRegion(store: Store, target: HitTarget, key: string): void {
-  switch (target) {
+/**
+ * Applies a clicked region to the shared filter. Period and date regions carry the exact days
+ * they stand for, computed by the backend (ISO weeks, month ends and leap years included).
+ */
+export function applyRegion(store: Store, region: Pick<ChartRegion, 'target' | 'key' | 'from' | 'to'>): void {
+  switch (region.target) {
     case 'category':
-      store.setFilter({ categories: [key] });
+      store.setFilter({ categories: [region.key] });
       return;
     case 'vendor':
-      store.setFilter({ vendors: [key] });
+      store.setFilter({ vendors: [region.key] });
       return;
     case 'period':
-    case 'date': {
-      const range = keyToRange(target, key);
-      if (range) store.setFilter({ from: range.from, to: range.to }, 'custom');
+    case 'date':
+      if (region.from && region.to) store.setFilter({ from: region.from, to: region.to }, 'custom');
       return;
-    }
   }
 }
