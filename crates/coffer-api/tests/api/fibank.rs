@@ -73,6 +73,7 @@ type Row = (String, String, i64, String);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_with_the_password_form_sync_export_and_never_store_the_password_in_the_clear() {
+    let logs = crate::captured_logs();
     let dir = tempfile::tempdir().unwrap();
     let sandbox = FibankSandbox::start(
         FibankConfig {
@@ -249,6 +250,14 @@ async fn connect_with_the_password_form_sync_export_and_never_store_the_password
                 path.display()
             );
         }
+    }
+    // Nor in the logs, at any level.
+    let logged = logs.bytes();
+    for secret in [password.as_str(), "Burgas-2026!", "Varna-1999"] {
+        assert!(
+            memchr::memmem::find(&logged, secret.as_bytes()).is_none(),
+            "{secret} logged"
+        );
     }
     // Nor did it go anywhere but into the bank's login form.
     for r in sandbox.requests() {

@@ -120,6 +120,7 @@ async fn log_in(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_sync_expire_renew_and_disconnect() {
+    let logs = crate::captured_logs();
     let now = chrono::Utc::now();
     let sandbox = FinqwareSandbox::start(
         FinqwareConfig {
@@ -258,6 +259,14 @@ async fn connect_sync_expire_renew_and_disconnect() {
     }
     for secret in &secrets {
         assert!(memchr::memmem::find(&haystack, secret.as_bytes()).is_none());
+    }
+    // Nor in the logs, at any level.
+    let logged = logs.bytes();
+    for secret in &secrets {
+        assert!(
+            memchr::memmem::find(&logged, secret.as_bytes()).is_none(),
+            "a secret was logged"
+        );
     }
 
     // Disconnect keeping history revokes the consent at Finqware.

@@ -595,29 +595,9 @@ async fn two_processes_on_one_profile_spend_a_rotating_token_once() {
 /// Desktop notifications: a bank that keeps failing is told once, not at every scheduled sync;
 /// after it recovered, a new failure is told again; a login the bank stopped accepting is told
 /// as "log in again". Diagnostics name the failure and hold no secret.
-/// Everything logged by this test binary, at every level, from the moment it is installed.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_bank_is_told_once_and_again_only_after_it_recovered() {
-    // Harsher than the app's own log filter: every level of every crate, HTTP client included.
-    let logs = Logs::default();
-    let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .init();
+    let logs = crate::captured_logs();
     let dir = tempfile::tempdir().unwrap();
     let b = bench(dir.path()).await;
     let id = log_in(&b, None).await;
@@ -678,7 +658,7 @@ async fn a_failing_bank_is_told_once_and_again_only_after_it_recovered() {
         .unwrap()
         .is_empty());
 
-    let logged = logs.0.lock().unwrap().clone();
+    let logged = logs.bytes();
     assert!(
         logged.len() > 1000,
         "the test saw the logs ({} bytes)",
