@@ -1197,3 +1197,14 @@ fn evaluation_set_meets_the_floors() {
         report.render()
     );
 }
+
+/// Fibank's generic card line carries no shop (the terminal sent none): it must name no vendor,
+/// so the counterparty, where the shop is, decides; with a shop after it, the shop is the vendor.
+#[test]
+fn fibank_generic_card_lines_leave_the_vendor_to_the_counterparty() {
+    assert_eq!(builtin("Плащане с дебитна карта"), None);
+    assert_eq!(builtin("ПЛАЩАНЕ С КРЕДИТНА КАРТА"), None);
+    let shop =
+        builtin("Плащане с дебитна карта ЛИДЛ БЪЛГАРИЯ ЕООД ЕНД КО КД СОФИЯ").map(|m| m.vendor);
+    assert_eq!(shop.as_deref(), Some("Lidl"));
+}
