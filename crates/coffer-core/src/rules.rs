@@ -45,7 +45,8 @@ pub struct VendorRuleView {
 pub struct VendorView {
     pub name: String,
     pub transactions: i64,
-    /// The rules that produced this vendor, e.g. `known:uber` or `user:3`.
+    /// The rules that produced this vendor, in words, e.g. "Known merchant: Uber" or "Your rule
+    /// #3".
     pub rules: Vec<String>,
     /// Normalised names shown as this vendor (renames and merges).
     pub aliases: Vec<String>,
@@ -337,10 +338,12 @@ impl Store {
         while let Some(r) = rows.next()? {
             let name: String = r.get(0)?;
             let rules: Option<String> = r.get(2)?;
+            // The stored ids, in words: the vendor list never shows an internal id.
             let mut rules: Vec<String> = rules
-                .map(|s| s.split(',').map(str::to_string).collect())
+                .map(|s| s.split(',').map(crate::vendor::describe_rule).collect())
                 .unwrap_or_default();
             rules.sort();
+            rules.dedup();
             let names = aliases
                 .query_map([&name], |r| r.get(0))?
                 .collect::<rusqlite::Result<Vec<String>>>()?;

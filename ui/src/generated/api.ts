@@ -131,7 +131,8 @@ learned: boolean, };
 export type VendorRuleView = { id: number, pattern: string, is_regex: boolean, vendor: string, };
 export type VendorView = { name: string, transactions: number, 
 /**
- * The rules that produced this vendor, e.g. `known:uber` or `user:3`.
+ * The rules that produced this vendor, in words, e.g. "Known merchant: Uber" or "Your rule
+ * #3".
  */
 rules: Array<string>, 
 /**

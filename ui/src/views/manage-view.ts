@@ -13,17 +13,6 @@ import { toast } from '../toast';
 /** Vendors listed at once; a search narrows the rest. */
 const VENDOR_LIMIT = 400;
 
-/** What a vendor's rule tag means, for its tooltip. */
-export function ruleDescription(rule: string): string {
-  if (rule.startsWith('known:')) return 'Matched the built-in list of known merchants';
-  if (rule.startsWith('user:')) return `Your vendor rule #${rule.slice(5)}`;
-  if (rule === 'card-boilerplate') return 'Cleaned up from card-payment text';
-  if (rule === 'income') return 'Recognised as income';
-  if (rule === 'transfer') return 'Recognised as a transfer between accounts';
-  if (rule === 'counterparty') return 'The counterparty the bank reported';
-  return 'How Coffer recognised this vendor';
-}
-
 function iconButton(iconName: Parameters<typeof icon>[0], label: string, className = ''): HTMLButtonElement {
   return el(
     'button',
@@ -349,7 +338,7 @@ export class ManageView {
       attrs: { type: 'checkbox', 'aria-label': `Select ${v.name}`, checked: selected },
     });
     const rules = el('span', { class: 'vendor-rules' });
-    for (const r of v.rules) rules.appendChild(el('span', { class: 'rule-tag', text: r, title: ruleDescription(r) }));
+    for (const r of v.rules) rules.appendChild(el('span', { class: 'rule-tag', text: r }));
     const meta = el('span', { class: 'vendor-meta' }, rules);
     if (v.aliases.length > 0) {
       meta.appendChild(el('span', { class: 'vendor-aliases', text: `Also: ${v.aliases.join(', ')}`, title: v.aliases.join('\n') }));

@@ -281,3 +281,27 @@ fn desktop_command_list_and_capability_are_current() {
         );
     }
 }
+
+/// The vendor list says in words how each vendor was recognised; no internal rule id reaches
+/// a front end.
+#[tokio::test]
+async fn vendors_explain_their_rules_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let coffer = demo_profile(
+        dir.path(),
+        Clock::Fixed(Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap()),
+    )
+    .await;
+    let vendors = coffer.vendors().await.unwrap();
+    assert!(vendors.len() > 10);
+    for v in &vendors {
+        assert!(!v.rules.is_empty(), "{}: no rule", v.name);
+        for rule in &v.rules {
+            // Ids look like `known:uber`, `user:3`, `card-boilerplate:bg-card`.
+            let internal = rule.starts_with("known:")
+                || rule.starts_with("user:")
+                || (!rule.contains(' ') && (rule.contains(':') || rule.contains('-')));
+            assert!(!internal, "{}: rule shown as {rule:?}", v.name);
+        }
+    }
+}
