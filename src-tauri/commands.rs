@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "sync_all",
     "sync_connection",
     "rename_vendor",
+    "rename_account",
     "merge_vendors",
     "add_vendor_rule",
     "delete_vendor_rule",

@@ -494,6 +494,38 @@ impl Coffer {
     }
 
     /// Renames a vendor; renaming several to one name merges them. Returns rows changed.
+    /// Names an account as the user likes; an empty name goes back to the bank's. Returns the
+    /// name now shown.
+    pub async fn rename_account(
+        &self,
+        account: i64,
+        name: Option<&str>,
+    ) -> Result<String, ApiError> {
+        /// Longer names only push the balance off the sidebar.
+        const MAX_CHARS: usize = 80;
+        let name = name.map(str::trim).filter(|n| !n.is_empty());
+        if let Some(n) = name {
+            if n.chars().count() > MAX_CHARS || n.chars().any(char::is_control) {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidInput,
+                    format!(
+                        "an account name is at most {MAX_CHARS} characters on one line, not '{}'",
+                        tidy(n)
+                    ),
+                ));
+            }
+        }
+        self.write_store(|s| {
+            s.rename_account(account, name)?;
+            Ok(s.accounts_overview()?
+                .accounts
+                .into_iter()
+                .find(|a| a.id == account)
+                .map(|a| a.name)
+                .unwrap_or_default())
+        })
+    }
+
     pub async fn rename_vendor(&self, from: &str, to: &str) -> Result<u64, ApiError> {
         self.write_store(|s| Ok(s.rename_vendor(from, to)?))
     }

@@ -135,6 +135,8 @@ macro_rules! with_operations {
             write sync_connection(connection: i64) [events] -> Vec<$crate::sync::SyncSummary>
                 = c => c.sync(Some(connection), events).await;
             write rename_vendor(from: String, to: String) -> u64 = c => c.rename_vendor(&from, &to).await;
+            write rename_account(account: i64, #[serde(default)] name: Option<String>) -> String
+                = c => c.rename_account(account, name.as_deref()).await;
             write merge_vendors(names: Vec<String>, into: String) -> u64
                 = c => c.merge_vendors(&names, &into).await;
             write add_vendor_rule(pattern: String, #[serde(default)] is_regex: bool, vendor: String) -> i64

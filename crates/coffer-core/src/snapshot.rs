@@ -276,7 +276,7 @@ impl Snapshot {
         let mut account_pos: HashMap<AccountId, u32> = HashMap::new();
         {
             let mut stmt = store.db.prepare(
-                "SELECT a.id, a.name, c.provider, a.currency, a.balance_minor
+                "SELECT a.id, coalesce(a.user_name, a.name), c.provider, a.currency, a.balance_minor
                  FROM account a JOIN connection c ON c.id = a.connection_id ORDER BY a.id",
             )?;
             let mut rows = stmt.query([])?;

@@ -31,6 +31,7 @@ const MIGRATIONS_SQL: &[&str] = &[
     include_str!("../migrations/0004_connection_endpoints.sql"),
     include_str!("../migrations/0005_account_history.sql"),
     include_str!("../migrations/0006_notice.sql"),
+    include_str!("../migrations/0007_account_name.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -542,11 +543,25 @@ impl Store {
         Ok(())
     }
 
+    /// Gives an account the user's own name, or (`None`) goes back to the bank's. Syncs never
+    /// touch it.
+    pub fn rename_account(&mut self, account: AccountId, name: Option<&str>) -> Result<()> {
+        let n = self.db.execute(
+            "UPDATE account SET user_name = ?2 WHERE id = ?1",
+            params![account, name],
+        )?;
+        if n == 0 {
+            return Err(StoreError::UnknownAccount(account));
+        }
+        Ok(())
+    }
+
     pub fn accounts_overview(&self) -> Result<AccountsOverview> {
         let mut stmt = self.db.prepare(
-            "SELECT a.id, a.connection_id, c.provider, a.name, a.number, a.iban, a.currency,
-                    a.kind, a.balance_minor, a.available_minor, a.balance_at,
-                    (SELECT count(*) FROM \"transaction\" t WHERE t.account_id = a.id)
+            "SELECT a.id, a.connection_id, c.provider, coalesce(a.user_name, a.name), a.number,
+                    a.iban, a.currency, a.kind, a.balance_minor, a.available_minor, a.balance_at,
+                    (SELECT count(*) FROM \"transaction\" t WHERE t.account_id = a.id),
+                    c.label, a.name, a.user_name IS NOT NULL
              FROM account a JOIN connection c ON c.id = a.connection_id
              ORDER BY a.connection_id, a.id",
         )?;
@@ -583,6 +598,9 @@ impl Store {
                 available: available.map(|m| format_minor(m, currency.exponent())),
                 balance_at: balance_at.to_rfc3339(),
                 transaction_count: r.get(11)?,
+                connection_label: r.get(12)?,
+                bank_name: r.get(13)?,
+                renamed: r.get(14)?,
             });
         }
         totals.sort_by_key(|(c, _, _)| *c);

@@ -25,6 +25,11 @@ pub struct AccountView {
     pub available: Option<String>,
     pub balance_at: String,
     pub transaction_count: i64,
+    /// The connection it came with, for grouping accounts by bank ("SpareBank 1").
+    pub connection_label: String,
+    /// The bank's own name for it; `name` is the user's when `renamed`.
+    pub bank_name: String,
+    pub renamed: bool,
 }
 
 /// The sum of account balances in one currency; currencies are never added together.

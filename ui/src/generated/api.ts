@@ -13,7 +13,15 @@ balance: string,
 /**
  * Balance after pending transactions, where the provider reports one.
  */
-available: string | null, balance_at: string, transaction_count: number, };
+available: string | null, balance_at: string, transaction_count: number, 
+/**
+ * The connection it came with, for grouping accounts by bank ("SpareBank 1").
+ */
+connection_label: string, 
+/**
+ * The bank's own name for it; `name` is the user's when `renamed`.
+ */
+bank_name: string, renamed: boolean, };
 export type CurrencyTotal = { currency: string, balance: string, accounts: number, };
 export type AccountsOverview = { accounts: Array<AccountView>, totals: Array<CurrencyTotal>, };
 export type TransactionView = { id: number, account_id: number, account_name: string, booking_date: string, value_date: string | null, 
@@ -267,6 +275,7 @@ export const OPERATIONS = {
   sync_all: 'write',
   sync_connection: 'write',
   rename_vendor: 'write',
+  rename_account: 'write',
   merge_vendors: 'write',
   add_vendor_rule: 'write',
   delete_vendor_rule: 'write',
@@ -395,6 +404,10 @@ export class Client {
 
   renameVendor(from: string, to: string): Promise<number> {
     return this.caller.call<number>('rename_vendor', { from, to });
+  }
+
+  renameAccount(account: number, name: string | null): Promise<string> {
+    return this.caller.call<string>('rename_account', { account, name });
   }
 
   mergeVendors(names: Array<string>, into: string): Promise<number> {

@@ -7,6 +7,7 @@ import { appMark } from '../brand';
 import { clear, el, icon, type IconName } from '../dom';
 import { localToday } from '../dates';
 import { showError } from '../error-banner';
+import { toast } from '../toast';
 import { formatRelativeTime } from '../format';
 import { decodeHash, encodeHash, Store, VIEWS, type View } from '../state';
 import { ProgressView } from '../sync-progress';
@@ -101,7 +102,18 @@ export class MainView {
       if (change.state.view !== change.previous.view) this.#showView(change.state.view);
       if (change.dataChanged) void this.#refreshVendors();
     });
-    this.#sidebar = new Sidebar((account) => this.store.setFilter({ accounts: account ? [account.id] : [] }));
+    this.#sidebar = new Sidebar(
+      (account) => this.store.setFilter({ accounts: account ? [account.id] : [] }),
+      async (account, name) => {
+        try {
+          const shown = await api.renameAccount(account.id, name === '' ? null : name);
+          toast(name === '' ? `Back to the bank's name: ${shown}` : `Renamed to ${shown}`);
+        } catch (error) {
+          showError(error);
+        }
+        await this.dataChanged();
+      },
+    );
     this.#filterBar = new FilterBar(this.store);
     this.#dashboard = new Dashboard(api, this.store);
     this.#transactions = new TransactionsView(api, this.store);

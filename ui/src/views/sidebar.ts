@@ -33,10 +33,16 @@ export class Sidebar {
   /** The highlighted entry: an account id, null for "All accounts", NONE for several accounts. */
   #selected: number | null = null;
   #onSelect: (account: AccountView | null) => void;
+  #onRename: ((account: AccountView, name: string) => Promise<void>) | undefined;
   #accounts: AccountView[] = [];
 
-  constructor(onSelect: (account: AccountView | null) => void) {
+  /** `onRename` saves a name typed for an account (empty: back to the bank's name). */
+  constructor(
+    onSelect: (account: AccountView | null) => void,
+    onRename?: (account: AccountView, name: string) => Promise<void>,
+  ) {
     this.#onSelect = onSelect;
+    this.#onRename = onRename;
     this.#totals = el('div', { id: 'currency-totals', class: 'currency-totals' });
     this.#list = el('div', {
       id: 'account-list',
@@ -125,7 +131,20 @@ export class Sidebar {
     );
     fragment.appendChild(all);
 
+    // Grouped by the bank they came with, once there is more than one.
+    const banks = new Set(accounts.map((a) => a.connection_id));
+    let group: number | null = null;
     for (const a of accounts) {
+      if (banks.size > 1 && a.connection_id !== group) {
+        group = a.connection_id;
+        fragment.appendChild(
+          el('div', {
+            class: 'account-group',
+            text: a.connection_label,
+            attrs: { role: 'presentation', 'data-testid': 'account-group' },
+          }),
+        );
+      }
       const number = accountNumberLabel(a.number, a.iban);
       const sub = number ? `${kindLabel(a.kind)} · ${number}` : kindLabel(a.kind);
       const item = el(
@@ -140,16 +159,75 @@ export class Sidebar {
         el(
           'span',
           { class: 'nav-body' },
-          el('span', { class: 'nav-title account-name', text: a.name }),
+          el('span', {
+            class: 'nav-title account-name',
+            text: a.name,
+            ...(a.renamed ? { title: `${a.name} (the bank calls it ${a.bank_name})` } : {}),
+          }),
           el('span', { class: 'nav-sub account-meta', text: sub }),
         ),
         moneyNode(a.balance, a.currency, 'account-balance'),
       );
+      if (this.#onRename) {
+        const rename = el(
+          'button',
+          {
+            class: 'account-rename',
+            title: 'Rename (F2)',
+            attrs: { type: 'button', tabindex: -1, 'aria-label': `Rename ${a.name}`, 'data-testid': 'rename-account' },
+          },
+          icon('pencil'),
+        );
+        rename.addEventListener('click', (event) => {
+          event.stopPropagation();
+          this.startRename(a.id);
+        });
+        item.appendChild(rename);
+      }
       fragment.appendChild(item);
     }
     clear(this.#list);
     this.#list.appendChild(fragment);
     this.#syncSelection();
+  }
+
+  /**
+   * Turns an account's name into a text box: Enter saves (an empty name goes back to the bank's),
+   * Escape or leaving the box keeps the old name.
+   */
+  startRename(id: number): void {
+    const account = this.#accounts.find((a) => a.id === id);
+    const item = this.#list.querySelector<HTMLElement>(`.nav-item[data-account-id="${id}"]`);
+    const title = item?.querySelector<HTMLElement>('.account-name');
+    if (!account || !item || !title || !this.#onRename) return;
+    const input = el('input', {
+      class: 'account-name-input',
+      attrs: { type: 'text', maxlength: 80, 'aria-label': `New name for ${account.name}`, 'data-testid': 'account-name-input' },
+    }) as HTMLInputElement;
+    input.value = account.name;
+    input.placeholder = account.bank_name;
+    let done = false;
+    const finish = (save: boolean): void => {
+      if (done) return;
+      done = true;
+      if (save && input.value.trim() !== account.name) {
+        void this.#onRename?.(account, input.value.trim());
+      } else {
+        input.replaceWith(title);
+        item.focus();
+      }
+    };
+    input.addEventListener('keydown', (event) => {
+      // The list's own keys (Enter selects, arrows move) must not act while typing.
+      event.stopPropagation();
+      if (event.key === 'Enter') finish(true);
+      else if (event.key === 'Escape') finish(false);
+    });
+    input.addEventListener('click', (event) => event.stopPropagation());
+    input.addEventListener('blur', () => finish(false));
+    title.replaceWith(input);
+    input.focus();
+    input.select();
   }
 
   /** Marks the selected entry; `null` is "All accounts". */
@@ -214,6 +292,14 @@ export class Sidebar {
       case 'End':
         next = items[items.length - 1];
         break;
+      case 'F2': {
+        const id = this.#idOf(current);
+        if (id !== null) {
+          event.preventDefault();
+          this.startRename(id);
+        }
+        return;
+      }
       default:
         return;
     }

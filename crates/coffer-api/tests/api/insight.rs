@@ -373,7 +373,7 @@ async fn vendors_can_be_renamed_merged_and_ruled() {
         .into_iter()
         .find(|v| v.name == "Tim Wendelboe Coffee")
         .unwrap();
-    assert_eq!(v.rules, vec![format!("user:{id}")]);
+    assert_eq!(v.rules, vec![format!("Your rule #{id}")]);
     let err = coffer
         .add_vendor_rule("([unclosed", true, "X")
         .await

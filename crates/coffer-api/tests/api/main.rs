@@ -305,3 +305,55 @@ async fn vendors_explain_their_rules_in_words() {
         }
     }
 }
+
+/// A name the user gives an account is what every view shows, survives syncs (which refresh the
+/// bank's name) and can be taken back; the bank's name stays known.
+#[tokio::test]
+async fn an_account_keeps_the_name_the_user_gave_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = Clock::Fixed(Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap());
+    let coffer = demo_profile(dir.path(), at).await;
+    let before = coffer.accounts().await.unwrap().accounts;
+    let first = &before[0];
+    assert!(!first.renamed);
+    assert_eq!(first.connection_label, "Demo Bank");
+    let shown = coffer
+        .rename_account(first.id, Some("  Household  "))
+        .await
+        .unwrap();
+    assert_eq!(shown, "Household");
+    coffer.sync(None, |_| {}).await.unwrap();
+    let after = coffer.accounts().await.unwrap().accounts;
+    let renamed = after.iter().find(|a| a.id == first.id).unwrap();
+    assert_eq!(
+        (
+            renamed.name.as_str(),
+            renamed.bank_name.as_str(),
+            renamed.renamed
+        ),
+        ("Household", first.name.as_str(), true)
+    );
+    let filter = Filter {
+        accounts: vec![first.id],
+        ..Filter::default()
+    };
+    let rows = coffer.transactions(&filter).await.unwrap().rows;
+    assert!(!rows.is_empty() && rows.iter().all(|r| r.account_name == "Household"));
+
+    let err = coffer
+        .rename_account(first.id, Some(&"x".repeat(81)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(coffer
+        .rename_account(999_999, Some("Nobody"))
+        .await
+        .is_err());
+
+    assert_eq!(
+        coffer.rename_account(first.id, Some(" ")).await.unwrap(),
+        first.name
+    );
+    let back = coffer.accounts().await.unwrap().accounts;
+    assert!(!back.iter().find(|a| a.id == first.id).unwrap().renamed);
+}

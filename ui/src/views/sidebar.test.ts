@@ -1,0 +1,77 @@
+// @vitest-environment jsdom
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AccountView } from '../generated/api';
+import { Sidebar } from './sidebar';
+
+function account(id: number, connection: number, patch: Partial<AccountView> = {}): AccountView {
+  return {
+    id,
+    connection_id: connection,
+    provider: connection === 1 ? 'demo' : 'sparebank1',
+    name: `Account ${id}`,
+    number: null,
+    iban: null,
+    currency: 'NOK',
+    kind: 'current',
+    balance: '100.00',
+    available: null,
+    balance_at: '2026-12-01T00:00:00Z',
+    transaction_count: 3,
+    connection_label: connection === 1 ? 'Demo Bank' : 'SpareBank 1',
+    bank_name: `Account ${id}`,
+    renamed: false,
+    ...patch,
+  };
+}
+
+function show(accounts: AccountView[], onRename = vi.fn(async () => {})) {
+  const sidebar = new Sidebar(vi.fn(), onRename);
+  document.body.appendChild(sidebar.element);
+  sidebar.render({ accounts, totals: [] });
+  return { sidebar, onRename };
+}
+
+const key = (target: Element, k: string) => target.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
+
+beforeEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('the account list', () => {
+  it('groups accounts by the bank they came with, once there are two banks', () => {
+    show([account(1, 1), account(2, 1), account(3, 2)]);
+    const groups = [...document.querySelectorAll('[data-testid="account-group"]')].map((g) => g.textContent);
+    expect(groups).toEqual(['Demo Bank', 'SpareBank 1']);
+    document.body.innerHTML = '';
+    show([account(1, 1), account(2, 1)]);
+    expect(document.querySelectorAll('[data-testid="account-group"]')).toHaveLength(0);
+  });
+
+  it('renames with F2 and Enter; the list’s own keys do not fire while typing', () => {
+    const { onRename } = show([account(1, 1), account(2, 1)]);
+    const item = document.querySelector<HTMLElement>('.nav-item[data-account-id="2"]')!;
+    key(item, 'F2');
+    const input = document.querySelector<HTMLInputElement>('[data-testid="account-name-input"]')!;
+    expect(input.value).toBe('Account 2');
+    input.value = '  Holiday fund ';
+    key(input, 'ArrowUp');
+    expect(document.activeElement).toBe(input);
+    key(input, 'Enter');
+    expect(onRename).toHaveBeenCalledWith(expect.objectContaining({ id: 2 }), 'Holiday fund');
+  });
+
+  it('Escape keeps the old name and saves nothing', () => {
+    const { onRename } = show([account(1, 1)]);
+    document.querySelector<HTMLButtonElement>('[data-testid="rename-account"]')!.click();
+    const input = document.querySelector<HTMLInputElement>('[data-testid="account-name-input"]')!;
+    input.value = 'Something else';
+    key(input, 'Escape');
+    expect(onRename).not.toHaveBeenCalled();
+    expect(document.querySelector('.account-name')?.textContent).toBe('Account 1');
+  });
+
+  it('says what the bank calls a renamed account', () => {
+    show([account(1, 1, { name: 'Household', bank_name: 'Brukskonto', renamed: true })]);
+    expect(document.querySelector<HTMLElement>('.account-name')!.title).toContain('Brukskonto');
+  });
+});
