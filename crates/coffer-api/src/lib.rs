@@ -526,6 +526,12 @@ impl Coffer {
         })
     }
 
+    /// Hides an account from totals, reports, charts and exports (a filter naming it still
+    /// shows it), or shows it again.
+    pub async fn hide_account(&self, account: i64, hidden: bool) -> Result<(), ApiError> {
+        self.write_store(|s| Ok(s.set_account_hidden(account, hidden)?))
+    }
+
     pub async fn rename_vendor(&self, from: &str, to: &str) -> Result<u64, ApiError> {
         self.write_store(|s| Ok(s.rename_vendor(from, to)?))
     }

@@ -137,6 +137,7 @@ macro_rules! with_operations {
             write rename_vendor(from: String, to: String) -> u64 = c => c.rename_vendor(&from, &to).await;
             write rename_account(account: i64, #[serde(default)] name: Option<String>) -> String
                 = c => c.rename_account(account, name.as_deref()).await;
+            write hide_account(account: i64, hidden: bool) -> () = c => c.hide_account(account, hidden).await;
             write merge_vendors(names: Vec<String>, into: String) -> u64
                 = c => c.merge_vendors(&names, &into).await;
             write add_vendor_rule(pattern: String, #[serde(default)] is_regex: bool, vendor: String) -> i64

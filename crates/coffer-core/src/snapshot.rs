@@ -31,6 +31,8 @@ struct AccountInfo {
     provider: String,
     currency: Currency,
     balance: i64,
+    /// Hidden by the user: only in views whose filter names it.
+    hidden: bool,
 }
 
 /// Strings packed end to end; row `i` is `text[starts[i]..starts[i + 1]]`.
@@ -276,7 +278,8 @@ impl Snapshot {
         let mut account_pos: HashMap<AccountId, u32> = HashMap::new();
         {
             let mut stmt = store.db.prepare(
-                "SELECT a.id, coalesce(a.user_name, a.name), c.provider, a.currency, a.balance_minor
+                "SELECT a.id, coalesce(a.user_name, a.name), c.provider, a.currency, a.balance_minor,
+                        a.hidden
                  FROM account a JOIN connection c ON c.id = a.connection_id ORDER BY a.id",
             )?;
             let mut rows = stmt.query([])?;
@@ -292,6 +295,7 @@ impl Snapshot {
                         .parse()
                         .map_err(|e: crate::money::MoneyError| StoreError::BadRow(e.to_string()))?,
                     balance: r.get(4)?,
+                    hidden: r.get(5)?,
                 });
             }
         }
@@ -461,8 +465,14 @@ impl Snapshot {
     }
 
     /// Which accounts (by position) the filter's account list admits; all when it is empty.
+    /// Which accounts a filter takes: the ones it names, or every account the user has not
+    /// hidden when it names none.
     fn account_mask(&self, ids: &[AccountId]) -> Result<Vec<bool>, QueryError> {
-        let mut mask = vec![ids.is_empty(); self.accounts.len()];
+        let mut mask: Vec<bool> = self
+            .accounts
+            .iter()
+            .map(|a| ids.is_empty() && !a.hidden)
+            .collect();
         for id in ids {
             let pos = self
                 .accounts

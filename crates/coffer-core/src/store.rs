@@ -556,12 +556,25 @@ impl Store {
         Ok(())
     }
 
+    /// Hides an account from totals, reports, charts and exports (unless a filter names it), or
+    /// shows it again.
+    pub fn set_account_hidden(&mut self, account: AccountId, hidden: bool) -> Result<()> {
+        let n = self.db.execute(
+            "UPDATE account SET hidden = ?2 WHERE id = ?1",
+            params![account, hidden],
+        )?;
+        if n == 0 {
+            return Err(StoreError::UnknownAccount(account));
+        }
+        Ok(())
+    }
+
     pub fn accounts_overview(&self) -> Result<AccountsOverview> {
         let mut stmt = self.db.prepare(
             "SELECT a.id, a.connection_id, c.provider, coalesce(a.user_name, a.name), a.number,
                     a.iban, a.currency, a.kind, a.balance_minor, a.available_minor, a.balance_at,
                     (SELECT count(*) FROM \"transaction\" t WHERE t.account_id = a.id),
-                    c.label, a.name, a.user_name IS NOT NULL
+                    c.label, a.name, a.user_name IS NOT NULL, a.hidden
              FROM account a JOIN connection c ON c.id = a.connection_id
              ORDER BY a.connection_id, a.id",
         )?;
@@ -573,14 +586,21 @@ impl Store {
             let balance: i64 = r.get(8)?;
             let available: Option<i64> = r.get(9)?;
             let kind: String = r.get(7)?;
-            match totals.iter_mut().find(|(c, _, _)| *c == currency) {
+            let hidden: bool = r.get(15)?;
+            // A hidden account is listed but not counted.
+            match totals
+                .iter_mut()
+                .find(|(c, _, _)| *c == currency)
+                .filter(|_| !hidden)
+            {
                 Some((_, sum, n)) => {
                     *sum = sum
                         .checked_add(balance)
                         .ok_or_else(|| StoreError::BadRow("balance total overflows".into()))?;
                     *n += 1;
                 }
-                None => totals.push((currency, balance, 1)),
+                None if !hidden => totals.push((currency, balance, 1)),
+                None => {}
             }
             let balance_at: DateTime<Utc> = r.get(10)?;
             accounts.push(AccountView {
@@ -601,6 +621,7 @@ impl Store {
                 connection_label: r.get(12)?,
                 bank_name: r.get(13)?,
                 renamed: r.get(14)?,
+                hidden,
             });
         }
         totals.sort_by_key(|(c, _, _)| *c);

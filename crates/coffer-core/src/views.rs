@@ -30,6 +30,8 @@ pub struct AccountView {
     /// The bank's own name for it; `name` is the user's when `renamed`.
     pub bank_name: String,
     pub renamed: bool,
+    /// Left out of totals, reports, charts and exports unless a filter names it.
+    pub hidden: bool,
 }
 
 /// The sum of account balances in one currency; currencies are never added together.

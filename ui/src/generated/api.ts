@@ -21,7 +21,11 @@ connection_label: string,
 /**
  * The bank's own name for it; `name` is the user's when `renamed`.
  */
-bank_name: string, renamed: boolean, };
+bank_name: string, renamed: boolean, 
+/**
+ * Left out of totals, reports, charts and exports unless a filter names it.
+ */
+hidden: boolean, };
 export type CurrencyTotal = { currency: string, balance: string, accounts: number, };
 export type AccountsOverview = { accounts: Array<AccountView>, totals: Array<CurrencyTotal>, };
 export type TransactionView = { id: number, account_id: number, account_name: string, booking_date: string, value_date: string | null, 
@@ -276,6 +280,7 @@ export const OPERATIONS = {
   sync_connection: 'write',
   rename_vendor: 'write',
   rename_account: 'write',
+  hide_account: 'write',
   merge_vendors: 'write',
   add_vendor_rule: 'write',
   delete_vendor_rule: 'write',
@@ -408,6 +413,10 @@ export class Client {
 
   renameAccount(account: number, name: string | null): Promise<string> {
     return this.caller.call<string>('rename_account', { account, name });
+  }
+
+  hideAccount(account: number, hidden: boolean): Promise<null> {
+    return this.caller.call<null>('hide_account', { account, hidden });
   }
 
   mergeVendors(names: Array<string>, into: string): Promise<number> {

@@ -113,6 +113,15 @@ export class MainView {
         }
         await this.dataChanged();
       },
+      async (account, hidden) => {
+        try {
+          await api.hideAccount(account.id, hidden);
+          toast(hidden ? `${account.name} is hidden from totals and charts` : `${account.name} is shown again`);
+        } catch (error) {
+          showError(error);
+        }
+        await this.dataChanged();
+      },
     );
     this.#filterBar = new FilterBar(this.store);
     this.#dashboard = new Dashboard(api, this.store);

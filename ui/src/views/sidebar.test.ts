@@ -20,6 +20,7 @@ function account(id: number, connection: number, patch: Partial<AccountView> = {
     connection_label: connection === 1 ? 'Demo Bank' : 'SpareBank 1',
     bank_name: `Account ${id}`,
     renamed: false,
+    hidden: false,
     ...patch,
   };
 }
@@ -73,5 +74,21 @@ describe('the account list', () => {
   it('says what the bank calls a renamed account', () => {
     show([account(1, 1, { name: 'Household', bank_name: 'Brukskonto', renamed: true })]);
     expect(document.querySelector<HTMLElement>('.account-name')!.title).toContain('Brukskonto');
+  });
+});
+
+describe('hiding an account', () => {
+  it('asks to hide a shown account and to show a hidden one, and marks it', () => {
+    const onHide = vi.fn(async (_account: AccountView, _hidden: boolean) => {});
+    const sidebar = new Sidebar(vi.fn(), undefined, onHide);
+    document.body.appendChild(sidebar.element);
+    sidebar.render({ accounts: [account(1, 1), account(2, 1, { hidden: true })], totals: [] });
+    const buttons = [...document.querySelectorAll<HTMLButtonElement>('[data-testid="hide-account"]')];
+    buttons[0]!.click();
+    buttons[1]!.click();
+    expect(onHide.mock.calls.map(([a, hidden]) => [a.id, hidden])).toEqual([[1, true], [2, false]]);
+    const hidden = document.querySelector<HTMLElement>('.nav-item[data-account-id="2"]')!;
+    expect(hidden.classList.contains('hidden-account')).toBe(true);
+    expect(hidden.querySelector('.account-meta')?.textContent).toMatch(/^Hidden/);
   });
 });

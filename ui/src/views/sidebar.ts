@@ -34,15 +34,18 @@ export class Sidebar {
   #selected: number | null = null;
   #onSelect: (account: AccountView | null) => void;
   #onRename: ((account: AccountView, name: string) => Promise<void>) | undefined;
+  #onHide: ((account: AccountView, hidden: boolean) => Promise<void>) | undefined;
   #accounts: AccountView[] = [];
 
   /** `onRename` saves a name typed for an account (empty: back to the bank's name). */
   constructor(
     onSelect: (account: AccountView | null) => void,
     onRename?: (account: AccountView, name: string) => Promise<void>,
+    onHide?: (account: AccountView, hidden: boolean) => Promise<void>,
   ) {
     this.#onSelect = onSelect;
     this.#onRename = onRename;
+    this.#onHide = onHide;
     this.#totals = el('div', { id: 'currency-totals', class: 'currency-totals' });
     this.#list = el('div', {
       id: 'account-list',
@@ -146,11 +149,12 @@ export class Sidebar {
         );
       }
       const number = accountNumberLabel(a.number, a.iban);
-      const sub = number ? `${kindLabel(a.kind)} · ${number}` : kindLabel(a.kind);
+      const kind = a.hidden ? `Hidden · ${kindLabel(a.kind)}` : kindLabel(a.kind);
+      const sub = number ? `${kind} · ${number}` : kind;
       const item = el(
         'div',
         {
-          class: 'nav-item account',
+          class: `nav-item account${a.hidden ? ' hidden-account' : ''}`,
           title: `${a.name}\n${sub}`,
           attrs: { role: 'option', tabindex: -1 },
           data: { accountId: a.id, currency: a.currency, balance: a.balance, kind: a.kind },
@@ -183,6 +187,23 @@ export class Sidebar {
           this.startRename(a.id);
         });
         item.appendChild(rename);
+      }
+      if (this.#onHide) {
+        const label = a.hidden ? `Show ${a.name} in totals and charts` : `Hide ${a.name} from totals and charts`;
+        const hide = el(
+          'button',
+          {
+            class: 'account-hide',
+            title: label,
+            attrs: { type: 'button', tabindex: -1, 'aria-label': label, 'data-testid': 'hide-account' },
+          },
+          icon(a.hidden ? 'eye' : 'eye-off'),
+        );
+        hide.addEventListener('click', (event) => {
+          event.stopPropagation();
+          void this.#onHide?.(a, !a.hidden);
+        });
+        item.appendChild(hide);
       }
       fragment.appendChild(item);
     }

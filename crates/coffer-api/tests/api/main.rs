@@ -357,3 +357,68 @@ async fn an_account_keeps_the_name_the_user_gave_it() {
     let back = coffer.accounts().await.unwrap().accounts;
     assert!(!back.iter().find(|a| a.id == first.id).unwrap().renamed);
 }
+
+/// A hidden account is listed but leaves totals, the table, reports and exports, unless a filter
+/// names it; syncs keep it hidden, and it can be shown again.
+#[tokio::test]
+async fn a_hidden_account_leaves_totals_and_views_unless_the_filter_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = Clock::Fixed(Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap());
+    let coffer = demo_profile(dir.path(), at).await;
+    let all = Filter::default();
+    let before = coffer.accounts().await.unwrap();
+    let rows_before = coffer.transactions(&all).await.unwrap().total;
+    let savings = before
+        .accounts
+        .iter()
+        .find(|a| a.kind == coffer_core::model::AccountKind::Savings)
+        .unwrap();
+    let own = Filter {
+        accounts: vec![savings.id],
+        ..Filter::default()
+    };
+    let its_rows = coffer.transactions(&own).await.unwrap().total;
+    assert!(its_rows > 0);
+
+    coffer.hide_account(savings.id, true).await.unwrap();
+    coffer.sync(None, |_| {}).await.unwrap();
+    let after = coffer.accounts().await.unwrap();
+    assert!(
+        after
+            .accounts
+            .iter()
+            .any(|a| a.id == savings.id && a.hidden),
+        "still listed, marked"
+    );
+    let minor = |text: &str| parse_minor(text, 2).unwrap();
+    let total = |o: &coffer_api::AccountsOverview, c: &str| {
+        o.totals
+            .iter()
+            .find(|t| t.currency == c)
+            .map(|t| minor(&t.balance))
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        total(&after, &savings.currency),
+        total(&before, &savings.currency) - minor(&savings.balance)
+    );
+    assert_eq!(
+        coffer.transactions(&all).await.unwrap().total,
+        rows_before - its_rows
+    );
+    assert_eq!(
+        coffer.transactions(&own).await.unwrap().total,
+        its_rows,
+        "named, it is shown"
+    );
+    let mut csv = Vec::new();
+    coffer.export_csv(&all, &mut csv).await.unwrap();
+    assert_eq!(
+        csv::Reader::from_reader(csv.as_slice()).records().count() as i64,
+        rows_before - its_rows
+    );
+
+    coffer.hide_account(savings.id, false).await.unwrap();
+    assert_eq!(coffer.transactions(&all).await.unwrap().total, rows_before);
+    assert!(coffer.hide_account(999_999, true).await.is_err());
+}
