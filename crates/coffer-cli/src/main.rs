@@ -94,6 +94,8 @@ enum Command {
     Accounts {
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        action: Option<AccountAction>,
     },
     /// The filtered transaction list, newest first.
     Transactions {
@@ -392,6 +394,17 @@ enum SettingsAction {
     Set { key: String, value: String },
     /// Back to the default.
     Unset { key: String },
+}
+
+#[derive(Subcommand)]
+enum AccountAction {
+    /// Give an account your own name; an empty NAME goes back to the bank's.
+    Rename { account: i64, name: String },
+    /// Leave an account out of totals, reports, charts and exports (a filter naming it still
+    /// shows it).
+    Hide { account: i64 },
+    /// Count a hidden account again.
+    Show { account: i64 },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -764,7 +777,28 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Accounts { json } => {
+        Command::Accounts {
+            action: Some(action),
+            ..
+        } => match action {
+            AccountAction::Rename { account, name } => {
+                let shown = coffer.rename_account(account, Some(&name)).await?;
+                writeln!(out, "account {account} is now shown as {shown}").map_err(io_error)?;
+            }
+            AccountAction::Hide { account } => {
+                coffer.hide_account(account, true).await?;
+                writeln!(
+                    out,
+                    "account {account} is hidden from totals, reports and exports"
+                )
+                .map_err(io_error)?;
+            }
+            AccountAction::Show { account } => {
+                coffer.hide_account(account, false).await?;
+                writeln!(out, "account {account} is counted again").map_err(io_error)?;
+            }
+        },
+        Command::Accounts { json, action: None } => {
             let overview = coffer.accounts().await?;
             if json {
                 print_json(&mut out, &overview)?;
@@ -772,13 +806,14 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                 for a in &overview.accounts {
                     writeln!(
                         out,
-                        "{:>4}  {:<24} {:<12} {:<20} {:>16} {}",
+                        "{:>4}  {:<24} {:<12} {:<20} {:>16} {}{}",
                         a.id,
                         a.name,
                         a.kind,
                         a.number.as_deref().unwrap_or(""),
                         a.balance,
-                        a.currency
+                        a.currency,
+                        if a.hidden { "  (hidden)" } else { "" }
                     )
                     .map_err(io_error)?;
                 }

@@ -514,3 +514,29 @@ fn connect_fibank_reads_the_password_from_stdin_and_wants_the_warning_confirmed(
         assert!(!text.contains(&password));
     }
 }
+
+#[test]
+fn accounts_can_be_renamed_and_hidden_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    ok(dir.path(), &["accounts", "rename", "2", "Holiday fund"]);
+    ok(dir.path(), &["accounts", "hide", "3"]);
+    let overview = json(&ok(dir.path(), &["accounts", "--json"]));
+    let accounts = overview["accounts"].as_array().unwrap();
+    assert_eq!(accounts[1]["name"], "Holiday fund");
+    assert_eq!(accounts[1]["renamed"], true);
+    assert_eq!(accounts[2]["hidden"], true);
+    let currencies: Vec<&str> = overview["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["currency"].as_str().unwrap())
+        .collect();
+    assert_eq!(currencies, ["NOK"], "the hidden EUR card leaves the totals");
+    ok(dir.path(), &["accounts", "show", "3"]);
+    ok(dir.path(), &["accounts", "rename", "2", ""]);
+    let overview = json(&ok(dir.path(), &["accounts", "--json"]));
+    assert_eq!(overview["accounts"][1]["renamed"], false);
+    assert_eq!(overview["totals"].as_array().unwrap().len(), 2);
+    fails(dir.path(), &["accounts", "hide", "99"], 1, "99");
+}
