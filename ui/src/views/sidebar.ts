@@ -228,9 +228,11 @@ export class Sidebar {
     input.value = account.name;
     input.placeholder = account.bank_name;
     let done = false;
+    item.classList.add('renaming');
     const finish = (save: boolean): void => {
       if (done) return;
       done = true;
+      item.classList.remove('renaming');
       if (save && input.value.trim() !== account.name) {
         void this.#onRename?.(account, input.value.trim());
       } else {
