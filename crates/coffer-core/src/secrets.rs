@@ -383,7 +383,7 @@ mod tests {
             canary: canary.to_vec(),
         };
         store.replace_vault(&row(b"one"), now).unwrap();
-        let demo = store.add_connection("built-in", "Built-in", now).unwrap();
+        let builtin = store.add_connection("built-in", "Built-in", now).unwrap();
         let ok =
             |_: ConnectionId| Ok::<_, std::convert::Infallible>(vec![("k".to_string(), vec![1u8])]);
         let bank = store
@@ -415,7 +415,7 @@ mod tests {
         assert!(store.secret(bank.id, "k").unwrap().is_none());
         let status = |id| store.connection(id).unwrap().status;
         assert_eq!(status(bank.id), ConnectionStatus::NeedsReauth);
-        assert_eq!(status(demo.id), ConnectionStatus::Active);
+        assert_eq!(status(builtin.id), ConnectionStatus::Active);
         assert_eq!(status(gone.id), ConnectionStatus::Disabled);
     }
 }

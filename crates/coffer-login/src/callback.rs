@@ -87,7 +87,7 @@ pub enum CallbackResult {
     AuthorizationCode(SecretString),
     /// Aggregator hubs (an aggregator's hosted page): the login created at the provider and its secret.
     LinkedLogin { login_id: i64, secret: SecretString },
-    /// A value handed back in the query (Finqware's single-use `temp_token`).
+    /// A value handed back in the query (a single-use `temp_token`, as a PSD2 middleware returns).
     QueryValue(SecretString),
 }
 
@@ -424,8 +424,8 @@ mod tests {
 
     fn query_value() -> Expected {
         Expected::QueryValue {
-            provider: "finqware".into(),
-            prefixes: vec!["/callback/finqware".into()],
+            provider: "querybank".into(),
+            prefixes: vec!["/callback/querybank".into()],
             nonce: SecretString::from("n0nce".to_string()),
             param: "temp_token",
         }
@@ -434,7 +434,7 @@ mod tests {
     #[test]
     fn a_query_value_needs_the_nonce_and_the_parameter() {
         let ok = Callback::from_deep_link(
-            "coffer://callback/finqware/n0nce?temp_token=MDAxabc",
+            "coffer://callback/querybank/n0nce?temp_token=MDAxabc",
             "coffer",
         )
         .unwrap();
@@ -445,27 +445,27 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         let loopback =
-            Callback::from_request_target("/callback/finqware/n0nce", Some("temp_token=t"));
+            Callback::from_request_target("/callback/querybank/n0nce", Some("temp_token=t"));
         assert!(matches!(
             query_value().check(&loopback),
             Verdict::Finished(Ok(_))
         ));
         let wrong_nonce =
-            Callback::from_request_target("/callback/finqware/other", Some("temp_token=t"));
+            Callback::from_request_target("/callback/querybank/other", Some("temp_token=t"));
         assert!(matches!(
             query_value().check(&wrong_nonce),
             Verdict::NotMine(_)
         ));
-        let missing = Callback::from_request_target("/callback/finqware/n0nce", None);
+        let missing = Callback::from_request_target("/callback/querybank/n0nce", None);
         assert!(matches!(
             query_value().check(&missing),
             Verdict::Refused(LoginError::MalformedCallback { .. })
         ));
         let denied =
-            Callback::from_request_target("/callback/finqware/n0nce", Some("error=access_denied"));
+            Callback::from_request_target("/callback/querybank/n0nce", Some("error=access_denied"));
         match query_value().check(&denied) {
             Verdict::Finished(Err(e)) => {
-                assert_eq!(e.to_string(), "finqware refused the login: access_denied")
+                assert_eq!(e.to_string(), "querybank refused the login: access_denied")
             }
             other => panic!("unexpected {other:?}"),
         }

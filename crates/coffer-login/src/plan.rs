@@ -194,7 +194,7 @@ pub trait OAuthLogin: Send + Sync {
 pub enum HostedResult {
     /// JSON appended as one more path segment after the login's nonce (an aggregator's hosted page).
     JsonPathSegment,
-    /// A query parameter, e.g. `?temp_token=…`, or `?error=…` (Finqware).
+    /// A query parameter, e.g. `?temp_token=…`, or `?error=…` (a PSD2 middleware).
     QueryParam(&'static str),
 }
 

@@ -18,7 +18,7 @@ pub struct Case {
     /// Line number in the file, for pointing at a miss.
     pub line: usize,
     pub language: &'static str,
-    /// The bank and text shape, e.g. "vn-qr", "fibank-card".
+    /// The bank and text shape, e.g. "vn-qr", "card".
     pub shape: &'static str,
     pub text: &'static str,
     /// None: the line names no vendor.
