@@ -97,14 +97,24 @@ function appPids() {
 }
 
 /**
- * Ends a session and waits until its app has really exited. The driver answers DELETE while the
- * app may still be shutting down; an app started in that moment finds the old one still holding
- * the single-instance name, hands it its arguments and exits, and the driver then waits forever
- * for a window that never comes.
+ * Ends a session and waits until its app has really exited and let go of its single-instance
+ * D-Bus name. The driver answers DELETE while the app may still be shutting down; an app started
+ * in that moment finds the old one still holding the name, hands it its arguments and exits (or
+ * fails when the old one is gone before it answers), and no window comes.
  */
 async function endSession(s) {
   await wd('DELETE', `/session/${s}`);
   await until('the previous app to exit', async () => appPids().length === 0, 30_000);
+  // The bus releases a dead process's names on its own time: an app started before that still
+  // finds the name taken, forwards its start to nobody and fails ("NoReply").
+  await until('the single-instance name to be released', async () => {
+    const names = execFileSync(
+      'dbus-send',
+      ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.ListNames'],
+      { encoding: 'utf8' },
+    );
+    return !names.includes('app.coffer.desktop.SingleInstance');
+  }, 30_000);
 }
 
 async function newSession() {
