@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "sync_connection",
     "rename_vendor",
     "rename_account",
+    "hide_account",
     "merge_vendors",
     "add_vendor_rule",
     "delete_vendor_rule",
