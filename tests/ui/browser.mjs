@@ -813,7 +813,7 @@ try {
     const rules = await api(server, 'vendor_rules');
     assert.equal(rules.length, 1);
     const vendors = await api(server, 'vendors');
-    assert.ok(vendors.find((v) => v.name === 'Coffee Shops').rules.includes(`user:${rules[0].id}`));
+    assert.ok(vendors.find((v) => v.name === 'Coffee Shops').rules.includes(`Your rule #${rules[0].id}`));
     await wpage.click('#vendor-rules .rule-row .delete-rule');
     await wpage.waitForSelector('#vendor-rules .list-empty');
     assert.deepEqual(await api(server, 'vendor_rules'), []);

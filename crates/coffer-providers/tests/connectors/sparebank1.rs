@@ -230,6 +230,38 @@ async fn the_first_sync_takes_years_of_history_past_the_row_cap_and_later_syncs_
     assert_eq!((again.inserted, again.updated, again.expired), (0, 0, 0));
 }
 
+/// The case the history issue was measured on: about 400 days (13 months) of three accounts,
+/// more rows than one answer carries. Every row once; the call counts are printed for the
+/// README.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_400_day_history_comes_in_whole_within_the_hourly_budget() {
+    let b = bench_with(
+        sandbox::Sparebank1Config {
+            lookback_months: 13,
+            ..config()
+        },
+        60,
+    )
+    .await;
+    let rows = b.bank.oracle_ledger().len();
+    let (first, first_calls) = b.sync().await;
+    assert!(
+        first.errors.is_empty() && first.notes.is_empty(),
+        "{first:?}"
+    );
+    assert!(b.history_complete());
+    b.assert_exact();
+    b.advance(1);
+    let (later, later_calls) = b.sync().await;
+    assert!(later.errors.is_empty(), "{:?}", later.errors);
+    b.assert_exact();
+    assert!(first_calls <= 60 && later_calls <= 3);
+    println!(
+        "400-day history: {rows} rows, {} accounts; first sync {first_calls} API calls, a day later {later_calls}",
+        first.accounts
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spent_call_budget_pauses_the_first_sync_and_the_next_syncs_resume_it() {
     // A budget so small the history cannot come in one go.
