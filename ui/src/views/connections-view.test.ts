@@ -170,6 +170,10 @@ describe('connection cards', () => {
     expect(inCard(2, 'connection-notice')!.textContent).toContain('Consent ends 2 Apr 2026');
     expect(inCard(3, 'connection-error')!.textContent).toBe('consent revoked');
     expect(inCard(3, 'log-in-again')).not.toBeNull();
+    // A consent about to end is renewed; a login the bank refused is logged in again.
+    expect(inCard(2, 'log-in-again')!.textContent).toBe('Renew');
+    expect(inCard(2, 'connection-notice')!.textContent).toContain('Renew it to keep syncing');
+    expect(inCard(3, 'log-in-again')!.textContent).toBe('Log in again');
   });
 
   it('with none connected, name the banks that can be', async () => {

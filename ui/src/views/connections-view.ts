@@ -606,7 +606,8 @@ export class ConnectionsView {
         }
         case 'log-in-again': {
           const tone = c.status === 'needs_reauth' || c.status === 'expiring' ? 'primary' : 'secondary';
-          const renew = actionButton('log-in-again', 'Log in again', null, tone);
+          // A consent about to end is renewed (same login, new consent, all history kept).
+          const renew = actionButton('log-in-again', c.status === 'expiring' ? 'Renew' : 'Log in again', null, tone);
           renew.disabled = syncing;
           actions.appendChild(renew);
           break;
@@ -675,8 +676,8 @@ export class ConnectionsView {
         return note(
           'warn',
           c.consent_expires_at
-            ? `Consent ends ${formatDate(c.consent_expires_at)}. Log in again to keep syncing.`
-            : 'Consent ends soon. Log in again to keep syncing.',
+            ? `Consent ends ${formatDate(c.consent_expires_at)}. Renew it to keep syncing.`
+            : 'Consent ends soon. Renew it to keep syncing.',
         );
       case 'needs_reauth':
         return note('danger', 'The bank needs you to log in again before Coffer can sync.', reason);
