@@ -455,7 +455,11 @@ impl Coffer {
     }
 
     pub async fn chart(&self, request: &ChartRequest) -> Result<ChartView, ApiError> {
-        Ok(report::chart(&*self.snapshot()?, request)?)
+        Ok(report::chart(
+            &*self.snapshot()?,
+            request,
+            self.clock.today(),
+        )?)
     }
 
     /// Saves a chart as SVG or PNG, chosen by the file extension.

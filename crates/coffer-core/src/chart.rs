@@ -53,7 +53,13 @@ pub struct PeriodFlow {
     pub credit_minor: i64,
     /// Magnitude of money out, >= 0. A negative value is drawn as its magnitude.
     pub debit_minor: i64,
+    /// The period is still running (today is inside it): its bars are drawn lighter and the
+    /// Net line stops at the last full period, so a half month never reads as a bad month.
+    pub partial: bool,
 }
+
+/// How strongly a running (partial) period's bars are drawn.
+const PARTIAL_OPACITY: f64 = 0.4;
 
 /// A slice of spending: a category or a vendor. `minor` is a magnitude >= 0; slices that are
 /// zero or negative (a net refund) are left out of the chart.
@@ -1135,8 +1141,15 @@ pub fn debit_credit(spec: &ChartSpec, flows: &[PeriodFlow]) -> Result<Chart, Cha
             |i: i32| plot.left + to_i32(i128::from(plot.width()) * i128::from(i) / i128::from(n));
         let zero_y = axis.y(0, &plot);
         let mut net_points = Vec::with_capacity(rows.len());
-        for (i, (credit, debit, net)) in rows.iter().enumerate() {
+        for (i, ((credit, debit, net), flow)) in rows.iter().zip(flows).enumerate() {
             let i = to_i32(i as i128);
+            let shade = |c: RGBColor| {
+                if flow.partial {
+                    c.mix(PARTIAL_OPACITY)
+                } else {
+                    c.to_rgba()
+                }
+            };
             let (x0, x1) = (edge(i), edge(i + 1));
             let slot = x1 - x0;
             let group = (slot * 72 / 100).clamp(2, 64);
@@ -1154,13 +1167,15 @@ pub fn debit_credit(spec: &ChartSpec, flows: &[PeriodFlow]) -> Result<Chart, Cha
             let debit_y = axis.y(*debit, &plot);
             if *credit > 0 {
                 let rect = [credit_x1 - bar, credit_y.min(zero_y - 1), credit_x1, zero_y];
-                p.rounded(rect, radius, TOP_CORNERS, pal.credit.to_rgba())?;
+                p.rounded(rect, radius, TOP_CORNERS, shade(pal.credit))?;
             }
             if *debit > 0 {
                 let rect = [debit_x0, debit_y.min(zero_y - 1), debit_x0 + bar, zero_y];
-                p.rounded(rect, radius, TOP_CORNERS, pal.debit.to_rgba())?;
+                p.rounded(rect, radius, TOP_CORNERS, shade(pal.debit))?;
             }
-            net_points.push((center, axis.y(*net, &plot)));
+            if !flow.partial {
+                net_points.push((center, axis.y(*net, &plot)));
+            }
         }
         let slot_w = plot.width() / n;
         if net_points.len() > 1 {
@@ -1776,9 +1791,37 @@ mod tests {
                     label,
                     credit_minor: credit,
                     debit_minor: debit,
+                    partial: false,
                 }
             })
             .collect()
+    }
+
+    /// The running period is drawn lighter and the Net line stops before it: the SVG holds
+    /// exactly two see-through bars (its money in and out) and a Net line through the full
+    /// periods only.
+    #[test]
+    fn the_running_period_is_marked_partial() {
+        let mut data = flows(4, nok(500), nok(300));
+        let full = debit_credit(&spec("Money in and out", Theme::Light), &data).unwrap();
+        data[3].partial = true;
+        let marked = debit_credit(&spec("Money in and out", Theme::Light), &data).unwrap();
+        let see_through = |svg: &str| svg.matches("opacity=\"0.4\"").count();
+        assert_eq!(see_through(&full.svg), 0);
+        assert_eq!(see_through(&marked.svg), 2, "{}", marked.svg);
+        let net_points = |svg: &str| {
+            svg.lines()
+                .find(|l| l.contains("<polyline"))
+                .map(|l| l.matches(',').count())
+                .unwrap_or(0)
+        };
+        assert_eq!(net_points(&full.svg), 4);
+        assert_eq!(net_points(&marked.svg), 3);
+        assert_eq!(
+            marked.regions.len(),
+            4,
+            "the running period can still be clicked"
+        );
     }
 
     fn share(key: &str, minor: i64) -> Share {
@@ -2235,18 +2278,21 @@ mod tests {
                 label: "A".into(),
                 credit_minor: i64::MAX,
                 debit_minor: i64::MIN,
+                partial: false,
             },
             PeriodFlow {
                 key: "b".into(),
                 label: "B".into(),
                 credit_minor: i64::MIN,
                 debit_minor: 0,
+                partial: false,
             },
             PeriodFlow {
                 key: "c".into(),
                 label: "C".repeat(500),
                 credit_minor: 0,
                 debit_minor: i64::MAX,
+                partial: false,
             },
         ];
         let one = flows(1, -nok(5), nok(7));

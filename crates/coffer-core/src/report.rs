@@ -361,7 +361,12 @@ pub enum ChartFailure {
 }
 
 /// Draws one chart for a filter.
-pub fn chart(snap: &Snapshot, req: &ChartRequest) -> Result<ChartView, ChartFailure> {
+/// Draws a chart; `today` marks the period still running (drawn as partial).
+pub fn chart(
+    snap: &Snapshot,
+    req: &ChartRequest,
+    today: chrono::NaiveDate,
+) -> Result<ChartView, ChartFailure> {
     use crate::chart::{self as c, ChartSize, ChartSpec, Share, Theme};
     let all = snap.select(&req.filter)?;
     // Moving money between one's own accounts is not spending; leave it out of the spending
@@ -420,11 +425,17 @@ pub fn chart(snap: &Snapshot, req: &ChartRequest) -> Result<ChartView, ChartFail
                 .map(|periods| {
                     periods
                         .iter()
-                        .map(|(k, t)| c::PeriodFlow {
-                            key: k.key(),
-                            label: k.label(),
-                            credit_minor: saturate(t.credit),
-                            debit_minor: saturate(t.debit.saturating_neg()),
+                        .map(|(k, t)| {
+                            let key = k.key();
+                            let partial = key_span(&HitTarget::Period, &key)
+                                .is_some_and(|(from, to)| from <= today && today < to);
+                            c::PeriodFlow {
+                                label: k.label(),
+                                credit_minor: saturate(t.credit),
+                                debit_minor: saturate(t.debit.saturating_neg()),
+                                partial,
+                                key,
+                            }
                         })
                         .collect()
                 })

@@ -422,3 +422,22 @@ async fn a_hidden_account_leaves_totals_and_views_unless_the_filter_names_it() {
     assert_eq!(coffer.transactions(&all).await.unwrap().total, rows_before);
     assert!(coffer.hide_account(999_999, true).await.is_err());
 }
+
+/// The month that is still running is drawn as partial (lighter bars, no Net point); on its last
+/// day it is a full month.
+#[tokio::test]
+async fn the_running_month_is_drawn_partial() {
+    use coffer_api::report::ChartRequest;
+    for (day, partial) in [(21, true), (30, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let at = Clock::Fixed(Utc.with_ymd_and_hms(2026, 11, day, 9, 0, 0).unwrap());
+        let coffer = demo_profile(dir.path(), at).await;
+        let chart = coffer.chart(&ChartRequest::default()).await.unwrap();
+        let see_through = chart.svg.matches("opacity=\"0.4\"").count();
+        assert_eq!(
+            see_through > 0,
+            partial,
+            "day {day}: {see_through} see-through bars"
+        );
+    }
+}
