@@ -13,6 +13,7 @@ use coffer_api::bank::{Bank, FieldKind};
 use coffer_api::LoginKind;
 use coffer_api::{registry, ApiError, Coffer, ErrorCode};
 use coffer_core::category::Category;
+use coffer_core::filter::Transfers;
 use coffer_core::model::{ConnectionId, Direction};
 use coffer_core::report::{Amounts, ChartKind, ChartRequest, ChartTheme, PeriodKind};
 use coffer_core::rules::RuleMatch;
@@ -441,6 +442,17 @@ struct FilterArgs {
     /// Largest transaction size (absolute amount).
     #[arg(long, value_name = "AMOUNT", value_parser = |s: &str| Filter::parse_amount("max", s))]
     max: Option<Decimal>,
+    /// Transfers between your own accounts: reports leave them out and lists show them unless
+    /// this says otherwise.
+    #[arg(long, value_enum)]
+    transfers: Option<TransfersArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TransfersArg {
+    Include,
+    Exclude,
+    Only,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -464,6 +476,11 @@ impl From<FilterArgs> for Filter {
             search: a.search,
             min: a.min,
             max: a.max,
+            transfers: a.transfers.map(|t| match t {
+                TransfersArg::Include => Transfers::Include,
+                TransfersArg::Exclude => Transfers::Exclude,
+                TransfersArg::Only => Transfers::Only,
+            }),
         }
     }
 }

@@ -31,6 +31,7 @@ const MIGRATIONS_SQL: &[&str] = &[
     include_str!("../migrations/0004_connection_endpoints.sql"),
     include_str!("../migrations/0005_account_history.sql"),
     include_str!("../migrations/0006_notice.sql"),
+    include_str!("../migrations/0007_transfer_pair.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {

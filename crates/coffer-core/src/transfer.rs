@@ -1,0 +1,608 @@
+//! Transfers between the user's own accounts, found and paired.
+//!
+//! Moving 10,000 NOK to savings is one money-out row and one money-in row; counted as spending
+//! and income it would show money that never left the household twice. Detection pairs such
+//! rows so reports can leave them out (see [`crate::filter::Transfers`]).
+//!
+//! The rule, for a money-out row `d` and a money-in row `c`:
+//!
+//! * both booked (a pending row may still change or vanish), on two different accounts of
+//!   the user (every stored account is the user's), at most [`WINDOW_DAYS`] apart;
+//! * **same currency**: exactly the same absolute amount, *and* something that links them:
+//!   the other account's number or IBAN in either row's text or counterparty, the other
+//!   account's name there, or both rows categorised as transfers (by the bank or a rule). An
+//!   equal amount alone is not enough: rent paid from one account and an equal sum arriving
+//!   from someone else on another would be paired;
+//! * **two currencies**: no exchange rate is stored, so amounts cannot be compared; the pair
+//!   needs a text link (account number or name), the category alone does not do;
+//! * never when either row's text names an account number that is none of the user's (the
+//!   money went to, or came from, someone else);
+//! * never a pair the user unmade.
+//!
+//! Each row belongs to at most one pair. When several candidates compete the choice is stable:
+//! stronger evidence first (number, then name, then category), then same amount before
+//! converted, fewer days apart, then the lower row ids. Pairs the user made are kept as they are
+//! and their rows are not offered to detection.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use crate::model::{AccountId, TransactionId};
+use crate::money::format_minor;
+use crate::store::{Store, StoreError};
+
+/// How many calendar days may separate the two sides. Same-bank transfers book the same day;
+/// between banks a giro takes up to two business days, and a weekend in between adds two.
+pub const WINDOW_DAYS: i32 = 4;
+
+/// Shortest text that counts as an account name or number in a row's text: shorter ones
+/// ("Konto", four digits) match too much by accident.
+const MIN_NAME: usize = 5;
+const MIN_NUMBER: usize = 8;
+/// A run of this many digits in a text is an account number (a Norwegian one has 11); dates,
+/// amounts and masked card numbers stay below it.
+const STRANGER_DIGITS: usize = 11;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no transaction with id {0}")]
+    UnknownTransaction(TransactionId),
+    #[error("transaction {0} is not paired as a transfer")]
+    NotPaired(TransactionId),
+    #[error("both transactions are on the same account; a transfer goes between two accounts")]
+    SameAccount,
+    #[error("a transfer pairs money out with money in; these two go the same way")]
+    SameDirection,
+    #[error(
+        "transaction {0} is already in a pair you made; unpair it first to pair it differently"
+    )]
+    AlreadyPaired(TransactionId),
+}
+
+impl From<rusqlite::Error> for TransferError {
+    fn from(e: rusqlite::Error) -> Self {
+        TransferError::Store(e.into())
+    }
+}
+
+/// What one detection run changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DetectCounts {
+    /// Pairs in force after the run (detected and made by the user).
+    pub pairs: u64,
+    pub added: u64,
+    pub removed: u64,
+}
+
+/// How strongly two rows are linked; the order is the order of preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Evidence {
+    Number,
+    Name,
+    Category,
+}
+
+impl Evidence {
+    fn text(self) -> &'static str {
+        match self {
+            Evidence::Number => "account number in the text",
+            Evidence::Name => "account name in the text",
+            Evidence::Category => "both marked as transfers",
+        }
+    }
+}
+
+struct Row {
+    id: TransactionId,
+    account: usize,
+    day: i32,
+    amount: i64,
+    /// Accounts (by position) whose number or name this row's text names.
+    by_number: Vec<bool>,
+    by_name: Vec<bool>,
+    transfer_category: bool,
+    /// The text names an account number that is none of the user's.
+    stranger: bool,
+}
+
+struct Acct {
+    id: AccountId,
+    currency: String,
+    name: String,
+    /// Upper-case letters and digits of the account number and of the IBAN's domestic part.
+    numbers: Vec<String>,
+}
+
+/// Upper-case letters and digits only: "NO28 1503 4233 915" and "1503.42.33915" compare equal
+/// in their digits.
+fn alnum_upper(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+fn account_numbers(number: Option<&str>, iban: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    // A masked card number ("422149******0052") is not a number a text would quote.
+    if let Some(n) = number.filter(|n| !n.contains('*')) {
+        out.push(alnum_upper(n));
+    }
+    if let Some(i) = iban {
+        let full = alnum_upper(i);
+        // Domestic texts quote the account without the country code and check digits.
+        if let Some(domestic) = full.get(4..) {
+            out.push(domestic.to_string());
+        }
+        out.push(full);
+    }
+    out.retain(|n| n.chars().count() >= MIN_NUMBER);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Runs of digits (single `.` or ` ` between digit groups allowed, as account numbers are
+/// printed) with at least [`STRANGER_DIGITS`] digits.
+fn long_digit_runs(text: &str) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut cur = String::new();
+    let mut gap = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            cur.push(c);
+            gap = false;
+        } else if (c == '.' || c == ' ') && !cur.is_empty() && !gap {
+            gap = true;
+        } else {
+            if cur.len() >= STRANGER_DIGITS {
+                runs.push(std::mem::take(&mut cur));
+            }
+            cur.clear();
+            gap = false;
+        }
+    }
+    if cur.len() >= STRANGER_DIGITS {
+        runs.push(cur);
+    }
+    runs
+}
+
+fn parse_day(s: &str) -> Option<i32> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.num_days_from_ce())
+}
+
+/// `-10000.00` → `−10,000.00`: the explanation is read, not parsed.
+fn readable_amount(minor: i64, exponent: u32) -> String {
+    let plain = format_minor(minor, exponent);
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(rest) => ("\u{2212}", rest),
+        None => ("", plain.as_str()),
+    };
+    let (whole, frac) = match digits.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// "paired with −10,000.00 NOK on Sparekonto, 2 Dec 2026: same amount, 1 day apart, …"
+pub fn explain(
+    partner_minor: i64,
+    exponent: u32,
+    currency: &str,
+    account: &str,
+    date: NaiveDate,
+    reason: &str,
+) -> String {
+    format!(
+        "paired with {} {currency} on {account}, {}: {reason}",
+        readable_amount(partner_minor, exponent),
+        date.format("%-d %b %Y"),
+    )
+}
+
+fn reason_text(same_amount: bool, days_apart: i32, evidence: Evidence) -> String {
+    let amount = if same_amount {
+        "same amount"
+    } else {
+        "two currencies"
+    };
+    let days = match days_apart {
+        0 => "same day".to_string(),
+        1 => "1 day apart".to_string(),
+        n => format!("{n} days apart"),
+    };
+    format!("{amount}, {days}, {}", evidence.text())
+}
+
+struct Candidate {
+    evidence: Evidence,
+    converted: bool,
+    days: i32,
+    debit: usize,
+    credit: usize,
+}
+
+/// The pairs the rule finds among `rows`, leaving out rows in `taken` and pairs in `vetoed`.
+fn find_pairs(
+    accounts: &[Acct],
+    rows: &[Row],
+    taken: &HashSet<TransactionId>,
+    vetoed: &HashSet<(TransactionId, TransactionId)>,
+) -> Vec<(usize, usize, String)> {
+    let free = |r: &Row| !taken.contains(&r.id) && !r.stranger && r.amount != 0;
+    // Money-in rows per account, by day, so each money-out row looks only at its window.
+    let mut credits: Vec<Vec<usize>> = vec![Vec::new(); accounts.len()];
+    for (i, r) in rows.iter().enumerate() {
+        if r.amount > 0 && free(r) {
+            credits[r.account].push(i);
+        }
+    }
+    for list in &mut credits {
+        list.sort_by_key(|&i| (rows[i].day, rows[i].id));
+    }
+    let mut candidates = Vec::new();
+    for (di, d) in rows.iter().enumerate() {
+        if d.amount >= 0 || !free(d) {
+            continue;
+        }
+        for (acc, list) in credits.iter().enumerate() {
+            if acc == d.account {
+                continue;
+            }
+            let same_currency = accounts[acc].currency == accounts[d.account].currency;
+            let start = list.partition_point(|&i| rows[i].day < d.day - WINDOW_DAYS);
+            for &ci in &list[start..] {
+                let c = &rows[ci];
+                if c.day > d.day + WINDOW_DAYS {
+                    break;
+                }
+                if same_currency && d.amount.checked_neg() != Some(c.amount) {
+                    continue;
+                }
+                if vetoed.contains(&(d.id, c.id)) {
+                    continue;
+                }
+                let evidence = if d.by_number[acc] || c.by_number[d.account] {
+                    Some(Evidence::Number)
+                } else if d.by_name[acc] || c.by_name[d.account] {
+                    Some(Evidence::Name)
+                } else if same_currency && d.transfer_category && c.transfer_category {
+                    Some(Evidence::Category)
+                } else {
+                    None
+                };
+                if let Some(evidence) = evidence {
+                    candidates.push(Candidate {
+                        evidence,
+                        converted: !same_currency,
+                        days: (c.day - d.day).abs(),
+                        debit: di,
+                        credit: ci,
+                    });
+                }
+            }
+        }
+    }
+    candidates.sort_by_key(|c| {
+        (
+            c.evidence,
+            c.converted,
+            c.days,
+            rows[c.debit].id,
+            rows[c.credit].id,
+        )
+    });
+    let mut used = vec![false; rows.len()];
+    let mut out = Vec::new();
+    for c in candidates {
+        if used[c.debit] || used[c.credit] {
+            continue;
+        }
+        used[c.debit] = true;
+        used[c.credit] = true;
+        out.push((
+            c.debit,
+            c.credit,
+            reason_text(!c.converted, c.days, c.evidence),
+        ));
+    }
+    out
+}
+
+fn load(store: &Store) -> Result<(Vec<Acct>, Vec<Row>), StoreError> {
+    let mut accounts = Vec::new();
+    {
+        let mut stmt = store
+            .db
+            .prepare("SELECT id, name, number, iban, currency FROM account ORDER BY id")?;
+        let mut q = stmt.query([])?;
+        while let Some(r) = q.next()? {
+            let number: Option<String> = r.get(2)?;
+            let iban: Option<String> = r.get(3)?;
+            let name: String = r.get(1)?;
+            accounts.push(Acct {
+                id: r.get(0)?,
+                currency: r.get(4)?,
+                name: name.trim().to_uppercase(),
+                numbers: account_numbers(number.as_deref(), iban.as_deref()),
+            });
+        }
+    }
+    let position: HashMap<AccountId, usize> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id, i))
+        .collect();
+    let own: Vec<&String> = accounts.iter().flat_map(|a| &a.numbers).collect();
+    let mut rows = Vec::new();
+    let mut stmt = store.db.prepare(
+        "SELECT id, account_id, booking_date, amount_minor, description, counterparty, category
+         FROM \"transaction\" WHERE status = 'booked' ORDER BY id",
+    )?;
+    let mut q = stmt.query([])?;
+    while let Some(r) = q.next()? {
+        let Some(&account) = position.get(&r.get::<_, AccountId>(1)?) else {
+            continue;
+        };
+        let Some(day) = parse_day(&r.get::<_, String>(2)?) else {
+            continue;
+        };
+        let description: String = r.get(4)?;
+        let counterparty: Option<String> = r.get(5)?;
+        let category: Option<String> = r.get(6)?;
+        let text = match &counterparty {
+            Some(c) => format!("{description}\u{1}{c}"),
+            None => description,
+        };
+        let upper = text.to_uppercase();
+        let packed = alnum_upper(&text);
+        let by_number = accounts
+            .iter()
+            .map(|a| a.numbers.iter().any(|n| packed.contains(n.as_str())))
+            .collect();
+        let by_name = accounts
+            .iter()
+            .map(|a| a.name.chars().count() >= MIN_NAME && upper.contains(a.name.as_str()))
+            .collect();
+        let stranger = long_digit_runs(&text).iter().any(|run| {
+            !own.iter()
+                .any(|n| n.contains(run.as_str()) || run.contains(n.as_str()))
+        });
+        rows.push(Row {
+            id: r.get(0)?,
+            account,
+            day,
+            amount: r.get(3)?,
+            by_number,
+            by_name,
+            transfer_category: category.as_deref() == Some("transfers"),
+            stranger,
+        });
+    }
+    Ok((accounts, rows))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stored {
+    debit: TransactionId,
+    credit: TransactionId,
+    paired: bool,
+    user: bool,
+}
+
+fn stored_pairs(store: &Store) -> Result<Vec<Stored>, StoreError> {
+    let mut stmt = store
+        .db
+        .prepare("SELECT debit_id, credit_id, paired, source FROM transfer_pair ORDER BY id")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Stored {
+            debit: r.get(0)?,
+            credit: r.get(1)?,
+            paired: r.get::<_, i64>(2)? == 1,
+            user: r.get::<_, String>(3)? == "user",
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+impl Store {
+    /// Finds transfers between the user's accounts across every connection and brings the
+    /// detected pairs up to date; pairs the user made or unmade are left as they are. A run
+    /// over unchanged data changes nothing.
+    pub fn detect_transfers(&mut self, now: DateTime<Utc>) -> Result<DetectCounts, StoreError> {
+        let (accounts, rows) = load(self)?;
+        let stored = stored_pairs(self)?;
+        let mut taken = HashSet::new();
+        let mut vetoed = HashSet::new();
+        for p in stored.iter().filter(|p| p.user) {
+            if p.paired {
+                taken.insert(p.debit);
+                taken.insert(p.credit);
+            } else {
+                vetoed.insert((p.debit, p.credit));
+            }
+        }
+        let wanted: HashMap<(TransactionId, TransactionId), String> =
+            find_pairs(&accounts, &rows, &taken, &vetoed)
+                .into_iter()
+                .map(|(d, c, reason)| ((rows[d].id, rows[c].id), reason))
+                .collect();
+        let existing: HashSet<(TransactionId, TransactionId)> = stored
+            .iter()
+            .filter(|p| !p.user)
+            .map(|p| (p.debit, p.credit))
+            .collect();
+        let mut counts = DetectCounts::default();
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut delete = tx.prepare(
+                "DELETE FROM transfer_pair WHERE debit_id = ?1 AND credit_id = ?2
+                 AND source = 'detected'",
+            )?;
+            let mut gone: Vec<_> = existing
+                .difference(&wanted.keys().copied().collect())
+                .copied()
+                .collect();
+            gone.sort();
+            for (d, c) in gone {
+                counts.removed += delete.execute((d, c))? as u64;
+            }
+            let mut insert = tx.prepare(
+                "INSERT INTO transfer_pair (debit_id, credit_id, paired, source, reason, created_at)
+                 VALUES (?1, ?2, 1, 'detected', ?3, ?4)",
+            )?;
+            let mut new: Vec<_> = wanted
+                .iter()
+                .filter(|(k, _)| !existing.contains(k))
+                .collect();
+            new.sort();
+            let at = now.to_rfc3339();
+            for ((d, c), reason) in new {
+                counts.added += insert.execute((d, c, reason, &at))? as u64;
+            }
+        }
+        counts.pairs = tx.query_row(
+            "SELECT count(*) FROM transfer_pair WHERE paired = 1",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64;
+        tx.commit()?;
+        if counts.added + counts.removed > 0 {
+            tracing::info!(
+                pairs = counts.pairs,
+                added = counts.added,
+                removed = counts.removed,
+                "transfers paired"
+            );
+        }
+        Ok(counts)
+    }
+
+    /// Unmakes the pair `transaction` is in; detection will not pair those two rows again.
+    pub fn unpair_transfer(&mut self, transaction: TransactionId) -> Result<(), TransferError> {
+        let changed = self.db.execute(
+            "UPDATE transfer_pair SET paired = 0, source = 'user'
+             WHERE paired = 1 AND (debit_id = ?1 OR credit_id = ?1)",
+            [transaction],
+        )?;
+        if changed == 0 {
+            return Err(TransferError::NotPaired(transaction));
+        }
+        Ok(())
+    }
+
+    /// Pairs two rows by hand, whatever detection thought: any detected pair either row was in
+    /// is dropped. Amounts may differ (a fee, an exchange rate); the user knows.
+    pub fn pair_transfers(
+        &mut self,
+        a: TransactionId,
+        b: TransactionId,
+        now: DateTime<Utc>,
+    ) -> Result<(), TransferError> {
+        let side = |id: TransactionId| -> Result<(AccountId, i64), TransferError> {
+            self.db
+                .query_row(
+                    "SELECT account_id, amount_minor FROM \"transaction\" WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => TransferError::UnknownTransaction(id),
+                    e => TransferError::Store(e.into()),
+                })
+        };
+        let (acc_a, amount_a) = side(a)?;
+        let (acc_b, amount_b) = side(b)?;
+        if acc_a == acc_b {
+            return Err(TransferError::SameAccount);
+        }
+        let (debit, credit) = match (amount_a < 0, amount_b < 0) {
+            (true, false) if amount_b > 0 => (a, b),
+            (false, true) if amount_a > 0 => (b, a),
+            _ => return Err(TransferError::SameDirection),
+        };
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for id in [debit, credit] {
+            let by_user: i64 = tx
+                .query_row(
+                    "SELECT count(*) FROM transfer_pair WHERE paired = 1 AND source = 'user'
+                     AND (debit_id = ?1 OR credit_id = ?1) AND NOT (debit_id = ?2 AND credit_id = ?3)",
+                    (id, debit, credit),
+                    |r| r.get(0),
+                )
+                ?;
+            if by_user > 0 {
+                return Err(TransferError::AlreadyPaired(id));
+            }
+        }
+        tx.execute(
+            "DELETE FROM transfer_pair WHERE source = 'detected'
+             AND (debit_id IN (?1, ?2) OR credit_id IN (?1, ?2))",
+            (debit, credit),
+        )?;
+        tx.execute(
+            "INSERT INTO transfer_pair (debit_id, credit_id, paired, source, reason, created_at)
+             VALUES (?1, ?2, 1, 'user', 'paired by you', ?3)
+             ON CONFLICT (debit_id, credit_id) DO UPDATE
+             SET paired = 1, source = 'user', reason = 'paired by you'",
+            (debit, credit, now.to_rfc3339()),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_numbers_cover_the_domestic_part_of_an_iban() {
+        let n = account_numbers(Some("1503.42.33915"), Some("NO28 1503 4233 915"));
+        assert!(n.contains(&"15034233915".to_string()));
+        assert!(n.contains(&"NO2815034233915".to_string()));
+        assert!(account_numbers(Some("422149******0052"), None).is_empty());
+    }
+
+    #[test]
+    fn long_digit_runs_find_account_numbers_not_dates_or_amounts() {
+        assert_eq!(
+            long_digit_runs("Overføring til 1234.56.78903 Ola"),
+            vec!["12345678903".to_string()]
+        );
+        assert!(long_digit_runs("VARER 01.12.2026 KURS 10.5432 BELØP 1 234.50").is_empty());
+        assert!(long_digit_runs("VISA 422149...0052").is_empty());
+    }
+
+    #[test]
+    fn readable_amounts_group_thousands() {
+        assert_eq!(readable_amount(-1_000_000, 2), "\u{2212}10,000.00");
+        assert_eq!(readable_amount(12_345, 0), "12,345");
+        assert_eq!(readable_amount(99, 2), "0.99");
+        assert_eq!(
+            reason_text(true, 1, Evidence::Number),
+            "same amount, 1 day apart, account number in the text"
+        );
+    }
+}
