@@ -7,8 +7,8 @@ use coffer_core::report::ChartFailure;
 use coffer_core::rules::RuleError;
 use coffer_core::snapshot::QueryError;
 use coffer_core::store::StoreError;
-use coffer_core::transfer::TransferError;
 use coffer_core::sync::SyncError;
+use coffer_core::transfer::TransferError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
