@@ -13,8 +13,8 @@
 //!   account's name there, or both rows categorised as transfers (by the bank or a rule). An
 //!   equal amount alone is not enough: rent paid from one account and an equal sum arriving
 //!   from someone else on another would be paired;
-//! * **two currencies**: no exchange rate is stored, so amounts cannot be compared; the pair
-//!   needs a text link (account number or name), the category alone does not do;
+//! * **two currencies**: no exchange rate is stored, so amounts cannot be compared; each row's
+//!   text must name the other's account (number or name); the category alone does not do;
 //! * never when either row's text names an account number that is none of the user's (the
 //!   money went to, or came from, someone else);
 //! * never a pair the user unmade.
@@ -277,6 +277,13 @@ fn find_pairs(
                     continue;
                 }
                 if vetoed.contains(&(d.id, c.id)) {
+                    continue;
+                }
+                let d_links = d.by_number[acc] || d.by_name[acc];
+                let c_links = c.by_number[d.account] || c.by_name[d.account];
+                // Without comparable amounts one named account is not enough: a refund on a
+                // card the same week as its bill would compete with the payment itself.
+                if !same_currency && !(d_links && c_links) {
                     continue;
                 }
                 let evidence = if d.by_number[acc] || c.by_number[d.account] {
