@@ -195,6 +195,10 @@ async fn connect_sync_expire_renew_and_disconnect() {
 
     let summary = coffer.sync(Some(connection.id), |_| {}).await.unwrap();
     assert!(summary[0].errors.is_empty(), "{:?}", summary[0].errors);
+    eprintln!(
+        "Finqware sandbox: {} transfer pairs",
+        crate::transfer_pairs(&coffer).await
+    );
     let from = sandbox
         .retention_start()
         .with_timezone(&chrono_tz::Europe::Bucharest)

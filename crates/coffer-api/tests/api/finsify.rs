@@ -124,6 +124,10 @@ async fn connect_through_the_loopback_listener_sync_and_disconnect() {
 
     let summary = coffer.sync(Some(connection.id), |_| {}).await.unwrap();
     assert!(summary[0].errors.is_empty(), "{:?}", summary[0].errors);
+    eprintln!(
+        "Finsify sandbox: {} transfer pairs",
+        crate::transfer_pairs(&coffer).await
+    );
     let login_id = sandbox.logins().last().unwrap().id;
     let ledger: Vec<_> = sandbox
         .ledger()

@@ -88,8 +88,9 @@ async fn reports_agree_with_each_other_and_with_the_rows_for_random_filters() {
         let mut expected: HashMap<String, (i64, i64, i64)> = HashMap::new();
         // Reports leave paired transfers out unless the filter names them; the list shows
         // them, marked.
-        let reported =
-            |r: &&coffer_api::views::TransactionView| filter.transfers.is_some() || r.transfer.is_none();
+        let reported = |r: &&coffer_api::views::TransactionView| {
+            filter.transfers.is_some() || r.transfer.is_none()
+        };
         for r in rows
             .iter()
             .filter(|r| r.status.as_str() == "booked")
