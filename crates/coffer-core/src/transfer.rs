@@ -100,9 +100,11 @@ struct Row {
     account: usize,
     day: i32,
     amount: i64,
-    /// Accounts (by position) whose number or name this row's text names.
-    by_number: Vec<bool>,
-    by_name: Vec<bool>,
+    /// Accounts (bit = position) whose number or name this row's text names. A bit set, not a
+    /// list: detection reads every row of the ledger at each sync. Accounts past the 64th are
+    /// never linked by text (they still pair on the category rule).
+    by_number: u64,
+    by_name: u64,
     transfer_category: bool,
     /// The text names an account number that is none of the user's.
     stranger: bool,
@@ -231,6 +233,14 @@ fn reason_text(same_amount: bool, days_apart: i32, evidence: Evidence) -> String
     format!("{amount}, {days}, {}", evidence.text())
 }
 
+/// The bit of account position `i` in a link mask; none past 64.
+fn bit(i: usize) -> u64 {
+    u32::try_from(i)
+        .ok()
+        .and_then(|i| 1u64.checked_shl(i))
+        .unwrap_or(0)
+}
+
 struct Candidate {
     evidence: Evidence,
     converted: bool,
@@ -279,16 +289,17 @@ fn find_pairs(
                 if vetoed.contains(&(d.id, c.id)) {
                     continue;
                 }
-                let d_links = d.by_number[acc] || d.by_name[acc];
-                let c_links = c.by_number[d.account] || c.by_name[d.account];
+                let names = |mask: u64, account: usize| mask & bit(account) != 0;
+                let d_links = names(d.by_number | d.by_name, acc);
+                let c_links = names(c.by_number | c.by_name, d.account);
                 // Without comparable amounts one named account is not enough: a refund on a
                 // card the same week as its bill would compete with the payment itself.
                 if !same_currency && !(d_links && c_links) {
                     continue;
                 }
-                let evidence = if d.by_number[acc] || c.by_number[d.account] {
+                let evidence = if names(d.by_number, acc) || names(c.by_number, d.account) {
                     Some(Evidence::Number)
-                } else if d.by_name[acc] || c.by_name[d.account] {
+                } else if names(d.by_name, acc) || names(c.by_name, d.account) {
                     Some(Evidence::Name)
                 } else if same_currency && d.transfer_category && c.transfer_category {
                     Some(Evidence::Category)
@@ -380,14 +391,16 @@ fn load(store: &Store) -> Result<(Vec<Acct>, Vec<Row>), StoreError> {
         };
         let upper = text.to_uppercase();
         let packed = alnum_upper(&text);
-        let by_number = accounts
-            .iter()
-            .map(|a| a.numbers.iter().any(|n| packed.contains(n.as_str())))
-            .collect();
-        let by_name = accounts
-            .iter()
-            .map(|a| a.name.chars().count() >= MIN_NAME && upper.contains(a.name.as_str()))
-            .collect();
+        let mut by_number = 0u64;
+        let mut by_name = 0u64;
+        for (i, a) in accounts.iter().enumerate().take(64) {
+            if a.numbers.iter().any(|n| packed.contains(n.as_str())) {
+                by_number |= bit(i);
+            }
+            if a.name.chars().count() >= MIN_NAME && upper.contains(a.name.as_str()) {
+                by_name |= bit(i);
+            }
+        }
         let stranger = long_digit_runs(&text).iter().any(|run| {
             !own.iter()
                 .any(|n| n.contains(run.as_str()) || run.contains(n.as_str()))
