@@ -1,10 +1,11 @@
 // @vitest-environment jsdom
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Api } from '../api';
 import type { TransactionView, TransferView } from '../generated/api';
 import { filterChips, filterKey, withoutChip } from '../filter';
 import { emptyFilter } from '../api';
-import { decodeHash, encodeHash, defaultState } from '../state';
+import { Store, decodeHash, encodeHash, defaultState } from '../state';
+import { FilterBar } from './filter-bar';
 import { FakeTransport } from '../testing/fake-transport';
 import { unpairTransfer } from './transactions-view';
 import { buildRow } from './virtual-table';
@@ -87,5 +88,26 @@ describe('the transfers filter field', () => {
     expect(hash).toContain('transfers=only');
     expect(decodeHash(hash, '2026-12-04').filter.transfers).toBe('only');
     expect(decodeHash('transfers=bogus', '2026-12-04').filter.transfers).toBeNull();
+  });
+});
+
+describe('the filter bar', () => {
+  it('sets and shows the transfers field', () => {
+    // jsdom has no CSS.escape; the bar uses it for option lookups.
+    vi.stubGlobal('CSS', { escape: (s: string) => s.replace(/["\\]/g, '\\$&') });
+    const store = new Store();
+    const bar = new FilterBar(store);
+    const select = bar.element.querySelector<HTMLSelectElement>('#filter-transfers')!;
+    expect(select.value).toBe('');
+    select.value = 'include';
+    select.dispatchEvent(new Event('change'));
+    expect(store.filter.transfers).toBe('include');
+    store.setFilter({ transfers: 'only' });
+    bar.render(store.state);
+    expect(select.value).toBe('only');
+    store.setFilter({ transfers: null });
+    bar.render(store.state);
+    expect(select.value).toBe('');
+    vi.unstubAllGlobals();
   });
 });
