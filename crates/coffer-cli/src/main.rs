@@ -820,9 +820,15 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                 print_json(&mut out, &list)?;
             } else {
                 for t in &list.rows {
+                    // A transfer between the user's own accounts says so: reports leave it out.
+                    let transfer = t
+                        .transfer
+                        .as_ref()
+                        .map(|p| format!("  [transfer: {}]", p.explanation))
+                        .unwrap_or_default();
                     writeln!(
                         out,
-                        "{}  {:<14} {:>12} {}  {:<7}  {}",
+                        "{}  {:<14} {:>12} {}  {:<7}  {}{transfer}",
                         t.booking_date,
                         truncate(&t.account_name, 14),
                         t.amount,
