@@ -294,7 +294,8 @@ fn find_pairs(
                 let c_links = names(c.by_number | c.by_name, d.account);
                 // Without comparable amounts one named account is not enough: a refund on a
                 // card the same week as its bill would compete with the payment itself.
-                if !same_currency && !(d_links && c_links) {
+                let linked_both_ways = d_links && c_links;
+                if !same_currency && !linked_both_ways {
                     continue;
                 }
                 let evidence = if names(d.by_number, acc) || names(c.by_number, d.account) {
