@@ -257,26 +257,42 @@ fn find_pairs(
     vetoed: &HashSet<(TransactionId, TransactionId)>,
 ) -> Vec<(usize, usize, String)> {
     let free = |r: &Row| !taken.contains(&r.id) && !r.stranger && r.amount != 0;
-    // Money-in rows per account, by day, so each money-out row looks only at its window.
-    let mut credits: Vec<Vec<usize>> = vec![Vec::new(); accounts.len()];
+    // Money-in rows by day, per (account, amount) for same-currency candidates and per account
+    // for converted ones, so each money-out row looks only at rows that could match it: a
+    // million-row ledger is read at every sync.
+    let mut by_amount: HashMap<(usize, i64), Vec<usize>> = HashMap::new();
+    let mut by_account: Vec<Vec<usize>> = vec![Vec::new(); accounts.len()];
     for (i, r) in rows.iter().enumerate() {
         if r.amount > 0 && free(r) {
-            credits[r.account].push(i);
+            by_amount.entry((r.account, r.amount)).or_default().push(i);
+            by_account[r.account].push(i);
         }
     }
-    for list in &mut credits {
-        list.sort_by_key(|&i| (rows[i].day, rows[i].id));
-    }
+    let by_day = |list: &mut Vec<usize>| list.sort_by_key(|&i| (rows[i].day, rows[i].id));
+    by_amount.values_mut().for_each(by_day);
+    by_account.iter_mut().for_each(by_day);
+    let none: Vec<usize> = Vec::new();
     let mut candidates = Vec::new();
     for (di, d) in rows.iter().enumerate() {
         if d.amount >= 0 || !free(d) {
             continue;
         }
-        for (acc, list) in credits.iter().enumerate() {
+        for acc in 0..accounts.len() {
             if acc == d.account {
                 continue;
             }
             let same_currency = accounts[acc].currency == accounts[d.account].currency;
+            let list = if same_currency {
+                d.amount
+                    .checked_neg()
+                    .and_then(|amount| by_amount.get(&(acc, amount)))
+                    .unwrap_or(&none)
+            } else if (d.by_number | d.by_name) & bit(acc) != 0 {
+                &by_account[acc]
+            } else {
+                // A converted pair needs this row to name the other account (see below).
+                continue;
+            };
             let start = list.partition_point(|&i| rows[i].day < d.day - WINDOW_DAYS);
             for &ci in &list[start..] {
                 let c = &rows[ci];
