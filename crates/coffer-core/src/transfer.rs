@@ -10,7 +10,8 @@
 //!   the user (every stored account is the user's), at most [`WINDOW_DAYS`] apart;
 //! * **same currency**: exactly the same absolute amount, *and* something that links them:
 //!   the other account's number or IBAN in either row's text or counterparty, the other
-//!   account's name there, or both rows categorised as transfers (by the bank or a rule). An
+//!   account's name there, or both rows marked as transfers (categorised so by the bank or a
+//!   rule, or a "between own accounts" phrase in the text, [`OWN_ACCOUNTS_PHRASES`]). An
 //!   equal amount alone is not enough: rent paid from one account and an equal sum arriving
 //!   from someone else on another would be paired;
 //! * **two currencies**: no exchange rate is stored, so amounts cannot be compared; each row's
@@ -40,6 +41,19 @@ pub const WINDOW_DAYS: i32 = 4;
 /// ("Konto", four digits) match too much by accident.
 const MIN_NAME: usize = 5;
 const MIN_NUMBER: usize = 8;
+/// Phrases banks use for a move between the customer's own accounts (upper case), in the
+/// languages of the connected banks. Like the category, they mark a row as a transfer but do
+/// not say to which account, so they pair only equal amounts.
+const OWN_ACCOUNTS_PHRASES: &[&str] = &[
+    "EGNE KONTOER",     // Norwegian: "Overføring mellom egne kontoer"
+    "EGEN KONTO",       // Norwegian: "Overføring til egen konto"
+    "CONTURI PROPRII",  // Romanian: "Transfer între conturi proprii"
+    "CONT PROPRIU",     // Romanian: "Transfer în cont propriu"
+    "СОБСТВЕНИ СМЕТКИ", // Bulgarian: "Превод между собствени сметки"
+    "СОБСТВЕНА СМЕТКА", // Bulgarian: "Превод към собствена сметка"
+    "OWN ACCOUNT",      // English: "Transfer between own accounts", "to own account"
+];
+
 /// A run of this many digits in a text is an account number (a Norwegian one has 11); dates,
 /// amounts and masked card numbers stay below it.
 const STRANGER_DIGITS: usize = 11;
@@ -90,7 +104,7 @@ impl Evidence {
         match self {
             Evidence::Number => "account number in the text",
             Evidence::Name => "account name in the text",
-            Evidence::Category => "both marked as transfers",
+            Evidence::Category => "both marked as transfers between own accounts",
         }
     }
 }
@@ -105,7 +119,7 @@ struct Row {
     /// never linked by text (they still pair on the category rule).
     by_number: u64,
     by_name: u64,
-    transfer_category: bool,
+    marked_transfer: bool,
     /// The text names an account number that is none of the user's.
     stranger: bool,
 }
@@ -318,7 +332,7 @@ fn find_pairs(
                     Some(Evidence::Number)
                 } else if names(d.by_name, acc) || names(c.by_name, d.account) {
                     Some(Evidence::Name)
-                } else if same_currency && d.transfer_category && c.transfer_category {
+                } else if same_currency && d.marked_transfer && c.marked_transfer {
                     Some(Evidence::Category)
                 } else {
                     None
@@ -429,7 +443,8 @@ fn load(store: &Store) -> Result<(Vec<Acct>, Vec<Row>), StoreError> {
             amount: r.get(3)?,
             by_number,
             by_name,
-            transfer_category: category.as_deref() == Some("transfers"),
+            marked_transfer: category.as_deref() == Some("transfers")
+                || OWN_ACCOUNTS_PHRASES.iter().any(|p| upper.contains(p)),
             stranger,
         });
     }
