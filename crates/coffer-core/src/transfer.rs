@@ -96,7 +96,11 @@ pub struct DetectCounts {
 enum Evidence {
     Number,
     Name,
+    /// A masked number ("1991...4853") whose visible digits fit the account.
+    Masked,
     Category,
+    /// No link on this side (only for ranking).
+    Weakest,
 }
 
 impl Evidence {
@@ -104,7 +108,9 @@ impl Evidence {
         match self {
             Evidence::Number => "account number in the text",
             Evidence::Name => "account name in the text",
+            Evidence::Masked => "masked account number in the text",
             Evidence::Category => "both marked as transfers between own accounts",
+            Evidence::Weakest => "same amount",
         }
     }
 }
@@ -119,6 +125,7 @@ struct Row {
     /// never linked by text (they still pair on the category rule).
     by_number: u64,
     by_name: u64,
+    by_mask: u64,
     marked_transfer: bool,
     /// The text names an account number that is none of the user's.
     stranger: bool,
@@ -130,6 +137,86 @@ struct Acct {
     name: String,
     /// Upper-case letters and digits of the account number and of the IBAN's domestic part.
     numbers: Vec<String>,
+    /// What a masked number shows of this account: its leading and trailing digits (from a
+    /// masked number as the bank gives it, or the whole digits of an unmasked one).
+    shown: Vec<(String, String)>,
+}
+
+/// Masked account or card numbers in a text, as (leading, trailing) digits: "1991...4853",
+/// "422149******0052", "4221 49** **** 0052" → ("1991", "4853"), ….
+fn masked_numbers(text: &str) -> Vec<(String, String)> {
+    let is_mask = |c: char| matches!(c, '.' | '*' | 'X' | 'x' | '•');
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == ' ') {
+            i += 1;
+        }
+        let mask_start = i;
+        while i < chars.len() && (is_mask(chars[i]) || chars[i] == ' ') {
+            i += 1;
+        }
+        let masked = chars[mask_start..i].iter().filter(|c| is_mask(**c)).count();
+        let tail_start = i;
+        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == ' ') {
+            i += 1;
+        }
+        let digits = |r: &[char]| r.iter().filter(|c| c.is_ascii_digit()).collect::<String>();
+        let (lead, tail) = (
+            digits(&chars[start..mask_start]),
+            digits(&chars[tail_start..i]),
+        );
+        // At least two masked characters and four digits each side: "1.5" or "10.2026" is no
+        // masked number.
+        if masked >= 2 && lead.len() >= 4 && tail.len() >= 4 {
+            out.push((lead, tail));
+        }
+        if i == start {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn shown_digits(number: Option<&str>, iban: Option<&str>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(n) = number {
+        match masked_numbers(n).into_iter().next() {
+            Some(m) => out.push(m),
+            None => {
+                let d: String = n.chars().filter(char::is_ascii_digit).collect();
+                if d.len() >= MIN_NUMBER {
+                    out.push((d.clone(), d));
+                }
+            }
+        }
+    }
+    if let Some(i) = iban {
+        let d: String = alnum_upper(i)
+            .chars()
+            .skip(4)
+            .filter(char::is_ascii_digit)
+            .collect();
+        if d.len() >= MIN_NUMBER {
+            out.push((d.clone(), d));
+        }
+    }
+    out
+}
+
+/// Whether a masked number's visible digits fit what an account shows.
+fn fits(masked: &(String, String), shown: &(String, String)) -> bool {
+    let (lead, tail) = masked;
+    let (first, last) = shown;
+    let lead_fits = first.starts_with(lead.as_str()) || lead.starts_with(first.as_str());
+    let tail_fits = last.ends_with(tail.as_str()) || tail.ends_with(last.as_str());
+    lead_fits && tail_fits
 }
 
 /// Upper-case letters and digits only: "NO28 1503 4233 915" and "1503.42.33915" compare equal
@@ -255,7 +342,24 @@ fn bit(i: usize) -> u64 {
         .unwrap_or(0)
 }
 
+/// How row `r` links to account `acc`: its strongest evidence, if any.
+fn side(r: &Row, acc: usize, marked: bool) -> Option<Evidence> {
+    let has = |mask: u64| mask & bit(acc) != 0;
+    if has(r.by_number) {
+        Some(Evidence::Number)
+    } else if has(r.by_name) {
+        Some(Evidence::Name)
+    } else if has(r.by_mask) {
+        Some(Evidence::Masked)
+    } else if marked {
+        Some(Evidence::Category)
+    } else {
+        None
+    }
+}
+
 struct Candidate {
+    weak: Evidence,
     evidence: Evidence,
     converted: bool,
     days: i32,
@@ -301,7 +405,7 @@ fn find_pairs(
                     .checked_neg()
                     .and_then(|amount| by_amount.get(&(acc, amount)))
                     .unwrap_or(&none)
-            } else if (d.by_number | d.by_name) & bit(acc) != 0 {
+            } else if (d.by_number | d.by_name | d.by_mask) & bit(acc) != 0 {
                 &by_account[acc]
             } else {
                 // A converted pair needs this row to name the other account (see below).
@@ -319,26 +423,27 @@ fn find_pairs(
                 if vetoed.contains(&(d.id, c.id)) {
                     continue;
                 }
-                let names = |mask: u64, account: usize| mask & bit(account) != 0;
-                let d_links = names(d.by_number | d.by_name, acc);
-                let c_links = names(c.by_number | c.by_name, d.account);
+                let marked = same_currency && d.marked_transfer && c.marked_transfer;
+                let d_side = side(d, acc, marked);
+                let c_side = side(c, d.account, marked);
                 // Without comparable amounts one named account is not enough: a refund on a
                 // card the same week as its bill would compete with the payment itself.
-                let linked_both_ways = d_links && c_links;
+                let linked_both_ways = d_side.is_some() && c_side.is_some();
                 if !same_currency && !linked_both_ways {
                     continue;
                 }
-                let evidence = if names(d.by_number, acc) || names(c.by_number, d.account) {
-                    Some(Evidence::Number)
-                } else if names(d.by_name, acc) || names(c.by_name, d.account) {
-                    Some(Evidence::Name)
-                } else if same_currency && d.marked_transfer && c.marked_transfer {
-                    Some(Evidence::Category)
-                } else {
-                    None
-                };
-                if let Some(evidence) = evidence {
+                // Ranked by the weaker side, then the stronger: a pair whose texts name each
+                // other beats one where only one side does (a debit-card purchase quoting the
+                // card's number must not take the card bill's credit).
+                let (weak, strong) =
+                    if d_side.unwrap_or(Evidence::Weakest) >= c_side.unwrap_or(Evidence::Weakest) {
+                        (d_side, c_side)
+                    } else {
+                        (c_side, d_side)
+                    };
+                if let Some(evidence) = strong {
                     candidates.push(Candidate {
+                        weak: weak.unwrap_or(Evidence::Weakest),
                         evidence,
                         converted: !same_currency,
                         days: (c.day - d.day).abs(),
@@ -351,6 +456,7 @@ fn find_pairs(
     }
     candidates.sort_by_key(|c| {
         (
+            c.weak,
             c.evidence,
             c.converted,
             c.days,
@@ -391,6 +497,12 @@ fn load(store: &Store) -> Result<(Vec<Acct>, Vec<Row>), StoreError> {
                 currency: r.get(4)?,
                 name: name.trim().to_uppercase(),
                 numbers: account_numbers(number.as_deref(), iban.as_deref()),
+                // Some banks give no number but put the masked one in the name
+                // ("Tai khoan thanh toan 1991...4853").
+                shown: shown_digits(number.as_deref(), iban.as_deref())
+                    .into_iter()
+                    .chain(masked_numbers(&name))
+                    .collect(),
             });
         }
     }
@@ -424,12 +536,21 @@ fn load(store: &Store) -> Result<(Vec<Acct>, Vec<Row>), StoreError> {
         let packed = alnum_upper(&text);
         let mut by_number = 0u64;
         let mut by_name = 0u64;
+        let mut by_mask = 0u64;
+        let masks = if text.contains("..") || text.contains("**") || text.contains("XX") {
+            masked_numbers(&text)
+        } else {
+            Vec::new()
+        };
         for (i, a) in accounts.iter().enumerate().take(64) {
             if a.numbers.iter().any(|n| packed.contains(n.as_str())) {
                 by_number |= bit(i);
             }
             if a.name.chars().count() >= MIN_NAME && upper.contains(a.name.as_str()) {
                 by_name |= bit(i);
+            }
+            if masks.iter().any(|m| a.shown.iter().any(|s| fits(m, s))) {
+                by_mask |= bit(i);
             }
         }
         let stranger = long_digit_runs(&text).iter().any(|run| {
@@ -443,6 +564,7 @@ fn load(store: &Store) -> Result<(Vec<Acct>, Vec<Row>), StoreError> {
             amount: r.get(3)?,
             by_number,
             by_name,
+            by_mask,
             marked_transfer: category.as_deref() == Some("transfers")
                 || OWN_ACCOUNTS_PHRASES.iter().any(|p| upper.contains(p)),
             stranger,
@@ -645,6 +767,27 @@ mod tests {
         );
         assert!(long_digit_runs("VARER 01.12.2026 KURS 10.5432 BELØP 1 234.50").is_empty());
         assert!(long_digit_runs("VISA 422149...0052").is_empty());
+    }
+
+    #[test]
+    fn masked_numbers_show_their_ends() {
+        assert_eq!(
+            masked_numbers("TT THE TIN DUNG 422149...7599 TU TK 1991...4853"),
+            vec![
+                ("422149".to_string(), "7599".to_string()),
+                ("1991".to_string(), "4853".to_string())
+            ]
+        );
+        assert_eq!(
+            masked_numbers("VISA 422149******0052"),
+            vec![("422149".to_string(), "0052".to_string())]
+        );
+        assert!(masked_numbers("Kurs 10.5432 ... 01.12.2026").is_empty());
+        let shown = shown_digits(Some("19910000004853"), None);
+        assert!(fits(&("1991".into(), "4853".into()), &shown[0]));
+        assert!(!fits(&("1991".into(), "4854".into()), &shown[0]));
+        let card = shown_digits(Some("422149******0052"), None);
+        assert!(fits(&("422149".into(), "0052".into()), &card[0]));
     }
 
     #[test]
