@@ -9,8 +9,9 @@
 //! * both booked (a pending row may still change or vanish), on two different accounts of
 //!   the user (every stored account is the user's), at most [`WINDOW_DAYS`] apart;
 //! * **same currency**: exactly the same absolute amount, *and* something that links them:
-//!   the other account's number or IBAN in either row's text or counterparty, the other
-//!   account's name there, or both rows marked as transfers (categorised so by the bank or a
+//!   the other account's number or IBAN in either row's text or counterparty, a masked number
+//!   ("1991...4853") whose visible digits fit it, the other account's name there, or both
+//!   rows marked as transfers (categorised so by the bank or a
 //!   rule, or a "between own accounts" phrase in the text, [`OWN_ACCOUNTS_PHRASES`]). An
 //!   equal amount alone is not enough: rent paid from one account and an equal sum arriving
 //!   from someone else on another would be paired;
@@ -21,8 +22,9 @@
 //! * never a pair the user unmade.
 //!
 //! Each row belongs to at most one pair. When several candidates compete the choice is stable:
-//! stronger evidence first (number, then name, then category), then same amount before
-//! converted, fewer days apart, then the lower row ids. Pairs the user made are kept as they are
+//! stronger evidence first (number, name, masked number, marked; the weaker of the two sides
+//! counts first, so texts that name each other win), then same amount before converted, fewer
+//! days apart, then the lower row ids. Pairs the user made are kept as they are
 //! and their rows are not offered to detection.
 
 use std::collections::{HashMap, HashSet};
