@@ -34,6 +34,8 @@ const COMMANDS: &[&str] = &[
     "add_category_rule",
     "delete_category_rule",
     "set_category",
+    "unpair_transfer",
+    "pair_transfers",
     "connect_begin",
     "connect_finish",
     "connect_cancel",

@@ -68,6 +68,7 @@ describe('HttpTransport', () => {
         search: 'rema',
         min: null,
         max: null,
+        transfers: null,
       },
     });
   });

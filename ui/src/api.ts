@@ -211,6 +211,8 @@ export function emptyFilter(): Filter {
     search: null,
     min: null,
     max: null,
+    // The view's default: totals and charts leave paired transfers out, the table shows them.
+    transfers: null,
   };
 }
 

@@ -1,7 +1,7 @@
 // Filter helpers with no DOM: amount input validation, labels, and the chips that describe
 // an active filter.
 
-import type { Category, Direction, Filter } from './generated/api';
+import type { Category, Direction, Filter, Transfers } from './generated/api';
 import { presetLabel, type RangePreset } from './dates';
 import { formatDate } from './format';
 import { emptyFilter } from './api';
@@ -76,6 +76,21 @@ export interface FilterChip {
   label: string;
 }
 
+/**
+ * What a filter's `transfers` field does, in words. Without it totals leave paired transfers
+ * between the user's own accounts out and the table shows them, marked.
+ */
+export function transfersLabel(mode: Transfers): string {
+  switch (mode) {
+    case 'include':
+      return 'Counted in totals';
+    case 'exclude':
+      return 'Hidden';
+    case 'only':
+      return 'Only transfers';
+  }
+}
+
 /** One chip per active restriction, in filter-bar order. */
 export function filterChips(
   filter: Filter,
@@ -98,6 +113,7 @@ export function filterChips(
   } else if (filter.max !== null) {
     chips.push({ key: 'amount', kind: 'Amount', label: `≤ ${filter.max}` });
   }
+  if (filter.transfers) chips.push({ key: 'transfers', kind: 'Transfers', label: transfersLabel(filter.transfers) });
   return chips;
 }
 
@@ -130,6 +146,9 @@ export function withoutChip(filter: Filter, key: string): Filter {
       f.min = null;
       f.max = null;
       break;
+    case 'transfers':
+      f.transfers = null;
+      break;
   }
   return f;
 }
@@ -146,6 +165,7 @@ export function filterKey(filter: Filter): string {
     filter.search,
     filter.min,
     filter.max,
+    filter.transfers ?? null,
   ]);
 }
 

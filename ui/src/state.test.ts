@@ -25,6 +25,7 @@ describe('URL hash', () => {
         search: 'rema 1000 & co',
         min: '100.50',
         max: '2000',
+        transfers: 'include',
       },
       sort: 'amount',
       descending: false,

@@ -61,6 +61,7 @@ export function encodeHash(state: UiState): string {
   if (f.search) p.set('search', f.search);
   if (f.min !== null) p.set('min', f.min);
   if (f.max !== null) p.set('max', f.max);
+  if (f.transfers) p.set('transfers', f.transfers);
   if (state.sort !== 'date' || !state.descending) {
     p.set('sort', state.sort);
     p.set('order', state.descending ? 'desc' : 'asc');
@@ -116,6 +117,9 @@ export function decodeHash(hash: string, today: string): UiState {
     const checked = raw === null ? null : checkAmount(raw);
     f[bound] = checked && checked.ok ? checked.value : null;
   }
+
+  const transfers = p.get('transfers');
+  if (transfers === 'include' || transfers === 'exclude' || transfers === 'only') f.transfers = transfers;
 
   const sort = p.get('sort');
   if (sort && (SORT_KEYS as readonly string[]).includes(sort)) {

@@ -8,6 +8,7 @@ use coffer_core::rules::RuleError;
 use coffer_core::snapshot::QueryError;
 use coffer_core::store::StoreError;
 use coffer_core::sync::SyncError;
+use coffer_core::transfer::TransferError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -113,6 +114,23 @@ impl From<ChartFailure> for ApiError {
                 ApiError::new(ErrorCode::InvalidInput, e.to_string())
             }
             ChartFailure::Chart(_) => ApiError::internal(e.to_string()),
+        }
+    }
+}
+
+impl From<TransferError> for ApiError {
+    fn from(e: TransferError) -> Self {
+        match e {
+            TransferError::Store(s) => s.into(),
+            TransferError::UnknownTransaction(_) => {
+                ApiError::new(ErrorCode::NotFound, e.to_string())
+            }
+            TransferError::NotPaired(_)
+            | TransferError::SameAccount
+            | TransferError::SameDirection
+            | TransferError::AlreadyPaired(_) => {
+                ApiError::new(ErrorCode::InvalidInput, e.to_string())
+            }
         }
     }
 }

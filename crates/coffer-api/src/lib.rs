@@ -382,7 +382,7 @@ impl Coffer {
     /// The filtered transaction list, newest first.
     pub async fn transactions(&self, filter: &Filter) -> Result<TransactionList, ApiError> {
         let snap = self.snapshot()?;
-        let sel = snap.select(filter)?;
+        let sel = snap.select_rows(filter)?;
         Ok(TransactionList {
             total: sel.len() as i64,
             rows: snap.rows(&sel),
@@ -395,7 +395,7 @@ impl Coffer {
         q: &TransactionQuery,
     ) -> Result<TransactionPage, ApiError> {
         let snap = self.snapshot()?;
-        let sel = snap.select(&q.filter)?;
+        let sel = snap.select_rows(&q.filter)?;
         let limit = q.limit.clamp(1, 5_000) as usize;
         Ok(TransactionPage {
             total: sel.len() as i64,
@@ -407,7 +407,7 @@ impl Coffer {
     /// Writes exactly the rows `transactions(filter)` returns, as CSV; returns the row count.
     pub async fn export_csv(&self, filter: &Filter, out: impl Write) -> Result<u64, ApiError> {
         let snap = self.snapshot()?;
-        let sel = snap.select(filter)?;
+        let sel = snap.select_rows(filter)?;
         Ok(snap.write_csv(&sel, out)?)
     }
 
@@ -415,7 +415,7 @@ impl Coffer {
     /// half a file (or overwrites a good one).
     pub async fn export_csv_to_file(&self, filter: &Filter, path: &Path) -> Result<u64, ApiError> {
         let snap = self.snapshot()?;
-        let sel = snap.select(filter)?;
+        let sel = snap.select_rows(filter)?;
         write_atomically(path, |w| Ok(snap.write_csv(&sel, w)?))
     }
 
@@ -606,6 +606,22 @@ impl Coffer {
         let now = self.clock.now();
         self.write_store(|s| Ok(s.set_category(transaction, category, now)?))
     }
+
+    /// Unmakes the transfer pair `transaction` is in; the two rows count as income and
+    /// spending again, and detection never pairs them again.
+    pub async fn unpair_transfer(&self, transaction: TransactionId) -> Result<(), ApiError> {
+        self.write_store(|s| Ok(s.unpair_transfer(transaction)?))
+    }
+
+    /// Pairs two rows as one transfer between the user's accounts, by hand; kept across syncs.
+    pub async fn pair_transfers(
+        &self,
+        first: TransactionId,
+        second: TransactionId,
+    ) -> Result<(), ApiError> {
+        let now = self.clock.now();
+        self.write_store(|s| Ok(s.pair_transfers(first, second, now)?))
+    }
 }
 
 /// The data directory is its owner's alone (0700): the ledger is readable, and the vault's
@@ -724,8 +740,10 @@ pub fn typescript_bindings() -> String {
         AccountView::decl(&cfg),
         CurrencyTotal::decl(&cfg),
         AccountsOverview::decl(&cfg),
+        TransferView::decl(&cfg),
         TransactionView::decl(&cfg),
         TransactionList::decl(&cfg),
+        coffer_core::filter::Transfers::decl(&cfg),
         Filter::decl(&cfg),
         ConnectionView::decl(&cfg),
         AppStatus::decl(&cfg),

@@ -148,6 +148,9 @@ macro_rules! with_operations {
             write delete_category_rule(id: i64) -> u64 = c => c.delete_category_rule(id).await;
             write set_category(transaction: i64, category: Option<$crate::category::Category>) -> u64
                 = c => c.set_category(transaction, category).await;
+            write unpair_transfer(transaction: i64) -> () = c => c.unpair_transfer(transaction).await;
+            write pair_transfers(first: i64, second: i64) -> ()
+                = c => c.pair_transfers(first, second).await;
             write connect_begin(request: $crate::views::LoginRequest) -> $crate::views::LoginStarted
                 = c => c.begin_login(&request, true).await.map(|t| t.started);
             write connect_finish(login_id: u64) -> $crate::views::ConnectionView

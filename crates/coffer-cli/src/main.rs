@@ -13,6 +13,7 @@ use coffer_api::bank::{Bank, FieldKind};
 use coffer_api::LoginKind;
 use coffer_api::{registry, ApiError, Coffer, ErrorCode};
 use coffer_core::category::Category;
+use coffer_core::filter::Transfers;
 use coffer_core::model::{ConnectionId, Direction};
 use coffer_core::report::{Amounts, ChartKind, ChartRequest, ChartTheme, PeriodKind};
 use coffer_core::rules::RuleMatch;
@@ -454,6 +455,17 @@ struct FilterArgs {
     /// Largest transaction size (absolute amount).
     #[arg(long, value_name = "AMOUNT", value_parser = |s: &str| Filter::parse_amount("max", s))]
     max: Option<Decimal>,
+    /// Transfers between your own accounts: reports leave them out and lists show them unless
+    /// this says otherwise.
+    #[arg(long, value_enum)]
+    transfers: Option<TransfersArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TransfersArg {
+    Include,
+    Exclude,
+    Only,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -477,6 +489,11 @@ impl From<FilterArgs> for Filter {
             search: a.search,
             min: a.min,
             max: a.max,
+            transfers: a.transfers.map(|t| match t {
+                TransfersArg::Include => Transfers::Include,
+                TransfersArg::Exclude => Transfers::Exclude,
+                TransfersArg::Only => Transfers::Only,
+            }),
         }
     }
 }
@@ -838,9 +855,15 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                 print_json(&mut out, &list)?;
             } else {
                 for t in &list.rows {
+                    // A transfer between the user's own accounts says so: reports leave it out.
+                    let transfer = t
+                        .transfer
+                        .as_ref()
+                        .map(|p| format!("  [transfer: {}]", p.explanation))
+                        .unwrap_or_default();
                     writeln!(
                         out,
-                        "{}  {:<14} {:>12} {}  {:<7}  {}",
+                        "{}  {:<14} {:>12} {}  {:<7}  {}{transfer}",
                         t.booking_date,
                         truncate(&t.account_name, 14),
                         t.amount,

@@ -36,6 +36,20 @@ pub struct Filter {
         deserialize_with = "max_from_text"
     )]
     pub max: Option<Decimal>,
+    /// Paired transfers between the user's own accounts (see [`crate::transfer`]). `None`
+    /// means the view's default: reports and charts leave them out (moving money between
+    /// one's own accounts is neither income nor spending), the transaction list and the CSV
+    /// export show them, marked.
+    pub transfers: Option<Transfers>,
+}
+
+/// What a filter does with paired transfers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Transfers {
+    Include,
+    Exclude,
+    Only,
 }
 
 /// Longest text a filter field takes (a search, a vendor or category name).
@@ -64,7 +78,7 @@ pub enum FilterError {
     },
     #[error("the {field} is longer than {MAX_TEXT} characters")]
     TooLong { field: &'static str },
-    #[error("unknown filter field '{0}'; the fields are from, to, account, direction, category, vendor, search, min, max")]
+    #[error("unknown filter field '{0}'; the fields are from, to, account, direction, category, vendor, search, min, max, transfers")]
     UnknownField(String),
 }
 
@@ -121,6 +135,19 @@ impl Filter {
             })
     }
 
+    pub fn parse_transfers(field: &'static str, text: &str) -> Result<Transfers, FilterError> {
+        match text.trim() {
+            "include" => Ok(Transfers::Include),
+            "exclude" => Ok(Transfers::Exclude),
+            "only" => Ok(Transfers::Only),
+            other => Err(FilterError::BadValue {
+                field,
+                text: quoted(other),
+                expected: "use include, exclude or only",
+            }),
+        }
+    }
+
     pub fn parse_direction(field: &'static str, text: &str) -> Result<Direction, FilterError> {
         match text.trim() {
             "debit" => Ok(Direction::Debit),
@@ -141,7 +168,7 @@ impl Filter {
     }
 
     /// A filter from `name=value` pairs named as the CLI's flags (`from`, `to`, `account`,
-    /// `direction`, `category`, `vendor`, `search`, `min`, `max`); a repeated name adds values.
+    /// `direction`, `category`, `vendor`, `search`, `min`, `max`, `transfers`); a repeated name adds values.
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Filter, FilterError> {
@@ -164,6 +191,7 @@ impl Filter {
                 "search" => f.search = Some(Filter::text("search", value)?),
                 "min" => f.min = Some(Filter::parse_amount("min", value)?),
                 "max" => f.max = Some(Filter::parse_amount("max", value)?),
+                "transfers" => f.transfers = Some(Filter::parse_transfers("transfers", value)?),
                 other => return Err(FilterError::UnknownField(quoted(other))),
             }
         }

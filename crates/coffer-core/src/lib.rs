@@ -17,6 +17,7 @@ pub mod secrets;
 pub mod snapshot;
 pub mod store;
 pub mod sync;
+pub mod transfer;
 pub mod vendor;
 pub mod views;
 

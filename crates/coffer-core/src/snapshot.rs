@@ -15,11 +15,11 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::category::Category;
 use crate::export::{neutralise, ExportError, CSV_COLUMNS};
-use crate::filter::{bound_minor, Filter, FilterError};
+use crate::filter::{bound_minor, Filter, FilterError, Transfers};
 use crate::model::{AccountId, Direction, TransactionStatus};
 use crate::money::{format_minor, Currency};
 use crate::store::{Store, StoreError};
-use crate::views::TransactionView;
+use crate::views::{TransactionView, TransferView};
 
 const NONE32: u32 = u32::MAX;
 const NONE8: u8 = u8::MAX;
@@ -141,6 +141,12 @@ pub struct Snapshot {
     /// lower case, and then a plain SIMD substring search with the needle in that case is
     /// exactly a case-insensitive one.
     case: Vec<TextCase>,
+    /// The row paired with each row as a transfer between the user's accounts (`NONE32`: none),
+    /// and the pair's reason (index into `pair_reasons`, interned: a handful of distinct texts).
+    partner: Vec<u32>,
+    pair_reason: Vec<u32>,
+    pair_by_user: Vec<bool>,
+    pair_reasons: Vec<String>,
 }
 
 /// Which rows a filter selects, in the snapshot's row order.
@@ -364,6 +370,7 @@ impl Snapshot {
             snap.week
                 .push((week.year().max(0) as u32) * 53 + week.week());
         }
+        snap.load_pairs(store)?;
         let mut currencies: Vec<Currency> = snap.accounts.iter().map(|a| a.currency).collect();
         currencies.sort();
         currencies.dedup();
@@ -385,6 +392,57 @@ impl Snapshot {
         snap.month_range = range(&snap.month);
         snap.week_range = range(&snap.week);
         Ok(snap)
+    }
+
+    fn load_pairs(&mut self, store: &Store) -> Result<(), StoreError> {
+        let n = self.id.len();
+        self.partner = vec![NONE32; n];
+        self.pair_reason = vec![NONE32; n];
+        self.pair_by_user = vec![false; n];
+        let mut stmt = store.db.prepare(
+            "SELECT debit_id, credit_id, reason, source FROM transfer_pair WHERE paired = 1",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut pairs = Vec::new();
+        while let Some(r) = rows.next()? {
+            let debit: i64 = r.get(0)?;
+            let credit: i64 = r.get(1)?;
+            let reason = text(r, 2)?;
+            let by_user = text(r, 3)? == "user";
+            let reason_ix = match self.pair_reasons.iter().position(|x| x == reason) {
+                Some(p) => p as u32,
+                None => {
+                    self.pair_reasons.push(reason.to_string());
+                    self.pair_reasons.len() as u32 - 1
+                }
+            };
+            pairs.push((debit, credit, reason_ix, by_user));
+        }
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let row_of: HashMap<i64, u32> = self
+            .id
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| (id, i as u32))
+            .collect();
+        for (debit, credit, reason, by_user) in pairs {
+            // A half left out of the snapshot (an unreadable date) leaves the other unpaired.
+            if let (Some(&d), Some(&c)) = (row_of.get(&debit), row_of.get(&credit)) {
+                for (a, b) in [(d, c), (c, d)] {
+                    self.partner[a as usize] = b;
+                    self.pair_reason[a as usize] = reason;
+                    self.pair_by_user[a as usize] = by_user;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether row `i` is one half of a paired transfer.
+    fn is_transfer(&self, i: usize) -> bool {
+        self.partner.get(i).is_some_and(|&p| p != NONE32)
     }
 
     /// Which rows' description or counterparty contain `needle` (lower case), ignoring case.
@@ -484,10 +542,23 @@ impl Snapshot {
         Ok(mask)
     }
 
-    /// Evaluates a filter. Unknown accounts, categories and vendors are errors, not empty
+    /// Evaluates a filter for a report or chart: paired transfers are left out unless the
+    /// filter asks for them. Unknown accounts, categories and vendors are errors, not empty
     /// results, so a typo is never mistaken for "no spending".
     pub fn select(&self, filter: &Filter) -> Result<Selection, QueryError> {
+        self.select_with(filter, Transfers::Exclude)
+    }
+
+    /// Evaluates a filter for a list of rows (the table, the CSV export): paired transfers are
+    /// shown, marked, unless the filter says otherwise. The same evaluation as [`Self::select`];
+    /// only the default for `filter.transfers` differs.
+    pub fn select_rows(&self, filter: &Filter) -> Result<Selection, QueryError> {
+        self.select_with(filter, Transfers::Include)
+    }
+
+    fn select_with(&self, filter: &Filter, default: Transfers) -> Result<Selection, QueryError> {
         filter.validate()?;
+        let transfers = filter.transfers.unwrap_or(default);
         let account_ok = self.account_mask(&filter.accounts)?;
         let mut category_ok = [filter.categories.is_empty(); 256];
         for name in &filter.categories {
@@ -570,6 +641,12 @@ impl Snapshot {
             if size < lo.unsigned_abs() || size > hi.unsigned_abs() {
                 continue;
             }
+            match transfers {
+                Transfers::Include => {}
+                Transfers::Exclude if self.is_transfer(i) => continue,
+                Transfers::Only if !self.is_transfer(i) => continue,
+                Transfers::Exclude | Transfers::Only => {}
+            }
             if !category_ok[self.category[i] as usize] {
                 continue;
             }
@@ -616,7 +693,41 @@ impl Snapshot {
             vendor: self.vendor_name(i).map(str::to_string),
             category: self.category_of(i).map(|c| c.as_str().to_string()),
             provider: acc.provider.clone(),
+            transfer: self.transfer_view(i),
         }
+    }
+
+    fn transfer_view(&self, i: usize) -> Option<TransferView> {
+        let p = *self.partner.get(i)?;
+        if p == NONE32 {
+            return None;
+        }
+        let p = p as usize;
+        let acc = &self.accounts[self.account[p] as usize];
+        let reason = self
+            .pair_reasons
+            .get(self.pair_reason[i] as usize)
+            .cloned()
+            .unwrap_or_default();
+        let date = date_of(self.day[p]);
+        Some(TransferView {
+            partner_id: self.id[p],
+            partner_account_id: acc.id,
+            partner_account_name: acc.name.clone(),
+            partner_amount: format_minor(self.amount[p], acc.currency.exponent()),
+            partner_currency: acc.currency.to_string(),
+            partner_date: date.to_string(),
+            explanation: crate::transfer::explain(
+                self.amount[p],
+                acc.currency.exponent(),
+                acc.currency.as_str(),
+                &acc.name,
+                date,
+                &reason,
+            ),
+            reason,
+            by_user: self.pair_by_user[i],
+        })
     }
 
     fn vendor_name(&self, i: usize) -> Option<&str> {

@@ -32,6 +32,7 @@ const MIGRATIONS_SQL: &[&str] = &[
     include_str!("../migrations/0005_account_history.sql"),
     include_str!("../migrations/0006_notice.sql"),
     include_str!("../migrations/0007_account_name.sql"),
+    include_str!("../migrations/0008_transfer_pair.sql"),
 ];
 
 pub fn migrations() -> Migrations<'static> {

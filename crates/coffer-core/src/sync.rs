@@ -310,6 +310,11 @@ pub async fn sync_connection(
                 errors: summary.errors.clone(),
             },
         )?;
+        // New rows may complete a transfer with rows of this or another bank. A failure here
+        // leaves the rows synced and the pairs as they were; the next sync tries again.
+        if let Err(e) = store.detect_transfers(finished) {
+            tracing::warn!(error = %e, "pairing transfers failed");
+        }
     }
     progress(SyncEvent::Finished {
         summary: summary.clone(),

@@ -66,6 +66,26 @@ pub struct TransactionView {
     pub vendor: Option<String>,
     pub category: Option<String>,
     pub provider: String,
+    /// The other side when this row is one half of a transfer between the user's accounts.
+    pub transfer: Option<TransferView>,
+}
+
+/// The other half of a paired transfer, and why the two were paired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TransferView {
+    pub partner_id: TransactionId,
+    pub partner_account_id: AccountId,
+    pub partner_account_name: String,
+    /// Signed, like [`TransactionView::amount`].
+    pub partner_amount: String,
+    pub partner_currency: String,
+    pub partner_date: String,
+    /// e.g. "same amount, 1 day apart, account number in the text", or "paired by you".
+    pub reason: String,
+    /// The user paired these two by hand.
+    pub by_user: bool,
+    /// One sentence: "paired with −10,000.00 NOK on Sparekonto, 2 Dec 2026: same amount, …".
+    pub explanation: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -28,6 +28,23 @@ bank_name: string, renamed: boolean,
 hidden: boolean, };
 export type CurrencyTotal = { currency: string, balance: string, accounts: number, };
 export type AccountsOverview = { accounts: Array<AccountView>, totals: Array<CurrencyTotal>, };
+export type TransferView = { partner_id: number, partner_account_id: number, partner_account_name: string, 
+/**
+ * Signed, like [`TransactionView::amount`].
+ */
+partner_amount: string, partner_currency: string, partner_date: string, 
+/**
+ * e.g. "same amount, 1 day apart, account number in the text", or "paired by you".
+ */
+reason: string, 
+/**
+ * The user paired these two by hand.
+ */
+by_user: boolean, 
+/**
+ * One sentence: "paired with −10,000.00 NOK on Sparekonto, 2 Dec 2026: same amount, …".
+ */
+explanation: string, };
 export type TransactionView = { id: number, account_id: number, account_name: string, booking_date: string, value_date: string | null, 
 /**
  * Signed: negative is money out.
@@ -36,9 +53,21 @@ amount: string, currency: string, direction: Direction, status: TransactionStatu
 /**
  * The bank's text exactly as received.
  */
-description: string, counterparty: string | null, vendor: string | null, category: string | null, provider: string, };
+description: string, counterparty: string | null, vendor: string | null, category: string | null, provider: string, 
+/**
+ * The other side when this row is one half of a transfer between the user's accounts.
+ */
+transfer: TransferView | null, };
 export type TransactionList = { rows: Array<TransactionView>, total: number, };
-export type Filter = { from: string | null, to: string | null, accounts: Array<number>, direction: Direction | null, categories: Array<string>, vendors: Array<string>, search: string | null, min: string | null, max: string | null, };
+export type Transfers = "include" | "exclude" | "only";
+export type Filter = { from: string | null, to: string | null, accounts: Array<number>, direction: Direction | null, categories: Array<string>, vendors: Array<string>, search: string | null, min: string | null, max: string | null, 
+/**
+ * Paired transfers between the user's own accounts (see [`crate::transfer`]). `None`
+ * means the view's default: reports and charts leave them out (moving money between
+ * one's own accounts is neither income nor spending), the transaction list and the CSV
+ * export show them, marked.
+ */
+transfers: Transfers | null, };
 export type ConnectionView = { id: number, provider: string, 
 /**
  * The bank's display name (filled in at the API boundary from the bank registry).
@@ -287,6 +316,8 @@ export const OPERATIONS = {
   add_category_rule: 'write',
   delete_category_rule: 'write',
   set_category: 'write',
+  unpair_transfer: 'write',
+  pair_transfers: 'write',
   connect_begin: 'write',
   connect_finish: 'write',
   connect_cancel: 'write',
@@ -441,6 +472,14 @@ export class Client {
 
   setCategory(transaction: number, category: Category | null): Promise<number> {
     return this.caller.call<number>('set_category', { transaction, category });
+  }
+
+  unpairTransfer(transaction: number): Promise<null> {
+    return this.caller.call<null>('unpair_transfer', { transaction });
+  }
+
+  pairTransfers(first: number, second: number): Promise<null> {
+    return this.caller.call<null>('pair_transfers', { first, second });
   }
 
   connectBegin(request: LoginRequest): Promise<LoginStarted> {

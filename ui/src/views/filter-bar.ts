@@ -2,7 +2,7 @@
 // re-renders from the Store (chips, inputs) whenever anything else changes the filter (a chart
 // click, the sidebar, the URL).
 
-import type { AccountView, Category, Direction } from '../generated/api';
+import type { AccountView, Category, Direction, Transfers } from '../generated/api';
 import { clear, el, icon } from '../dom';
 import { isIsoDate, localToday, PRESETS, type RangePreset } from '../dates';
 import { categoryLabel, checkAmount, emptyFilter, filterChips, isFilterEmpty, UNCATEGORISED, withoutChip } from '../filter';
@@ -32,6 +32,7 @@ export class FilterBar {
   readonly #from: HTMLInputElement;
   readonly #to: HTMLInputElement;
   readonly #direction: HTMLSelectElement;
+  readonly #transfers: HTMLSelectElement;
   readonly #account: HTMLSelectElement;
   readonly #category: HTMLSelectElement;
   readonly #vendor: HTMLInputElement;
@@ -117,6 +118,22 @@ export class FilterBar {
     this.#direction.addEventListener('change', () => {
       const v = this.#direction.value;
       this.#store.setFilter({ direction: v === '' ? null : (v as Direction) });
+    });
+
+    // Transfers between the user's own accounts: by default totals and charts leave them out
+    // and the table shows them marked ('' = that default).
+    this.#transfers = el(
+      'select',
+      { id: 'filter-transfers', class: 'control' },
+      el('option', { text: 'Not in totals', attrs: { value: '' } }),
+      el('option', { text: 'Counted in totals', attrs: { value: 'include' } }),
+      el('option', { text: 'Hidden', attrs: { value: 'exclude' } }),
+      el('option', { text: 'Only transfers', attrs: { value: 'only' } }),
+    );
+    this.#transfers.title = 'Money moved between your own accounts';
+    this.#transfers.addEventListener('change', () => {
+      const v = this.#transfers.value;
+      this.#store.setFilter({ transfers: v === '' ? null : (v as Transfers) });
     });
 
     this.#account = el('select', { id: 'filter-account', class: 'control' });
@@ -233,6 +250,7 @@ export class FilterBar {
         field('From', this.#from, 'field-date'),
         field('To', this.#to, 'field-date'),
         field('Show', this.#direction, 'field-direction'),
+        field('Transfers', this.#transfers, 'field-transfers'),
       ),
       el(
         'div',
@@ -286,6 +304,8 @@ export class FilterBar {
     if (editing !== this.#from) this.#from.value = f.from ?? '';
     if (editing !== this.#to) this.#to.value = f.to ?? '';
     this.#direction.value = f.direction ?? '';
+    this.#transfers.value = f.transfers ?? '';
+    this.#transfers.classList.toggle('active', f.transfers !== null);
     if (editing !== this.#min && editing !== this.#max) {
       this.#min.value = f.min ?? '';
       this.#max.value = f.max ?? '';

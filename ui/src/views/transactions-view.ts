@@ -2,7 +2,7 @@
 // with sortable columns, in-place re-categorising and CSV export of exactly the filter.
 
 import type { Api } from '../api';
-import type { AccountView, Category } from '../generated/api';
+import type { AccountView, Category, TransactionView } from '../generated/api';
 import { el, icon } from '../dom';
 import { downloadBlob } from '../download';
 import { hideError, showError } from '../error-banner';
@@ -36,6 +36,7 @@ export class TransactionsView {
     this.table.onSort = (sort, descending) => store.update({ sort, descending });
     this.table.onCategory = (change) => void this.#recategorise(change);
     this.table.onError = (error) => showError(error, 'filter');
+    this.table.onUnpair = (transaction) => void this.#unpair(transaction);
 
     this.#title = el('h1', { id: 'transactions-title', class: 'content-title', text: 'All accounts' });
     this.#subtitle = el('p', { class: 'content-subtitle' });
@@ -179,6 +180,15 @@ export class TransactionsView {
     }
   }
 
+  async #unpair(t: TransactionView): Promise<void> {
+    try {
+      toast(await unpairTransfer(this.#api, t));
+      this.#store.invalidate();
+    } catch (error) {
+      showError(error);
+    }
+  }
+
   async #exportCsv(): Promise<void> {
     if (this.#export.disabled) return;
     this.#export.disabled = true;
@@ -198,4 +208,15 @@ export class TransactionsView {
       this.#export.classList.remove('busy');
     }
   }
+}
+
+/**
+ * Unpairs the transfer `t` is half of; answers the confirmation to show. Both rows count as
+ * money in and out again, and a later sync does not pair them again.
+ */
+export async function unpairTransfer(api: Api, t: TransactionView): Promise<string> {
+  const other = t.transfer;
+  if (!other) return 'This transaction is not paired as a transfer';
+  await api.unpairTransfer(t.id);
+  return `Unpaired from ${other.partner_account_name}; both now count as money in and out`;
 }

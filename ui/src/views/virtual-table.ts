@@ -69,6 +69,8 @@ export class VirtualTable {
   #emptyText = 'No transactions match the filter.';
   onSort: (sort: SortKey, descending: boolean) => void = () => {};
   onCategory: (change: CategoryChange) => void = () => {};
+  /** The user asked to unpair the transfer `transaction` is half of. */
+  onUnpair: (transaction: TransactionView) => void = () => {};
   onError: (error: unknown) => void = () => {};
 
   constructor(api: Api) {
@@ -97,6 +99,7 @@ export class VirtualTable {
       this.#bottomSpacer,
     );
     this.#body.addEventListener('change', (e) => this.#onSelectChange(e));
+    this.#body.addEventListener('click', (e) => this.#onClick(e));
     this.element = el(
       'table',
       {
@@ -359,6 +362,15 @@ export class VirtualTable {
     }
   }
 
+  #onClick(event: Event): void {
+    const button = (event.target as Element | null)?.closest?.('button.unpair-transfer');
+    if (!button) return;
+    const tr = button.closest<HTMLTableRowElement>('tr[data-transaction-id]');
+    const row = this.#rowAt(Number(tr?.getAttribute('aria-rowindex')) - 2);
+    if (!row || String(row.id) !== tr?.dataset['transactionId'] || !row.transfer) return;
+    this.onUnpair(row);
+  }
+
   #onSelectChange(event: Event): void {
     const select = event.target as HTMLSelectElement | null;
     if (!select?.classList.contains('category-select')) return;
@@ -454,6 +466,23 @@ export function buildRow(t: TransactionView, categories: Category[]): HTMLTableR
   } else {
     description.appendChild(span('description', t.description));
     description.title = t.description;
+  }
+
+  if (t.transfer) {
+    // One half of a transfer between the user's own accounts: marked, explained on hover and
+    // to screen readers, and undoable. Totals leave it out unless the filter asks.
+    tr.classList.add('transfer');
+    tr.dataset['transferPartner'] = String(t.transfer.partner_id);
+    const mark = span('badge badge-transfer', 'Transfer');
+    mark.title = t.transfer.explanation;
+    const unpair = document.createElement('button');
+    unpair.type = 'button';
+    unpair.className = 'unpair-transfer link-button';
+    unpair.textContent = 'Unpair';
+    unpair.setAttribute('aria-label', `Unpair transfer (${t.transfer.explanation})`);
+    description.prepend(mark);
+    description.append(unpair);
+    description.title = `${description.title}\n${t.transfer.explanation}`;
   }
 
   const vendor = t.vendor ? td('col-vendor', t.vendor) : td('col-vendor none', '—');

@@ -196,6 +196,24 @@ async fn connect_sync_expire_renew_and_disconnect() {
 
     let summary = coffer.sync(Some(connection.id), |_| {}).await.unwrap();
     assert!(summary[0].errors.is_empty(), "{:?}", summary[0].errors);
+    eprintln!(
+        "Finqware sandbox: {} transfer pairs",
+        crate::transfer_pairs(&coffer).await
+    );
+    // The monthly saving ("Transfer între conturi proprii") is paired on its phrase and equal
+    // amounts; transfers to and from other people are not.
+    let rows = coffer.transactions(&Filter::default()).await.unwrap().rows;
+    assert!(rows.iter().any(|r| r.transfer.is_some()));
+    for r in &rows {
+        assert_eq!(
+            r.transfer.is_some(),
+            r.description.contains("conturi proprii"),
+            "{} {} {}",
+            r.booking_date,
+            r.amount,
+            r.description
+        );
+    }
     let from = sandbox
         .retention_start()
         .with_timezone(&chrono_tz::Europe::Bucharest)

@@ -124,6 +124,19 @@ async fn connect_through_the_loopback_listener_sync_and_disconnect() {
 
     let summary = coffer.sync(Some(connection.id), |_| {}).await.unwrap();
     assert!(summary[0].errors.is_empty(), "{:?}", summary[0].errors);
+    eprintln!(
+        "Finsify sandbox: {} transfer pairs",
+        crate::transfer_pairs(&coffer).await
+    );
+    // The card bill (out of the payment account, into the card) names both accounts only by
+    // masked numbers; it is paired, and nothing else is.
+    let rows = coffer.transactions(&Filter::default()).await.unwrap().rows;
+    assert!(rows.iter().any(|r| r.transfer.is_some()));
+    for r in &rows {
+        let bill = r.description.starts_with("TT THE TIN DUNG")
+            || r.description.starts_with("THANH TOAN THE TU TK");
+        assert_eq!(r.transfer.is_some(), bill, "{} {}", r.amount, r.description);
+    }
     let login_id = sandbox.logins().last().unwrap().id;
     let ledger: Vec<_> = sandbox
         .ledger()

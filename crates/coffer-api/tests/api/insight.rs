@@ -5,6 +5,7 @@ use std::process::Command;
 
 use coffer_api::{Coffer, ErrorCode, TransactionQuery};
 use coffer_core::category::Category;
+use coffer_core::filter::Transfers;
 use coffer_core::model::Direction;
 use coffer_core::money::parse_minor;
 use coffer_core::report::{ChartKind, ChartRequest, PeriodKind};
@@ -52,6 +53,10 @@ fn random_filter(rng: &mut rand::rngs::StdRng, accounts: &[i64], vendors: &[Stri
     if rng.random_bool(0.2) {
         f.min = Some(Decimal::new(rng.random_range(0..50_000), 2));
     }
+    if rng.random_bool(0.3) {
+        f.transfers =
+            Some([Transfers::Include, Transfers::Exclude, Transfers::Only][rng.random_range(0..3)]);
+    }
     f
 }
 
@@ -81,7 +86,16 @@ async fn reports_agree_with_each_other_and_with_the_rows_for_random_filters() {
         let rows = coffer.transactions(&filter).await.unwrap().rows;
         // Expected totals from the rows themselves: booked only, per currency.
         let mut expected: HashMap<String, (i64, i64, i64)> = HashMap::new();
-        for r in rows.iter().filter(|r| r.status.as_str() == "booked") {
+        // Reports leave paired transfers out unless the filter names them; the list shows
+        // them, marked.
+        let reported = |r: &&coffer_api::views::TransactionView| {
+            filter.transfers.is_some() || r.transfer.is_none()
+        };
+        for r in rows
+            .iter()
+            .filter(|r| r.status.as_str() == "booked")
+            .filter(reported)
+        {
             let e = expected.entry(r.currency.clone()).or_default();
             let m = minor(&r.amount);
             if m < 0 {
@@ -469,4 +483,120 @@ async fn charts_render_for_every_kind_and_refuse_bad_requests() {
         .await
         .unwrap_err();
     assert!(err.message.contains("does not exist"), "{}", err.message);
+}
+
+/// The Demo Bank's own transfers: savings orders, sweeps, top-ups and the card bill (NOK out of
+/// Brukskonto, EUR into Visa Reise). Each names the other account as its counterparty.
+const DEMO_OWN_TRANSFERS: &[&str] = &[
+    "Overføring til sparekonto",
+    "Overføring fra brukskonto",
+    "Overføring til brukskonto",
+    "Overføring fra sparekonto",
+    "BETALING VISA REISE",
+    "INNBETALING - TAKK",
+];
+
+#[tokio::test]
+async fn demo_transfers_are_all_paired_and_left_out_of_money_in_and_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let coffer = demo_profile(dir.path(), clock(2026, 11, 21)).await;
+    let rows = coffer.transactions(&Filter::default()).await.unwrap().rows;
+    let mut pairs = 0;
+    for r in rows.iter().filter(|r| r.status.as_str() == "booked") {
+        let own = DEMO_OWN_TRANSFERS.contains(&r.description.as_str());
+        assert_eq!(
+            r.transfer.is_some(),
+            own,
+            "{} {} {} on {}",
+            r.booking_date,
+            r.amount,
+            r.description,
+            r.account_name
+        );
+        if let Some(t) = &r.transfer {
+            let other = rows.iter().find(|o| o.id == t.partner_id).unwrap();
+            assert_eq!(other.transfer.as_ref().unwrap().partner_id, r.id);
+            assert_ne!(other.account_id, r.account_id);
+            pairs += usize::from(r.amount.starts_with('-'));
+        }
+    }
+    eprintln!("Demo Bank: {pairs} transfer pairs");
+    assert!(
+        pairs >= 48,
+        "two years of savings orders and card bills ({pairs})"
+    );
+
+    // Money in and out per currency is the sum of the rows that are not transfers.
+    let mut expected: HashMap<String, (i64, i64)> = HashMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| r.status.as_str() == "booked" && r.transfer.is_none())
+    {
+        let e = expected.entry(r.currency.clone()).or_default();
+        let m = minor(&r.amount);
+        if m < 0 {
+            e.1 += m;
+        } else {
+            e.0 += m;
+        }
+    }
+    let flows = coffer
+        .report_flows(&Filter::default(), PeriodKind::Month)
+        .await
+        .unwrap();
+    assert_eq!(flows.len(), expected.len());
+    for f in &flows {
+        assert_eq!(
+            (minor(&f.total.credit), minor(&f.total.debit)),
+            expected[&f.currency],
+            "{}",
+            f.currency
+        );
+    }
+    // Spending by category and by vendor have no transfer in them either.
+    for report in coffer.report_categories(&Filter::default()).await.unwrap() {
+        let (credit, debit) = expected[&report.currency];
+        assert_eq!(minor(&report.total.net), credit + debit);
+    }
+    for report in coffer
+        .report_vendors(&Filter::default(), 1_000)
+        .await
+        .unwrap()
+    {
+        let (credit, debit) = expected[&report.currency];
+        assert_eq!(minor(&report.total.net), credit + debit);
+    }
+}
+
+#[tokio::test]
+async fn unpairing_a_demo_transfer_survives_a_resync() {
+    let dir = tempfile::tempdir().unwrap();
+    let coffer = demo_profile(dir.path(), clock(2026, 11, 21)).await;
+    let rows = coffer.transactions(&Filter::default()).await.unwrap().rows;
+    let bill = rows
+        .iter()
+        .find(|r| r.description == "BETALING VISA REISE")
+        .unwrap();
+    let partner = bill.transfer.as_ref().unwrap().partner_id;
+    assert!(bill
+        .transfer
+        .as_ref()
+        .unwrap()
+        .explanation
+        .starts_with("paired with "));
+    coffer.unpair_transfer(partner).await.unwrap();
+    let err = coffer.unpair_transfer(bill.id).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    coffer.sync(None, |_| {}).await.unwrap();
+    let rows = coffer.transactions(&Filter::default()).await.unwrap().rows;
+    let again = rows.iter().find(|r| r.id == bill.id).unwrap();
+    assert!(again.transfer.is_none(), "unpaired stays unpaired");
+    // Pairing by hand brings it back, and that too is kept.
+    coffer.pair_transfers(bill.id, partner).await.unwrap();
+    coffer.sync(None, |_| {}).await.unwrap();
+    let rows = coffer.transactions(&Filter::default()).await.unwrap().rows;
+    let again = rows.iter().find(|r| r.id == bill.id).unwrap();
+    let t = again.transfer.as_ref().unwrap();
+    assert!(t.by_user);
+    assert_eq!(t.partner_id, partner);
 }

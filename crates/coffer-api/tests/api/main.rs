@@ -64,6 +64,19 @@ pub async fn demo_profile(dir: &Path, at: Clock) -> Coffer {
     coffer
 }
 
+/// How many transfer pairs the store holds (each pair counted once, by its money-out half);
+/// the sandbox tests print it, as the issue asks for the count per bank.
+pub async fn transfer_pairs(coffer: &Coffer) -> usize {
+    coffer
+        .transactions(&Filter::default())
+        .await
+        .unwrap()
+        .rows
+        .iter()
+        .filter(|r| r.transfer.is_some() && r.amount.starts_with('-'))
+        .count()
+}
+
 /// Per account: (booked sum, all rows sum) of the exported CSV, in minor units.
 async fn exported_sums(coffer: &Coffer) -> HashMap<String, (i64, i64)> {
     let mut bytes = Vec::new();

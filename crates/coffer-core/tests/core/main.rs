@@ -5,6 +5,7 @@
 mod export;
 mod store;
 mod sync;
+mod transfer;
 
 use std::sync::Mutex;
 
@@ -20,7 +21,7 @@ pub fn shown(
     filter: &coffer_core::Filter,
 ) -> Vec<coffer_core::views::TransactionView> {
     let snap = coffer_core::snapshot::Snapshot::load(store).unwrap();
-    let sel = snap.select(filter).unwrap();
+    let sel = snap.select_rows(filter).unwrap();
     snap.rows(&sel)
 }
 
