@@ -16,10 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
 use coffer_core::category::Category;
-use coffer_core::model::{AccountKind, Direction, ProviderAccount, ProviderTransaction};
 use coffer_core::model::TransactionStatus;
+use coffer_core::model::{AccountKind, Direction, ProviderAccount, ProviderTransaction};
 use coffer_core::report;
-use coffer_core::snapshot::{Period, SortKey, Snapshot};
+use coffer_core::snapshot::{Period, Snapshot, SortKey};
 use coffer_core::{Currency, Filter, Money, Store};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -187,7 +187,10 @@ fn ledger_strategy() -> impl Strategy<Value = Ledger> {
                     name: format!("Brukskonto {i} æøå"),
                 })
                 .collect();
-            (Just(accounts), prop::collection::vec(row_strategy(n), 0..40))
+            (
+                Just(accounts),
+                prop::collection::vec(row_strategy(n), 0..40),
+            )
         })
         .prop_map(|(accounts, rows)| Ledger { accounts, rows })
 }
@@ -234,7 +237,10 @@ fn filter_strategy() -> impl Strategy<Value = GenFilter> {
             // Position 3 is past the end of any ledger's accounts: an unknown id.
             2 => prop::collection::vec(0usize..4, 1..3),
         ],
-        prop::option::weighted(0.4, prop::sample::select(vec![Direction::Debit, Direction::Credit])),
+        prop::option::weighted(
+            0.4,
+            prop::sample::select(vec![Direction::Debit, Direction::Credit]),
+        ),
         prop_oneof![
             3 => Just(Vec::new()),
             2 => prop::collection::vec(category_name_strategy(), 1..4),
@@ -243,7 +249,10 @@ fn filter_strategy() -> impl Strategy<Value = GenFilter> {
             3 => Just(Vec::new()),
             2 => prop::collection::vec(vendor_name_strategy(), 1..3),
         ],
-        prop::option::weighted(0.4, prop::sample::select(&NEEDLES[..]).prop_map(str::to_string)),
+        prop::option::weighted(
+            0.4,
+            prop::sample::select(&NEEDLES[..]).prop_map(str::to_string),
+        ),
         prop::option::weighted(0.3, bound_strategy()),
         prop::option::weighted(0.3, bound_strategy()),
     )
@@ -462,11 +471,11 @@ fn naive_select(ledger: &Ledger, g: &GenFilter) -> Result<Vec<usize>, String> {
         }
         if let Some(n) = &needle {
             let in_text = r.description.to_lowercase().contains(n.as_str())
-                || r
-                    .counterparty
+                || r.counterparty
                     .as_ref()
                     .is_some_and(|c| c.to_lowercase().contains(n.as_str()))
-                || r.vendor.is_some_and(|v| v.to_lowercase().contains(n.as_str()));
+                || r.vendor
+                    .is_some_and(|v| v.to_lowercase().contains(n.as_str()));
             if !in_text {
                 continue;
             }
@@ -708,7 +717,14 @@ fn the_oracle_agrees_with_hand_worked_rows() {
             },
         ],
         rows: vec![
-            row(0, date(2026, 1, 5), -50_000, "REMA 1000 GRÜNERLØKKA", Some("Rema 1000"), Some(Category::Groceries)),
+            row(
+                0,
+                date(2026, 1, 5),
+                -50_000,
+                "REMA 1000 GRÜNERLØKKA",
+                Some("Rema 1000"),
+                Some(Category::Groceries),
+            ),
             row(0, date(2026, 1, 6), 1, "Lønn", None, None),
             row(1, date(2026, 1, 7), -500, "kiwi", Some("Kiwi"), None),
         ],
@@ -727,16 +743,86 @@ fn the_oracle_agrees_with_hand_worked_rows() {
     let with = |f: GenFilter| naive_select(&ledger, &f).unwrap();
     assert_eq!(with(none.clone()), vec![0, 1, 2]);
     // 500.00 NOK and 500 JPY are both "at least 500"; 0.01 NOK is not.
-    assert_eq!(with(GenFilter { min: Some(Decimal::new(500, 0)), ..none.clone() }), vec![0, 2]);
+    assert_eq!(
+        with(GenFilter {
+            min: Some(Decimal::new(500, 0)),
+            ..none.clone()
+        }),
+        vec![0, 2]
+    );
     // 0.005 admits 0.01 NOK.
-    assert_eq!(with(GenFilter { min: Some(Decimal::new(5, 3)), max: Some(Decimal::new(1, 2)), ..none.clone() }), vec![1]);
-    assert_eq!(with(GenFilter { search: Some(" grünerløkka".into()), ..none.clone() }), vec![0]);
-    assert_eq!(with(GenFilter { search: Some("KIWI".into()), ..none.clone() }), vec![2]);
-    assert_eq!(with(GenFilter { categories: vec!["Uncategorised".into()], ..none.clone() }), vec![1, 2]);
-    assert_eq!(with(GenFilter { vendors: vec![" rema 1000 ".into()], ..none.clone() }), vec![0]);
-    assert_eq!(with(GenFilter { direction: Some(Direction::Credit), ..none.clone() }), vec![1]);
-    assert_eq!(with(GenFilter { accounts: vec![1], ..none.clone() }), vec![2]);
-    assert_eq!(with(GenFilter { from: Some(date(2026, 1, 6)), to: Some(date(2026, 1, 6)), ..none.clone() }), vec![1]);
-    assert!(naive_select(&ledger, &GenFilter { vendors: vec!["SAS".into()], ..none.clone() }).is_err());
-    assert!(naive_select(&ledger, &GenFilter { accounts: vec![2], ..none }).is_err());
+    assert_eq!(
+        with(GenFilter {
+            min: Some(Decimal::new(5, 3)),
+            max: Some(Decimal::new(1, 2)),
+            ..none.clone()
+        }),
+        vec![1]
+    );
+    assert_eq!(
+        with(GenFilter {
+            search: Some(" grünerløkka".into()),
+            ..none.clone()
+        }),
+        vec![0]
+    );
+    assert_eq!(
+        with(GenFilter {
+            search: Some("KIWI".into()),
+            ..none.clone()
+        }),
+        vec![2]
+    );
+    assert_eq!(
+        with(GenFilter {
+            categories: vec!["Uncategorised".into()],
+            ..none.clone()
+        }),
+        vec![1, 2]
+    );
+    assert_eq!(
+        with(GenFilter {
+            vendors: vec![" rema 1000 ".into()],
+            ..none.clone()
+        }),
+        vec![0]
+    );
+    assert_eq!(
+        with(GenFilter {
+            direction: Some(Direction::Credit),
+            ..none.clone()
+        }),
+        vec![1]
+    );
+    assert_eq!(
+        with(GenFilter {
+            accounts: vec![1],
+            ..none.clone()
+        }),
+        vec![2]
+    );
+    assert_eq!(
+        with(GenFilter {
+            from: Some(date(2026, 1, 6)),
+            to: Some(date(2026, 1, 6)),
+            ..none.clone()
+        }),
+        vec![1]
+    );
+    assert!(naive_select(
+        &ledger,
+        &GenFilter {
+            vendors: vec!["SAS".into()],
+            ..none.clone()
+        }
+    )
+    .is_err());
+    assert!(naive_select(
+        &ledger,
+        &GenFilter {
+            accounts: vec![2],
+            ..none
+        }
+    )
+    .is_err());
 }
