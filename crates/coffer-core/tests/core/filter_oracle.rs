@@ -513,7 +513,10 @@ struct Sums {
     count: i64,
 }
 
-fn sums_text(s: &Sums, currency: &str) -> (String, String, String, i64) {
+/// Credit, debit and net as report text, and the row count.
+type Shown = (String, String, String, i64);
+
+fn sums_text(s: &Sums, currency: &str) -> Shown {
     (
         money_text(s.credit, currency),
         money_text(s.debit, currency),
@@ -585,47 +588,45 @@ fn check(ledger: &Ledger, filters: &[GenFilter]) -> Result<(), TestCaseError> {
             }
         }
         for (period, expected) in [(Period::Month, &months), (Period::Week, &weeks)] {
-            let got: BTreeMap<(String, String), (String, String, String, i64)> =
-                report::flows(&snap, &filter, period)
-                    .unwrap()
-                    .into_iter()
-                    .flat_map(|f| {
-                        f.periods
-                            .into_iter()
-                            .map(move |p| {
-                                let a = p.amounts;
-                                (
-                                    (f.currency.clone(), p.key),
-                                    (a.credit, a.debit, a.net, a.count),
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                    .collect();
-            let want: BTreeMap<(String, String), (String, String, String, i64)> = expected
-                .iter()
-                .map(|((c, key), s)| ((c.to_string(), key.clone()), sums_text(s, c)))
-                .collect();
-            prop_assert_eq!(got, want, "{:?} flows for {:?}", period, filter);
-        }
-        let got: BTreeMap<(String, Option<Category>), (String, String, String, i64)> =
-            report::categories(&snap, &filter)
+            let got: BTreeMap<(String, String), Shown> = report::flows(&snap, &filter, period)
                 .unwrap()
                 .into_iter()
-                .flat_map(|r| {
-                    r.rows
+                .flat_map(|f| {
+                    f.periods
                         .into_iter()
-                        .map(|t| {
-                            let a = t.amounts;
+                        .map(move |p| {
+                            let a = p.amounts;
                             (
-                                (r.currency.clone(), t.category),
+                                (f.currency.clone(), p.key),
                                 (a.credit, a.debit, a.net, a.count),
                             )
                         })
                         .collect::<Vec<_>>()
                 })
                 .collect();
-        let want: BTreeMap<(String, Option<Category>), (String, String, String, i64)> = categories
+            let want: BTreeMap<(String, String), Shown> = expected
+                .iter()
+                .map(|((c, key), s)| ((c.to_string(), key.clone()), sums_text(s, c)))
+                .collect();
+            prop_assert_eq!(got, want, "{:?} flows for {:?}", period, filter);
+        }
+        let got: BTreeMap<(String, Option<Category>), Shown> = report::categories(&snap, &filter)
+            .unwrap()
+            .into_iter()
+            .flat_map(|r| {
+                r.rows
+                    .into_iter()
+                    .map(|t| {
+                        let a = t.amounts;
+                        (
+                            (r.currency.clone(), t.category),
+                            (a.credit, a.debit, a.net, a.count),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let want: BTreeMap<(String, Option<Category>), Shown> = categories
             .iter()
             .map(|((c, cat), s)| ((c.to_string(), *cat), sums_text(s, c)))
             .collect();
