@@ -92,3 +92,66 @@ describe('hiding an account', () => {
     expect(hidden.querySelector('.account-meta')?.textContent).toMatch(/^Hidden/);
   });
 });
+
+const shownAccount = (id: number, name: string, currency: string, balance: string): AccountView => ({
+  id,
+  connection_id: 1,
+  provider: 'demo',
+  name,
+  number: null,
+  iban: null,
+  currency,
+  kind: 'current',
+  balance,
+  available: null,
+  balance_at: '2026-03-27T08:00:00Z',
+  transaction_count: 0,
+  connection_label: 'Demo Bank',
+  bank_name: name,
+  renamed: false,
+  hidden: false,
+});
+
+// The end-to-end tests compare the `data-balance` attribute with the store; this is what the
+// user reads. The expected texts are written out by hand, not produced by format.ts.
+describe('the sidebar shows balances as the user reads them', () => {
+  it('formats every account balance and currency total with separators, sign and code', () => {
+    const sidebar = new Sidebar(() => {});
+    document.body.appendChild(sidebar.element);
+    sidebar.render({
+      accounts: [
+        shownAccount(1, 'Brukskonto', 'NOK', '-61299.00'),
+        shownAccount(2, 'Sparekonto', 'NOK', '1250000.50'),
+        shownAccount(3, 'Kredittkort', 'EUR', '-0.05'),
+        shownAccount(4, 'Yen', 'JPY', '1500'),
+      ],
+      totals: [
+        { currency: 'EUR', balance: '-0.05', accounts: 1 },
+        { currency: 'JPY', balance: '1500', accounts: 1 },
+        { currency: 'NOK', balance: '1188701.50', accounts: 2 },
+      ],
+    });
+    const shown = [...document.querySelectorAll<HTMLElement>('.account[data-account-id]')].map((e) => [
+      e.querySelector('.account-name')!.textContent,
+      e.querySelector('.account-balance')!.textContent,
+    ]);
+    expect(shown).toEqual([
+      ['Brukskonto', '-61,299.00 NOK'],
+      ['Sparekonto', '1,250,000.50 NOK'],
+      ['Kredittkort', '-0.05 EUR'],
+      ['Yen', '1,500 JPY'],
+    ]);
+    const totals = [...document.querySelectorAll<HTMLElement>('.currency-total')].map((e) => [
+      e.querySelector('.total-accounts')!.textContent,
+      e.querySelector('.total-amount')!.textContent,
+    ]);
+    expect(totals).toEqual([
+      ['1 account', '-0.05 EUR'],
+      ['1 account', '1,500 JPY'],
+      ['2 accounts', '1,188,701.50 NOK'],
+    ]);
+    // Money out is marked as such; a balance of money in is not.
+    const negative = [...document.querySelectorAll('.account-balance')].map((e) => e.classList.contains('negative'));
+    expect(negative).toEqual([true, false, true, false]);
+  });
+});

@@ -137,7 +137,59 @@ async fn connect_through_the_loopback_listener_sync_and_disconnect() {
             || r.description.starts_with("THANH TOAN THE TU TK");
         assert_eq!(r.transfer.is_some(), bill, "{} {}", r.amount, r.description);
     }
+
+    // Which bank got connected, as the user is told: Finsify by name, holding exactly the
+    // accounts and balances the sandbox holds (a count of accounts would pass with the
+    // wrong bank connected).
+    let view = coffer
+        .connections()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == connection.id)
+        .unwrap();
+    assert_eq!(
+        (view.provider.as_str(), view.provider_name.as_str()),
+        ("finsify", "Finsify")
+    );
+    let minor = |amount: &str, currency: &str| {
+        let c: coffer_core::Currency = currency.parse().unwrap();
+        coffer_core::money::parse_minor(amount, c.exponent()).unwrap()
+    };
+    let mut shown: Vec<(String, String, i64)> = coffer
+        .accounts()
+        .await
+        .unwrap()
+        .accounts
+        .into_iter()
+        .filter(|a| a.connection_id == connection.id)
+        .map(|a| {
+            let balance = minor(&a.balance, &a.currency);
+            (a.name, a.currency, balance)
+        })
+        .collect();
+    // The first, cancelled attempt left a login of its own at the hub; only the connected
+    // login's accounts count.
     let login_id = sandbox.logins().last().unwrap().id;
+    let owned: std::collections::BTreeSet<String> = sandbox
+        .ledger()
+        .into_iter()
+        .filter(|r| r.login_id == login_id)
+        .map(|r| r.account_id.to_string())
+        .collect();
+    let mut held: Vec<(String, String, i64)> = sandbox
+        .oracle_accounts()
+        .into_iter()
+        .filter(|a| owned.contains(&a.account))
+        .map(|a| {
+            let balance = minor(&a.balance, &a.currency);
+            (a.name, a.currency, balance)
+        })
+        .collect();
+    shown.sort();
+    held.sort();
+    assert!(!held.is_empty());
+    assert_eq!(shown, held, "the sandbox's accounts and balances");
     let ledger: Vec<_> = sandbox
         .ledger()
         .into_iter()

@@ -148,6 +148,7 @@ async fn login_sync_refresh_reauth_and_relogin_in_place_keep_every_transaction()
     );
     let ledger = b.sandbox.oracle_ledger();
     assert_eq!(transaction_count(&b.coffer).await, ledger.len() as i64);
+    crate::assert_shows_the_bank(&b.coffer, &ledger, &b.sandbox.oracle_accounts()).await;
 
     // The access token dies mid-life: one refresh (rotating), and the sync completes.
     b.sandbox.inject(Sparebank1Fault::ExpireAccessTokens);
