@@ -7,6 +7,7 @@ mod finqware;
 mod finsify;
 mod insight;
 mod login;
+mod props;
 mod schedule;
 
 use std::collections::HashMap;
