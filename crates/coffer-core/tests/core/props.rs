@@ -19,7 +19,7 @@ use crate::{account, at, date, tx};
 /// exponents, spaces and some of everything else.
 fn amountish() -> impl Strategy<Value = String> {
     prop_oneof![
-        "[-+]?[0-9]{0,25}(\\.[0-9]{0,8})?",
+        "[-+]?[0-9]{0,29}(\\.[0-9]{0,8})?",
         "[-+ .0-9eE,_]{0,30}",
         any::<String>(),
     ]
@@ -99,6 +99,9 @@ fn pairs() -> impl Strategy<Value = Vec<(String, String)>> {
     ];
     let value = prop_oneof![
         amountish(),
+        // Amounts near the top of what a decimal holds: a bound must not overflow when scaled
+        // to minor units.
+        "[1-7][0-9]{25,28}(\\.[0-9]{1,3})?",
         "[0-9]{4}-[0-9]{2}-[0-9]{2}",
         Just("debit".to_string()),
         any::<String>(),
