@@ -36,7 +36,12 @@ fn any_setting_value_is_stored_exactly_or_refused_by_key_without_a_write() {
         proptest::sample::select(keys.clone()),
         any::<String>(),
     ];
-    let mut runner = proptest::test_runner::TestRunner::default();
+    // The default config (`PROPTEST_CASES` applies), without regression files, which need a
+    // source file to sit by.
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    });
     runner
         .run(&(key, proptest::option::of(value())), |(key, value)| {
             let before = runtime.block_on(coffer.settings()).unwrap();
