@@ -32,10 +32,7 @@ fn any_setting_value_is_stored_exactly_or_refused_by_key_without_a_write() {
         .map(|s| s.key)
         .collect();
     assert!(!keys.is_empty());
-    let key = prop_oneof![
-        proptest::sample::select(keys.clone()),
-        any::<String>(),
-    ];
+    let key = prop_oneof![proptest::sample::select(keys.clone()), any::<String>(),];
     // The default config (`PROPTEST_CASES` applies), without regression files, which need a
     // source file to sit by.
     let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
@@ -57,7 +54,12 @@ fn any_setting_value_is_stored_exactly_or_refused_by_key_without_a_write() {
                 }
                 Err(e) => {
                     if keys.contains(&key) {
-                        prop_assert!(e.message.contains(&key), "{} does not name {}", e.message, key);
+                        prop_assert!(
+                            e.message.contains(&key),
+                            "{} does not name {}",
+                            e.message,
+                            key
+                        );
                     } else {
                         prop_assert!(e.message.contains("unknown setting"), "{}", e.message);
                     }

@@ -204,7 +204,10 @@ pub fn assert_sound(dir: &Path, context: &str) {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(open, 0, "{context}: a sync_run is still open after a reopen");
+    assert_eq!(
+        open, 0,
+        "{context}: a sync_run is still open after a reopen"
+    );
 }
 
 /// A copy of a data directory whose Coffer has exited (its files, not a live database).

@@ -63,7 +63,9 @@ fn a_sync_into_a_read_only_data_dir_names_the_directory_and_changes_nothing() {
     let before = contents(&data);
 
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o500)).unwrap();
-    let out = as_ordinary_user(command(&data, &["sync"])).output().unwrap();
+    let out = as_ordinary_user(command(&data, &["sync"]))
+        .output()
+        .unwrap();
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
     let stderr = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
@@ -74,7 +76,10 @@ fn a_sync_into_a_read_only_data_dir_names_the_directory_and_changes_nothing() {
     );
     assert_eq!(contents(&data), before, "nothing in the data dir changed");
     assert!(
-        bank.sandbox.requests().iter().all(|r| !r.target.contains("/transactions")),
+        bank.sandbox
+            .requests()
+            .iter()
+            .all(|r| !r.target.contains("/transactions")),
         "nothing was fetched for a store that cannot keep it"
     );
 
@@ -112,7 +117,10 @@ fn a_database_replaced_by_garbage_is_named_and_a_backup_restores_it() {
             stderr.contains(&db.display().to_string()) && stderr.contains("not a Coffer database"),
             "{args:?}: the error names the file and what is wrong: {stderr}"
         );
-        assert!(std::fs::read(&db).unwrap() == garbage, "{args:?} left the file as it was");
+        assert!(
+            std::fs::read(&db).unwrap() == garbage,
+            "{args:?} left the file as it was"
+        );
     }
 
     // The documented way back: the garbage moved aside, the backup copied in its place.
@@ -121,8 +129,7 @@ fn a_database_replaced_by_garbage_is_named_and_a_backup_restores_it() {
     assert_sound(&data, "restored from the backup");
     assert!(exported_rows(&data) == want, "the backup holds every row");
     // The sealed login came back with it: the restored profile still syncs.
-    let report: serde_json::Value =
-        serde_json::from_str(&ok(&data, &["sync", "--json"])).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&ok(&data, &["sync", "--json"])).unwrap();
     assert_eq!(report["inserted"], 0, "{report}");
 
     // Or moved aside with no backup: Coffer starts an empty profile and says nothing is wrong.

@@ -32,7 +32,10 @@ impl SplitMix {
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
-        .map(|v| v.parse().unwrap_or_else(|_| panic!("{name}={v:?} is not a number")))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
+        })
         .unwrap_or(default)
 }
 
@@ -42,8 +45,7 @@ fn a_sync_killed_at_any_moment_loses_nothing_and_doubles_nothing() {
     let seed = env_number("COFFER_KILL_SEED", 20_261_205);
     let bank = Bank::start();
     let want = bank.oracle_rows();
-    let accounts: std::collections::BTreeSet<&str> =
-        want.iter().map(|r| r.1.as_str()).collect();
+    let accounts: std::collections::BTreeSet<&str> = want.iter().map(|r| r.1.as_str()).collect();
     assert!(
         want.len() >= 2000 && accounts.len() >= 3,
         "the test needs a large ledger over several accounts: {} rows, {} accounts",

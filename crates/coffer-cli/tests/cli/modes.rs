@@ -83,7 +83,10 @@ fn everything_coffer_creates_is_private_whatever_the_umask() {
     let export = shared.join("ledger.csv");
     run(&data, &["export", "csv", "-o", export.to_str().unwrap()]);
     let chart = shared.join("months.svg");
-    run(&data, &["chart", "debit-credit", "-o", chart.to_str().unwrap()]);
+    run(
+        &data,
+        &["chart", "debit-credit", "-o", chart.to_str().unwrap()],
+    );
     let backup = shared.join("coffer-backup.sqlite3");
     run(&data, &["backup", backup.to_str().unwrap()]);
     assert!(std::fs::metadata(&export).unwrap().len() > 100_000);
