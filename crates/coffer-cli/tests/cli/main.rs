@@ -3,6 +3,7 @@
 
 mod bank;
 mod faults;
+mod hostile;
 mod kill;
 mod modes;
 
