@@ -102,7 +102,11 @@ fn a_hostile_bank_is_cut_off_with_a_clear_message_and_nothing_is_stored() {
         assert_eq!(cost.code, Some(1), "{name}: {}", cost.stderr);
         let said = cost.stderr.to_lowercase();
         for needle in needles {
-            assert!(said.contains(needle), "{name}: {:?} lacks {needle:?}", cost.stderr);
+            assert!(
+                said.contains(needle),
+                "{name}: {:?} lacks {needle:?}",
+                cost.stderr
+            );
         }
         assert!(
             said.contains("sparebank"),
@@ -128,7 +132,10 @@ fn a_hostile_bank_is_cut_off_with_a_clear_message_and_nothing_is_stored() {
         );
 
         ok(&dir, &["sync"]);
-        assert!(exported_rows(&dir) == want, "{name}: the next sync is exact");
+        assert!(
+            exported_rows(&dir) == want,
+            "{name}: the next sync is exact"
+        );
         eprintln!(
             "hostile bank, {name}: gave up after {:?}, peak {} MiB: {}",
             cost.took,

@@ -901,8 +901,8 @@ fn take_tx_faults(st: &mut SandboxState, q: &TxQuery) -> TxFaults {
         Some(FloodKind::Endless)
     } else {
         match f.huge_body.as_mut() {
-            Some((n, bytes)) if take(n) => Some(FloodKind::Sized(*bytes)),
-            _ => None,
+            Some((n, bytes)) => take(n).then_some(FloodKind::Sized(*bytes)),
+            None => None,
         }
     };
     TxFaults {
