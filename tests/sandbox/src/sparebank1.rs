@@ -233,6 +233,9 @@ pub enum Sparebank1Fault {
     },
     /// The next `requests` token requests get a 200 `text/html` page instead of JSON.
     TokenEndpointHtml { requests: u32 },
+    /// Hostile: the next `requests` transaction calls are answered only after `secs` seconds
+    /// (a bank that stalls; real time, since the client's timeout is real time).
+    Stall { requests: u32, secs: u64 },
     /// Hostile: the next `requests` transaction calls answer 200 with a valid JSON body of
     /// `bytes` bytes (the rows followed by whitespace), its length announced in
     /// `Content-Length`.
@@ -668,6 +671,7 @@ pub(crate) struct Faults {
     pub float_amount: u32,
     pub partial_failure: Option<(Sparebank1PartialError, u32)>,
     pub token_html: u32,
+    pub stall: Option<(u32, u64)>,
     pub huge_body: Option<(u32, u64)>,
     pub endless_body: u32,
     pub far_future_date: u32,
@@ -727,6 +731,7 @@ impl State {
             Sparebank1Fault::TokenEndpointHtml { requests } => f.token_html = requests,
             Sparebank1Fault::HugeBody { requests, bytes } => f.huge_body = Some((requests, bytes)),
             Sparebank1Fault::EndlessBody { requests } => f.endless_body = requests,
+            Sparebank1Fault::Stall { requests, secs } => f.stall = Some((requests, secs)),
             Sparebank1Fault::FarFutureDate { requests } => f.far_future_date = requests,
             Sparebank1Fault::HugeAmount { requests } => f.huge_amount = requests,
         }

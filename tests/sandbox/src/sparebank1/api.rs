@@ -1039,6 +1039,21 @@ fn list_rows(
     Ok((ctx, faults, out))
 }
 
+/// The `stall` fault: waits its seconds before the call is answered, without holding the
+/// sandbox's lock meanwhile (other calls and the control routes go on).
+async fn stall(shared: &Shared) {
+    let secs = {
+        let mut st = shared.lock();
+        match st.faults.stall.as_mut() {
+            Some((n, secs)) => take(n).then_some(*secs),
+            None => None,
+        }
+    };
+    if let Some(secs) = secs {
+        tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+    }
+}
+
 /// `GET /personal/banking/transactions`.
 pub(crate) async fn transactions(
     State(shared): State<Arc<Shared>>,
@@ -1046,6 +1061,7 @@ pub(crate) async fn transactions(
     RawQuery(query): RawQuery,
 ) -> Response {
     const RESOURCE: &str = "/personal/banking/transactions";
+    stall(&shared).await;
     let mut st = shared.lock();
     match list_rows(&shared, &mut st, &headers, query.as_deref(), RESOURCE) {
         Ok((ctx, faults, rows)) => {
@@ -1063,6 +1079,7 @@ pub(crate) async fn classified(
     RawQuery(query): RawQuery,
 ) -> Response {
     const RESOURCE: &str = "/personal/banking/transactions/classified";
+    stall(&shared).await;
     let mut st = shared.lock();
     let (ctx, faults, rows) =
         match list_rows(&shared, &mut st, &headers, query.as_deref(), RESOURCE) {
