@@ -342,9 +342,13 @@ impl Store {
             .prefix(".coffer-backup.")
             .tempfile_in(&dir)
             .map_err(|e| failed(format!("cannot write in {}: {e}", dir.display())))?;
-        let tmp_path = tmp.path().to_owned();
-        // VACUUM INTO refuses an existing file; the temporary name only reserved the spot.
-        drop(tmp);
+        // VACUUM INTO writes into an existing file as long as it is empty, so the copy goes
+        // into the private (0600) file just created: the ledger is never, even while it is
+        // being written, in a file with the umask's mode that another user could open.
+        let (file, tmp_path) = tmp
+            .keep()
+            .map_err(|e| failed(format!("cannot write in {}: {}", dir.display(), e.error)))?;
+        drop(file);
         let text = tmp_path
             .to_str()
             .ok_or_else(|| failed("the folder's name is not valid UTF-8".into()))?;
