@@ -233,6 +233,9 @@ pub enum Sparebank1Fault {
     },
     /// The next `requests` token requests get a 200 `text/html` page instead of JSON.
     TokenEndpointHtml { requests: u32 },
+    /// Hostile: the next `requests` token answers (code or refresh grants) give every token
+    /// a lifetime of 10^13 seconds.
+    AbsurdTokenLifetime { requests: u32 },
     /// Hostile: the next `requests` transaction calls are answered only after `secs` seconds
     /// (a bank that stalls; real time, since the client's timeout is real time).
     Stall { requests: u32, secs: u64 },
@@ -672,6 +675,7 @@ pub(crate) struct Faults {
     pub partial_failure: Option<(Sparebank1PartialError, u32)>,
     pub token_html: u32,
     pub stall: Option<(u32, u64)>,
+    pub absurd_token_lifetime: u32,
     pub huge_body: Option<(u32, u64)>,
     pub endless_body: u32,
     pub far_future_date: u32,
@@ -732,6 +736,9 @@ impl State {
             Sparebank1Fault::HugeBody { requests, bytes } => f.huge_body = Some((requests, bytes)),
             Sparebank1Fault::EndlessBody { requests } => f.endless_body = requests,
             Sparebank1Fault::Stall { requests, secs } => f.stall = Some((requests, secs)),
+            Sparebank1Fault::AbsurdTokenLifetime { requests } => {
+                f.absurd_token_lifetime = requests;
+            }
             Sparebank1Fault::FarFutureDate { requests } => f.far_future_date = requests,
             Sparebank1Fault::HugeAmount { requests } => f.huge_amount = requests,
         }

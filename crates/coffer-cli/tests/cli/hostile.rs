@@ -158,3 +158,32 @@ fn a_hostile_bank_is_cut_off_with_a_clear_message_and_nothing_is_stored() {
         );
     }
 }
+
+/// A token answer with lifetimes of 10^13 s, to a refresh after which the bank has already
+/// rotated the pair: the absurd lifetime neither panics nor loses the rotated pair (issue 13's
+/// first finding: an unchecked `now + expires_in` killed the refresh and lost the connection),
+/// so a later process can refresh again.
+#[test]
+fn an_absurd_token_lifetime_is_clamped_and_the_rotated_pair_kept() {
+    let bank = Bank::start();
+    let dir = tempfile::tempdir().unwrap();
+    bank.connect(dir.path());
+    ok(dir.path(), &["sync"]);
+    let refreshes = bank.sandbox.stats().refreshes;
+
+    bank.sandbox
+        .inject(Sparebank1Fault::AbsurdTokenLifetime { requests: 1 });
+    bank.sandbox.inject(Sparebank1Fault::ExpireAccessTokens);
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(dir.path(), &["sync", "--json"])).unwrap();
+    assert_eq!(report["inserted"], 0, "{report}");
+    assert_eq!(bank.sandbox.stats().refreshes, refreshes + 1);
+
+    // A new process, the access token dead again: the refresh token saved from the absurd
+    // answer still works.
+    bank.sandbox.inject(Sparebank1Fault::ExpireAccessTokens);
+    ok(dir.path(), &["sync"]);
+    assert_eq!(bank.sandbox.stats().refreshes, refreshes + 2);
+    assert_sound(dir.path(), "after the absurd token lifetime");
+    assert!(exported_rows(dir.path()) == bank.oracle_rows());
+}
