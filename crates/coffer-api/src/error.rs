@@ -67,7 +67,7 @@ impl From<StoreError> for ApiError {
             StoreError::TooNew { .. } => ErrorCode::StoreTooNew,
             StoreError::Locked => ErrorCode::StoreLocked,
             StoreError::Corrupt { .. } => ErrorCode::StoreCorrupt,
-            StoreError::Open { .. } => ErrorCode::Io,
+            StoreError::Open { .. } | StoreError::DiskFull(_) | StoreError::Io(_) => ErrorCode::Io,
             StoreError::UnknownAccount(_) | StoreError::UnknownConnection(_) => ErrorCode::NotFound,
             StoreError::Migration(_) | StoreError::Sqlite(_) | StoreError::BadRow(_) => {
                 ErrorCode::Internal

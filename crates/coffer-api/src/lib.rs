@@ -627,9 +627,19 @@ impl Coffer {
 /// The data directory is its owner's alone (0700): the ledger is readable, and the vault's
 /// salt and canary would let anyone else guess a passphrase offline.
 #[cfg(unix)]
+///
+/// Only group and other lose their bits: the owner's are left as they are, so a directory its
+/// owner made read-only (0500) stays read-only and Coffer says it cannot write there, instead of
+/// quietly making it writable again.
 fn private_dir(dir: &Path) -> Result<(), ApiError> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+    let mode = std::fs::metadata(dir)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o700);
+    if mode & 0o077 == 0 {
+        return Ok(());
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & 0o700)).map_err(|e| {
         ApiError::new(
             ErrorCode::Io,
             format!(

@@ -242,7 +242,16 @@ impl Filter {
 /// A decimal bound expressed in minor units of a currency with `exponent` decimals. `round_up`
 /// picks the side that keeps the comparison exact: a minimum of 0.005 NOK admits 0.01, not 0.00.
 pub(crate) fn bound_minor(bound: Decimal, exponent: u32, round_up: bool) -> i64 {
-    let scaled = bound * Decimal::from(10i64.pow(exponent));
+    // A bound typed near the top of what a decimal holds (`--min 79228162514264337593543950335`)
+    // overflows when scaled; it is beyond every amount either way, so it saturates.
+    let saturated = if bound.is_sign_negative() {
+        i64::MIN
+    } else {
+        i64::MAX
+    };
+    let Some(scaled) = bound.checked_mul(Decimal::from(10i64.pow(exponent))) else {
+        return saturated;
+    };
     let rounded = if round_up {
         scaled.ceil()
     } else {
@@ -282,6 +291,9 @@ mod tests {
         assert_eq!(bound_minor(half_ore, 2, false), 0);
         assert_eq!(bound_minor(Decimal::new(10000, 2), 2, true), 10000);
         assert_eq!(bound_minor(Decimal::new(1500, 0), 0, true), 1500);
+        // The largest decimal a filter accepts does not overflow when scaled to øre.
+        assert_eq!(bound_minor(Decimal::MAX, 2, true), i64::MAX);
+        assert_eq!(bound_minor(Decimal::MAX, 4, false), i64::MAX);
     }
 
     #[test]

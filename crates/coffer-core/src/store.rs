@@ -63,6 +63,17 @@ pub enum StoreError {
     Corrupt { detail: String },
     #[error("cannot open the database {path}: {detail}")]
     Open { path: PathBuf, detail: String },
+    #[error(
+        "the disk is full: the database could not be written ({0}); free some space and retry \
+         (what was not written is fetched again)"
+    )]
+    DiskFull(String),
+    #[error(
+        "the database could not be written or read ({0}): the disk may be full, read-only or \
+         failing; free some space or check the disk and retry (what was not written is fetched \
+         again)"
+    )]
+    Io(String),
     #[error("migrating the database failed, nothing was changed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("database error: {0}")]
@@ -84,6 +95,10 @@ impl From<rusqlite::Error> for StoreError {
             Some(C::DatabaseCorrupt | C::NotADatabase) => StoreError::Corrupt {
                 detail: err.to_string(),
             },
+            // A full disk (ENOSPC, or a file-size limit's short write) and other write
+            // failures (EFBIG, EIO) roll the transaction back; say what to do about it.
+            Some(C::DiskFull) => StoreError::DiskFull(err.to_string()),
+            Some(C::SystemIoFailure) => StoreError::Io(err.to_string()),
             _ => StoreError::Sqlite(err),
         }
     }
@@ -98,7 +113,14 @@ impl StoreError {
                 path: path.to_owned(),
                 why: "the file is not an SQLite database".into(),
             },
-            Some(C::CannotOpen | C::PermissionDenied | C::ReadOnly) => StoreError::Open {
+            Some(C::ReadOnly) => StoreError::Open {
+                path: path.to_owned(),
+                detail: format!(
+                    "{err}: the file or its folder {} is read-only, and Coffer writes to both",
+                    path.parent().unwrap_or(path).display()
+                ),
+            },
+            Some(C::CannotOpen | C::PermissionDenied) => StoreError::Open {
                 path: path.to_owned(),
                 detail: err.to_string(),
             },
@@ -111,6 +133,7 @@ type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The database and its WAL and shared-memory files are private (0600). SQLite gives the WAL
 /// the database file's mode, so the file is created private before SQLite first opens it.
+/// An existing file only loses group and other bits: one its owner made read-only stays so.
 #[cfg(unix)]
 fn private_files(path: &Path) -> Result<()> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -130,8 +153,12 @@ fn private_files(path: &Path) -> Result<()> {
         let mut name = path.as_os_str().to_owned();
         name.push(suffix);
         let file = PathBuf::from(name);
-        if file.exists() {
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o177 != 0 {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o600))
                 .map_err(|e| failed(&file, e))?;
         }
     }
@@ -317,9 +344,13 @@ impl Store {
             .prefix(".coffer-backup.")
             .tempfile_in(&dir)
             .map_err(|e| failed(format!("cannot write in {}: {e}", dir.display())))?;
-        let tmp_path = tmp.path().to_owned();
-        // VACUUM INTO refuses an existing file; the temporary name only reserved the spot.
-        drop(tmp);
+        // VACUUM INTO writes into an existing file as long as it is empty, so the copy goes
+        // into the private (0600) file just created: the ledger is never, even while it is
+        // being written, in a file with the umask's mode that another user could open.
+        let (file, tmp_path) = tmp
+            .keep()
+            .map_err(|e| failed(format!("cannot write in {}: {}", dir.display(), e.error)))?;
+        drop(file);
         let text = tmp_path
             .to_str()
             .ok_or_else(|| failed("the folder's name is not valid UTF-8".into()))?;

@@ -10,6 +10,20 @@ pub const MAX_BODY: usize = 32 * 1024 * 1024;
 /// The largest token response: a few kilobytes in practice.
 pub const MAX_TOKEN_BODY: usize = 64 * 1024;
 
+/// The longest a whole answer may take, in seconds.
+pub const ANSWER_TIMEOUT_SECS: u64 = 60;
+
+/// [`ANSWER_TIMEOUT_SECS`], or less when `COFFER_HTTP_TIMEOUT_SECS` asks for less (1–60): the
+/// hostile-bank tests stall a sandbox and need Coffer to give up in seconds, not minutes. The
+/// variable can only shorten the timeout, never lift it.
+pub fn answer_timeout() -> Duration {
+    let secs = std::env::var("COFFER_HTTP_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(ANSWER_TIMEOUT_SECS, |s| s.clamp(1, ANSWER_TIMEOUT_SECS));
+    Duration::from_secs(secs)
+}
+
 /// A client that never follows redirects (token endpoints must not bounce requests elsewhere,
 /// oauth2 crate docs on SSRF), with explicit timeouts so a dead or stalling bank cannot hang a
 /// sync: 10 s to connect, 60 s for a whole answer (a stream that never ends is cut there).
@@ -17,7 +31,7 @@ pub fn client() -> Result<reqwest::Client, LoginError> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
+        .timeout(answer_timeout())
         .user_agent(concat!("Coffer/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| LoginError::Settings {

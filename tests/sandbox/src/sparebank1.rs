@@ -233,6 +233,25 @@ pub enum Sparebank1Fault {
     },
     /// The next `requests` token requests get a 200 `text/html` page instead of JSON.
     TokenEndpointHtml { requests: u32 },
+    /// Hostile: the next `requests` token answers (code or refresh grants) give every token
+    /// a lifetime of 10^13 seconds.
+    AbsurdTokenLifetime { requests: u32 },
+    /// Hostile: the next `requests` transaction calls are answered only after `secs` seconds
+    /// (a bank that stalls; real time, since the client's timeout is real time).
+    Stall { requests: u32, secs: u64 },
+    /// Hostile: the next `requests` transaction calls answer 200 with a valid JSON body of
+    /// `bytes` bytes (the rows followed by whitespace), its length announced in
+    /// `Content-Length`.
+    HugeBody { requests: u32, bytes: u64 },
+    /// Hostile: the next `requests` transaction calls answer 200 with a chunked body that never
+    /// ends (`{"transactions":[` and whitespace, for ever, as fast as the client reads).
+    EndlessBody { requests: u32 },
+    /// Hostile: the next `requests` transaction calls date their first row 10000-01-01 (the
+    /// epoch-ms number is accepted by the bank's format).
+    FarFutureDate { requests: u32 },
+    /// Hostile: the next `requests` transaction calls give their first row an amount near
+    /// `i64::MAX` minor units (92233720368547758.07).
+    HugeAmount { requests: u32 },
 }
 
 /// Counters, for tests.
@@ -655,6 +674,12 @@ pub(crate) struct Faults {
     pub float_amount: u32,
     pub partial_failure: Option<(Sparebank1PartialError, u32)>,
     pub token_html: u32,
+    pub stall: Option<(u32, u64)>,
+    pub absurd_token_lifetime: u32,
+    pub huge_body: Option<(u32, u64)>,
+    pub endless_body: u32,
+    pub far_future_date: u32,
+    pub huge_amount: u32,
 }
 
 /// Takes one unit from a budget; true if there was one.
@@ -708,6 +733,14 @@ impl State {
                 f.partial_failure = Some((error, requests));
             }
             Sparebank1Fault::TokenEndpointHtml { requests } => f.token_html = requests,
+            Sparebank1Fault::HugeBody { requests, bytes } => f.huge_body = Some((requests, bytes)),
+            Sparebank1Fault::EndlessBody { requests } => f.endless_body = requests,
+            Sparebank1Fault::Stall { requests, secs } => f.stall = Some((requests, secs)),
+            Sparebank1Fault::AbsurdTokenLifetime { requests } => {
+                f.absurd_token_lifetime = requests;
+            }
+            Sparebank1Fault::FarFutureDate { requests } => f.far_future_date = requests,
+            Sparebank1Fault::HugeAmount { requests } => f.huge_amount = requests,
         }
     }
 

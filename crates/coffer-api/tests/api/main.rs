@@ -7,6 +7,7 @@ mod finqware;
 mod finsify;
 mod insight;
 mod login;
+mod props;
 mod schedule;
 
 /// Everything logged in this test binary from the first call on, at every level of every

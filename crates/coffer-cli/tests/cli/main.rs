@@ -1,6 +1,12 @@
 //! The `coffer` binary as a user runs it: exit codes, one-line errors, files left intact.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bank;
+mod faults;
+mod hostile;
+mod kill;
+mod modes;
+
 use std::path::Path;
 use std::process::{Command, Output};
 

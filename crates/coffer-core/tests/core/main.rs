@@ -4,6 +4,7 @@
 
 mod export;
 mod filter_oracle;
+mod props;
 mod store;
 mod sync;
 mod transfer;

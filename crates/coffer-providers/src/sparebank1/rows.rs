@@ -616,6 +616,12 @@ fn row(raw: &RawValue, account_currency: Option<Currency>, at: &str) -> Result<R
     };
     let date = oslo_day(date)
         .ok_or_else(|| problem("has a `date` that is not epoch milliseconds".into()))?;
+    // Refused here, not later: a row outside the asked window is dropped by the window filter,
+    // so an absurd date (year 10000) would otherwise vanish silently and take the row's
+    // stored twin with it (a pending row "no longer reported" expires).
+    if !coffer_core::sync::bounds::date_ok(date) {
+        return Err(problem(format!("has the `date` {date}, outside 1900–2200")));
+    }
     let currency = match account_currency {
         Some(c) => c,
         None => {

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -778,6 +779,99 @@ struct TxFaults {
     malformed: bool,
     missing: Option<String>,
     float: bool,
+    flood: Option<FloodKind>,
+    far_future_date: bool,
+    huge_amount: bool,
+}
+
+/// Which hostile body replaces the rows.
+enum FloodKind {
+    Endless,
+    /// The rows padded with whitespace to this many bytes, announced.
+    Sized(u64),
+}
+
+/// 10000-01-01T00:00:00Z in epoch milliseconds: the first day of a five-digit year.
+const YEAR_10000_MS: i64 = 253_402_300_800_000;
+
+/// A hostile body: `head`, then whitespace up to `total` bytes (announced) or for ever, then
+/// `tail`. Served as fast as the client reads it, one 64 KiB chunk at a time, so the sandbox
+/// holds no more than a chunk however large the body.
+struct Flood {
+    head: Option<Bytes>,
+    /// Whitespace still to send; `None` = endless.
+    left: Option<u64>,
+    tail: Option<Bytes>,
+    announced: Option<u64>,
+}
+
+const FLOOD_CHUNK: usize = 64 * 1024;
+
+impl Flood {
+    fn endless() -> Flood {
+        Flood {
+            head: Some(Bytes::from_static(b"{\"transactions\":[")),
+            left: None,
+            tail: None,
+            announced: None,
+        }
+    }
+
+    /// Valid JSON of exactly `total` bytes (at least the rows' own length).
+    fn sized(rows_json: String, total: u64) -> Flood {
+        let head = Bytes::from(rows_json);
+        let tail = Bytes::from_static(b"}");
+        // `head` is the body without its closing brace; whitespace goes between.
+        let own = (head.len() + tail.len()) as u64;
+        let total = total.max(own);
+        Flood {
+            head: Some(head),
+            left: Some(total - own),
+            tail: Some(tail),
+            announced: Some(total),
+        }
+    }
+}
+
+impl axum::body::HttpBody for Flood {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        let next = if let Some(head) = this.head.take() {
+            Some(head)
+        } else {
+            match this.left {
+                Some(0) => this.tail.take(),
+                Some(n) => {
+                    let len = usize::try_from(n).unwrap_or(FLOOD_CHUNK).min(FLOOD_CHUNK);
+                    this.left = Some(n - len as u64);
+                    Some(Bytes::from(vec![b' '; len]))
+                }
+                None => Some(Bytes::from(vec![b' '; FLOOD_CHUNK])),
+            }
+        };
+        std::task::Poll::Ready(next.map(|b| Ok(http_body::Frame::data(b))))
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self.announced {
+            Some(n) => http_body::SizeHint::with_exact(n),
+            None => http_body::SizeHint::default(),
+        }
+    }
+}
+
+/// 200 with a hostile body instead of the rows.
+fn flood_response(media: &str, flood: Flood) -> Response {
+    let mut resp = Response::new(axum::body::Body::new(flood));
+    let ct = HeaderValue::from_str(media).unwrap_or(HeaderValue::from_static(MEDIA_V1));
+    resp.headers_mut().insert(header::CONTENT_TYPE, ct);
+    resp
 }
 
 fn take_tx_faults(st: &mut SandboxState, q: &TxQuery) -> TxFaults {
@@ -803,11 +897,35 @@ fn take_tx_faults(st: &mut SandboxState, q: &TxQuery) -> TxFaults {
     if matches!(&f.missing_field, Some((_, 0))) {
         f.missing_field = None;
     }
+    let flood = if take(&mut f.endless_body) {
+        Some(FloodKind::Endless)
+    } else {
+        match f.huge_body.as_mut() {
+            Some((n, bytes)) => take(n).then_some(FloodKind::Sized(*bytes)),
+            None => None,
+        }
+    };
     TxFaults {
         partial,
         malformed: take(&mut f.malformed_json),
         missing,
         float: take(&mut f.float_amount),
+        flood,
+        far_future_date: take(&mut f.far_future_date),
+        huge_amount: take(&mut f.huge_amount),
+    }
+}
+
+/// The answer to a transaction call: the rows' body, or the hostile flood in its place (a
+/// sized flood carries the rows, padded to its size).
+fn tx_response(media: &str, body: String, faults: TxFaults) -> Response {
+    match faults.flood {
+        Some(FloodKind::Sized(total)) => {
+            let open = body.strip_suffix('}').unwrap_or(&body).to_owned();
+            flood_response(media, Flood::sized(open, total))
+        }
+        Some(FloodKind::Endless) => flood_response(media, Flood::endless()),
+        None => respond(StatusCode::OK, media, body),
     }
 }
 
@@ -853,6 +971,12 @@ fn apply_row_faults(rows: &mut [Obj], faults: &TxFaults, amounts: &[i64]) {
         }
         if let Some(field) = &faults.missing {
             first_row.remove(field);
+        }
+        if faults.far_future_date {
+            first_row.replace("date", YEAR_10000_MS.to_string());
+        }
+        if faults.huge_amount {
+            first_row.replace("amount", "92233720368547758.07".to_owned());
         }
     }
 }
@@ -915,6 +1039,21 @@ fn list_rows(
     Ok((ctx, faults, out))
 }
 
+/// The `stall` fault: waits its seconds before the call is answered, without holding the
+/// sandbox's lock meanwhile (other calls and the control routes go on).
+async fn stall(shared: &Shared) {
+    let secs = {
+        let mut st = shared.lock();
+        match st.faults.stall.as_mut() {
+            Some((n, secs)) => take(n).then_some(*secs),
+            None => None,
+        }
+    };
+    if let Some(secs) = secs {
+        tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+    }
+}
+
 /// `GET /personal/banking/transactions`.
 pub(crate) async fn transactions(
     State(shared): State<Arc<Shared>>,
@@ -922,11 +1061,12 @@ pub(crate) async fn transactions(
     RawQuery(query): RawQuery,
 ) -> Response {
     const RESOURCE: &str = "/personal/banking/transactions";
+    stall(&shared).await;
     let mut st = shared.lock();
     match list_rows(&shared, &mut st, &headers, query.as_deref(), RESOURCE) {
         Ok((ctx, faults, rows)) => {
             let body = finish_tx_body(rows.iter().map(|r| r.obj.to_json()).collect(), &faults);
-            respond(StatusCode::OK, &ctx.media, body)
+            tx_response(&ctx.media, body, faults)
         }
         Err(r) => *r,
     }
@@ -939,6 +1079,7 @@ pub(crate) async fn classified(
     RawQuery(query): RawQuery,
 ) -> Response {
     const RESOURCE: &str = "/personal/banking/transactions/classified";
+    stall(&shared).await;
     let mut st = shared.lock();
     let (ctx, faults, rows) =
         match list_rows(&shared, &mut st, &headers, query.as_deref(), RESOURCE) {
@@ -964,7 +1105,7 @@ pub(crate) async fn classified(
         })
         .collect();
     let body = finish_tx_body(items, &faults);
-    respond(StatusCode::OK, &ctx.media, body)
+    tx_response(&ctx.media, body, faults)
 }
 
 fn iso(date: NaiveDate) -> String {

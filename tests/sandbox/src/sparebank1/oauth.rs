@@ -582,18 +582,29 @@ pub(crate) async fn token(
     );
     st.issued.push(access.clone());
     st.issued.push(refresh.clone());
+    // The hostile `absurd_token_lifetime` fault: every lifetime in this answer is about
+    // 317,000 years (the bank's own records keep the real ones).
+    let absurd = take(&mut st.faults.absurd_token_lifetime);
+    let lifetime = |secs: i64| {
+        if absurd {
+            "10000000000000".to_owned()
+        } else {
+            secs.to_string()
+        }
+    };
+    let access_secs = i64::try_from(cfg.access_token_ttl.as_secs()).unwrap_or(i64::MAX);
     let body = Obj::new()
         .str("access_token", &access)
         .str("token_type", "Bearer")
-        .raw("expires_in", cfg.access_token_ttl.as_secs().to_string())
+        .raw("expires_in", lifetime(access_secs))
         .str("refresh_token", &refresh)
         .raw(
             "refresh_token_expires_in",
-            (idle - now).num_seconds().max(0).to_string(),
+            lifetime((idle - now).num_seconds().max(0)),
         )
         .raw(
             "refresh_token_absolute_expires_in",
-            (absolute - now).num_seconds().max(0).to_string(),
+            lifetime((absolute - now).num_seconds().max(0)),
         )
         .str("scope", &scope)
         .to_json();
