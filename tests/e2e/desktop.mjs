@@ -82,6 +82,54 @@ const find = async (session, css) =>
 const click = async (session, css) =>
   wd('POST', `/session/${session}/element/${await find(session, css)}/click`, {});
 
+/** Decimals of the currencies the sandboxes use (ISO 4217); the rest have two. */
+const DECIMALS = { VND: 0, JPY: 0, KWD: 3 };
+
+/**
+ * A balance as a person writes it for an en-GB reader: thousands grouped by commas and the
+ * currency's own number of decimals ("-61299.5" NOK → "-61,299.50", "1833804.00" VND →
+ * "1,833,804"). Written here, not taken from the UI's formatter. Digits that would be dropped
+ * must be zeros, or the amount is left as it is (and will not match).
+ */
+function written(decimal, currency) {
+  const [, sign, whole, fraction = ''] = /^(-?)(\d+)(?:\.(\d+))?$/.exec(decimal.trim());
+  const places = DECIMALS[currency] ?? 2;
+  if (/[1-9]/.test(fraction.slice(places))) return decimal;
+  const grouped = whole.replace(/^0+(?=\d)/, '').replace(/\B(?=(\d{3})+$)/g, ',');
+  const digits = fraction.padEnd(places, '0').slice(0, places);
+  return `${sign}${grouped}${places > 0 ? `.${digits}` : ''}`;
+}
+
+/** The balances the sidebar shows under a bank's heading, as text: [formatted amount, currency]. */
+const sidebarGroup = (s, heading) =>
+  exec(
+    s,
+    `const out = []; let inside = false;
+     for (const node of document.querySelector('#account-list').children) {
+       if (node.matches('[data-testid="account-group"]')) { inside = node.textContent === ${JSON.stringify(heading)}; continue; }
+       if (inside && node.matches('.nav-item.account')) {
+         out.push([node.querySelector('.account-balance .num').textContent, node.querySelector('.account-balance .ccy').textContent]);
+       }
+     }
+     return out;`,
+  );
+
+/**
+ * What the user reads under the bank's heading equals what the sandbox bank holds: every
+ * account's balance and currency, from the sandbox's own oracle (not from Coffer).
+ */
+async function assertSidebarShowsTheBank(s, heading, oracleUrl) {
+  const oracle = await (await fetch(oracleUrl)).json();
+  const want = oracle.map((a) => [written(a.balance, a.currency), a.currency]).sort();
+  const shown = await until(`${heading}'s accounts in the sidebar`, async () => {
+    const got = await sidebarGroup(s, heading);
+    return got.length === want.length ? got : null;
+  }).catch((e) => {
+    throw new Error(`${e.message}; the sandbox holds ${JSON.stringify(want)}`);
+  });
+  assert.deepEqual(shown.sort(), want);
+}
+
 /** Pids of running copies of the app binary. */
 function appPids() {
   const target = resolve(app);
@@ -501,6 +549,7 @@ try {
         await click(s, '[data-testid="login-retry"]');
       }
     }
+    await assertSidebarShowsTheBank(s, card.label, `${sb1}/_sandbox/oracle/accounts`);
     const store = storeAccounts().accounts.filter((a) => a.provider === 'sparebank1');
     assert.equal(store.length, 3, 'the sandbox bank has three accounts');
     assert.ok(card.text.includes('3'), `card shows the account count: ${card.text}`);
@@ -591,6 +640,7 @@ try {
     const connections = JSON.parse(cliOk(['connections', '--json']));
     const made = connections.filter((c) => c.provider === 'finsify');
     assert.deepEqual(made.map((c) => c.label), ['Techcombank via Finsify']);
+    await assertSidebarShowsTheBank(s, card.label, `${origin}/_sandbox/oracle/accounts`);
     const store = storeAccounts().accounts.filter((a) => a.provider === 'finsify');
     assert.equal(store.length, 2, 'the Finsify sandbox login has two accounts');
     // The app asked for a coffer:// link, but a callback carrying a login secret always comes
@@ -617,7 +667,12 @@ try {
     await until('the skill to be selected', () =>
       exec(s, `const c = document.querySelector('[data-testid="catalogue-chosen"]'); return c && !c.hidden ? c.dataset.value : null;`));
     await click(s, '[data-testid="login-submit"]');
-    await waitForCard(s, 'finqware');
+    const fqCard = await waitForCard(s, 'finqware');
+    await assertSidebarShowsTheBank(
+      s,
+      fqCard.label,
+      `${origin}/_sandbox/oracle/accounts?skill=${encodeURIComponent('bt_ro_aisp_sbx_#2.0')}`,
+    );
     const oracle = await (await fetch(`${origin}/_sandbox/oracle/accounts`)).json();
     const stored = storeAccounts().accounts.filter((a) => a.provider === 'finqware');
     // The bank behind the skill (Banca Transilvania, BTRL), every account with the bank's balance.
@@ -639,7 +694,8 @@ try {
     await fill(s, { 'field-username': 'ivan.petrov', 'field-password': 'Sofia-2024!' });
     await click(s, '[data-testid="storage-consent"]');
     await click(s, '[data-testid="login-submit"]');
-    await waitForCard(s, 'fibank');
+    const fbCard = await waitForCard(s, 'fibank');
+    await assertSidebarShowsTheBank(s, fbCard.label, `${base}/_sandbox/oracle/accounts`);
     const stored = storeAccounts().accounts.filter((a) => a.provider === 'fibank');
     assert.ok(stored.length >= 3, `Fibank accounts stored: ${stored.length}`);
     const shown = await until('the Fibank accounts in the sidebar', async () => {
