@@ -69,10 +69,19 @@ session_checks() {
   local t0 t1 wid
   t0=$(now_ms)
   timeout 30 gtk-launch "$app_id.desktop" || fail "gtk-launch $app_id.desktop failed ($?)"
-  wait_until "Coffer window (WM_CLASS Coffer-desktop)" 90 has_window
+  # A window that is listed can be gone a moment later (seen once on a clean clone: xdotool's
+  # BadWindow ended the run under `set -e`), so a window counts only once its owner can be read.
+  window_and_pid() {
+    local w p
+    for w in $(has_window); do
+      p=$(xdotool getwindowpid "$w" 2>/dev/null) && { echo "$w $p"; return 0; }
+    done
+    return 1
+  }
+  wait_until "Coffer window (WM_CLASS Coffer-desktop)" 90 window_and_pid
   t1=$(now_ms)
-  wid=$(has_window | head -n1)
-  pid=$(xdotool getwindowpid "$wid")
+  read -r wid pid < <(window_and_pid) || fail "the Coffer window went away after it appeared"
+  wait_until "the Coffer window to stay" 10 window_and_pid
   [ "$(readlink "/proc/$pid/exe")" = /usr/bin/coffer-desktop ] \
     || fail "the window belongs to $(readlink "/proc/$pid/exe"), not /usr/bin/coffer-desktop"
   echo "launch_to_window_ms=$((t1 - t0))" >> "$timings"
