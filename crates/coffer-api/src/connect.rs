@@ -1186,6 +1186,7 @@ impl Coffer {
 
 /// Seven days before the consent ends, an active connection shows as expiring.
 pub(crate) fn with_expiry(mut view: ConnectionView, now: DateTime<Utc>) -> ConnectionView {
+    use crate::model::ConnectionStatus;
     if view.status == ConnectionStatus::Active {
         if let Some(at) = view
             .consent_expires_at
@@ -1203,6 +1204,7 @@ pub(crate) fn with_expiry(mut view: ConnectionView, now: DateTime<Utc>) -> Conne
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ConnectionStatus;
 
     fn view(status: ConnectionStatus, consent: Option<&str>) -> ConnectionView {
         ConnectionView {

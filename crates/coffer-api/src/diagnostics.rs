@@ -69,7 +69,7 @@ impl Coffer {
                 c.id,
                 c.provider,
                 c.label,
-                c.status.as_str(),
+                coffer_core::model::ConnectionStatus::from(c.status),
                 c.accounts,
                 c.last_sync_at.as_deref().unwrap_or("never"),
                 c.consent_expires_at.as_deref().unwrap_or("—"),

@@ -4,11 +4,18 @@
 //! commands, the `coffer` CLI and the local HTTP server are thin adapters over these methods and
 //! add no behaviour of their own. Errors leave as one serialisable [`ApiError`] `{code, message}`.
 
+pub mod category;
 mod connect;
 mod diagnostics;
 mod error;
+pub mod filter;
+mod mirror;
+pub mod model;
 pub mod ops;
+pub mod report;
+pub mod rules;
 mod schedule;
+pub mod sync;
 pub mod views;
 
 use std::io::Write;
@@ -16,25 +23,28 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use coffer_core::category::Category;
 use coffer_core::model::{Connection, ConnectionId, ConnectionStatus, TransactionId};
-use coffer_core::report::{
+use coffer_core::snapshot::{Snapshot, SortKey};
+use coffer_core::sync::Provider;
+use coffer_core::Store;
+
+use crate::category::Category;
+use crate::mirror::IntoWire;
+use crate::report::{
     AccountTotal, BalanceReport, CategoryReport, ChartRequest, ChartView, FlowReport, PeriodKind,
     VendorReport,
 };
-use coffer_core::rules::{CategoryRuleView, RuleMatch, VendorRuleView, VendorView};
-use coffer_core::snapshot::{Snapshot, SortKey};
-use coffer_core::sync::{Provider, SyncEvent, SyncSummary};
-use coffer_core::Store;
+use crate::rules::{CategoryRuleView, RuleMatch, VendorRuleView, VendorView};
+use crate::sync::{SyncEvent, SyncSummary};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use coffer_core::{category, report, rules, sync, Filter};
 pub use coffer_providers::{bank, registry};
 pub use coffer_vault::KeySource;
 pub use connect::{Browser, LoginTicket, SystemBrowser, DEEP_LINK_SCHEME};
 pub use error::{ApiError, ErrorCode};
+pub use filter::Filter;
 pub use views::{
     AccountsOverview, AppStatus, CallbackKind, CatalogueEntry, ConnectionView, CredentialField,
     FieldChoice, LoginKind, LoginRequest, LoginStarted, ProviderInfo, RefreshAtBank, Setting,
@@ -171,7 +181,7 @@ impl Default for TransactionQuery {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TransactionPage {
-    pub rows: Vec<coffer_core::views::TransactionView>,
+    pub rows: Vec<views::TransactionView>,
     /// Rows the filter selects in all.
     pub total: i64,
     pub offset: u32,
@@ -293,7 +303,7 @@ impl Coffer {
 
     /// What the app shows on start: connections and whether there is any data yet.
     pub async fn app_status(&self) -> Result<AppStatus, ApiError> {
-        self.with_store(|s| Ok(s.status()?))
+        self.with_store(|s| Ok(s.status()?.into_wire()))
     }
 
     pub async fn connections(&self) -> Result<Vec<ConnectionView>, ApiError> {
@@ -301,7 +311,8 @@ impl Coffer {
         Ok(self
             .with_store(|s| Ok(s.connection_views()?))?
             .into_iter()
-            .map(|mut v| {
+            .map(|v| {
+                let mut v: ConnectionView = v.into_wire();
                 if let Some(bank) = registry::find(&v.provider) {
                     v.provider_name = bank.about().name.to_string();
                 }
@@ -356,16 +367,16 @@ impl Coffer {
                 }
             };
             let clock = self.clock;
-            let summary = sync::sync_connection(
+            let summary = coffer_core::sync::sync_connection(
                 &self.store,
                 &conn,
                 provider.as_ref(),
                 move || clock.now(),
-                &mut progress,
+                &mut |event: coffer_core::sync::SyncEvent| progress(event.into_wire()),
             )
             .await;
             self.invalidate();
-            summaries.push(summary?);
+            summaries.push(summary?.into_wire());
         }
         Ok(summaries)
     }
@@ -376,16 +387,16 @@ impl Coffer {
 
     /// Balances per account and per currency.
     pub async fn accounts(&self) -> Result<AccountsOverview, ApiError> {
-        self.with_store(|s| Ok(s.accounts_overview()?))
+        self.with_store(|s| Ok(s.accounts_overview()?.into_wire()))
     }
 
     /// The filtered transaction list, newest first.
     pub async fn transactions(&self, filter: &Filter) -> Result<TransactionList, ApiError> {
         let snap = self.snapshot()?;
-        let sel = snap.select_rows(filter)?;
+        let sel = snap.select_rows(&filter.to_core()?)?;
         Ok(TransactionList {
             total: sel.len() as i64,
-            rows: snap.rows(&sel),
+            rows: snap.rows(&sel).into_wire(),
         })
     }
 
@@ -395,11 +406,13 @@ impl Coffer {
         q: &TransactionQuery,
     ) -> Result<TransactionPage, ApiError> {
         let snap = self.snapshot()?;
-        let sel = snap.select_rows(&q.filter)?;
+        let sel = snap.select_rows(&q.filter.to_core()?)?;
         let limit = q.limit.clamp(1, 5_000) as usize;
         Ok(TransactionPage {
             total: sel.len() as i64,
-            rows: snap.page(&sel, q.sort, q.descending, q.offset as usize, limit),
+            rows: snap
+                .page(&sel, q.sort, q.descending, q.offset as usize, limit)
+                .into_wire(),
             offset: q.offset,
         })
     }
@@ -407,7 +420,7 @@ impl Coffer {
     /// Writes exactly the rows `transactions(filter)` returns, as CSV; returns the row count.
     pub async fn export_csv(&self, filter: &Filter, out: impl Write) -> Result<u64, ApiError> {
         let snap = self.snapshot()?;
-        let sel = snap.select_rows(filter)?;
+        let sel = snap.select_rows(&filter.to_core()?)?;
         Ok(snap.write_csv(&sel, out)?)
     }
 
@@ -415,7 +428,7 @@ impl Coffer {
     /// half a file (or overwrites a good one).
     pub async fn export_csv_to_file(&self, filter: &Filter, path: &Path) -> Result<u64, ApiError> {
         let snap = self.snapshot()?;
-        let sel = snap.select_rows(filter)?;
+        let sel = snap.select_rows(&filter.to_core()?)?;
         write_atomically(path, |w| Ok(snap.write_csv(&sel, w)?))
     }
 
@@ -424,14 +437,15 @@ impl Coffer {
         filter: &Filter,
         period: PeriodKind,
     ) -> Result<Vec<FlowReport>, ApiError> {
-        Ok(report::flows(&*self.snapshot()?, filter, period.into())?)
+        let period = coffer_core::report::PeriodKind::from(period).into();
+        Ok(coffer_core::report::flows(&*self.snapshot()?, &filter.to_core()?, period)?.into_wire())
     }
 
     pub async fn report_categories(
         &self,
         filter: &Filter,
     ) -> Result<Vec<CategoryReport>, ApiError> {
-        Ok(report::categories(&*self.snapshot()?, filter)?)
+        Ok(coffer_core::report::categories(&*self.snapshot()?, &filter.to_core()?)?.into_wire())
     }
 
     pub async fn report_vendors(
@@ -439,27 +453,29 @@ impl Coffer {
         filter: &Filter,
         limit: u32,
     ) -> Result<Vec<VendorReport>, ApiError> {
-        Ok(report::vendors(
+        Ok(coffer_core::report::vendors(
             &*self.snapshot()?,
-            filter,
+            &filter.to_core()?,
             limit.clamp(1, 1_000) as usize,
-        )?)
+        )?
+        .into_wire())
     }
 
     pub async fn report_accounts(&self, filter: &Filter) -> Result<Vec<AccountTotal>, ApiError> {
-        Ok(report::accounts(&*self.snapshot()?, filter)?)
+        Ok(coffer_core::report::accounts(&*self.snapshot()?, &filter.to_core()?)?.into_wire())
     }
 
     pub async fn report_balances(&self, filter: &Filter) -> Result<Vec<BalanceReport>, ApiError> {
-        Ok(report::balances(&*self.snapshot()?, filter)?)
+        Ok(coffer_core::report::balances(&*self.snapshot()?, &filter.to_core()?)?.into_wire())
     }
 
     pub async fn chart(&self, request: &ChartRequest) -> Result<ChartView, ApiError> {
-        Ok(report::chart(
-            &*self.snapshot()?,
-            request,
-            self.clock.today(),
-        )?)
+        let request = coffer_core::report::ChartRequest::from(request.clone());
+        request.filter.validate()?;
+        Ok(
+            coffer_core::report::chart(&*self.snapshot()?, &request, self.clock.today())?
+                .into_wire(),
+        )
     }
 
     /// Saves a chart as SVG or PNG, chosen by the file extension.
@@ -494,7 +510,7 @@ impl Coffer {
     // ---- vendors and categories ----------------------------------------------------------
 
     pub async fn vendors(&self) -> Result<Vec<VendorView>, ApiError> {
-        self.with_store(|s| Ok(s.vendors()?))
+        self.with_store(|s| Ok(s.vendors()?.into_wire()))
     }
 
     /// Renames a vendor; renaming several to one name merges them. Returns rows changed.
@@ -557,7 +573,7 @@ impl Coffer {
     }
 
     pub async fn vendor_rules(&self) -> Result<Vec<VendorRuleView>, ApiError> {
-        self.with_store(|s| Ok(s.vendor_rules()?))
+        self.with_store(|s| Ok(s.vendor_rules()?.into_wire()))
     }
 
     pub async fn add_vendor_rule(
@@ -575,11 +591,11 @@ impl Coffer {
     }
 
     pub async fn categories(&self) -> Result<Vec<Category>, ApiError> {
-        Ok(Category::ALL.to_vec())
+        Ok(Category::all())
     }
 
     pub async fn category_rules(&self) -> Result<Vec<CategoryRuleView>, ApiError> {
-        self.with_store(|s| Ok(s.category_rules()?))
+        self.with_store(|s| Ok(s.category_rules()?.into_wire()))
     }
 
     pub async fn add_category_rule(
@@ -589,7 +605,12 @@ impl Coffer {
         category: Category,
     ) -> Result<i64, ApiError> {
         let now = self.clock.now();
-        self.write_store(|s| Ok(s.add_category_rule(match_kind, pattern, category, now)?.0))
+        self.write_store(|s| {
+            Ok(
+                s.add_category_rule(match_kind.into(), pattern, category.into(), now)?
+                    .0,
+            )
+        })
     }
 
     pub async fn delete_category_rule(&self, id: i64) -> Result<u64, ApiError> {
@@ -604,6 +625,7 @@ impl Coffer {
         category: Option<Category>,
     ) -> Result<u64, ApiError> {
         let now = self.clock.now();
+        let category = category.map(Into::into);
         self.write_store(|s| Ok(s.set_category(transaction, category, now)?))
     }
 
@@ -733,13 +755,12 @@ fn write_atomically<T>(
 
 /// Every type that crosses to the UI, in dependency order, for the TypeScript bindings.
 pub fn typescript_bindings() -> String {
+    use crate::category::{Category, CategorySource};
+    use crate::model::{AccountKind, ConnectionStatus, Direction, TransactionStatus};
+    use crate::report::*;
+    use crate::rules::*;
     use crate::views::*;
-    use coffer_core::model::{AccountKind, ConnectionStatus, Direction, TransactionStatus};
     use ts_rs::TS;
-
-    use coffer_core::category::{Category, CategorySource};
-    use coffer_core::report::*;
-    use coffer_core::rules::*;
 
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
@@ -753,7 +774,7 @@ pub fn typescript_bindings() -> String {
         TransferView::decl(&cfg),
         TransactionView::decl(&cfg),
         TransactionList::decl(&cfg),
-        coffer_core::filter::Transfers::decl(&cfg),
+        filter::Transfers::decl(&cfg),
         Filter::decl(&cfg),
         ConnectionView::decl(&cfg),
         AppStatus::decl(&cfg),

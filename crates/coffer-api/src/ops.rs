@@ -269,7 +269,7 @@ macro_rules! dispatch_arm {
                 )
             })?;
             let $name { $( $arg ),* } = parsed;
-            $( let $events = |_: coffer_core::sync::SyncEvent| {}; )?
+            $( let $events = |_: $crate::sync::SyncEvent| {}; )?
             let $c: &Coffer = $coffer;
             let answer = $body?;
             return serde_json::to_value(answer)

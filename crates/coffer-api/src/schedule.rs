@@ -7,9 +7,9 @@
 //! a time through the ordinary sync, which never syncs one connection twice at once (also across
 //! processes) and keeps each bank's call budget.
 
+use crate::sync::{SyncEvent, SyncSummary};
 use chrono::{DateTime, Duration, Utc};
 use coffer_core::model::{Connection, ConnectionStatus};
-use coffer_core::sync::{SyncEvent, SyncSummary};
 use coffer_providers::bank::{SettingKind, SettingSpec};
 
 use crate::views::{Notice, NoticeKind};

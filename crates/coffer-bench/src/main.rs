@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{Days, NaiveDate, TimeZone, Utc};
+use coffer_api::model::Direction;
+use coffer_api::report::{ChartKind, ChartRequest, PeriodKind};
+use coffer_api::Filter;
 use coffer_api::{Clock, Coffer, TransactionQuery};
-use coffer_core::model::{
-    AccountKind, Direction, ProviderAccount, ProviderTransaction, TransactionStatus,
-};
-use coffer_core::report::{ChartKind, ChartRequest, PeriodKind};
+use coffer_core::model::{AccountKind, ProviderAccount, ProviderTransaction, TransactionStatus};
 use coffer_core::sync::{sync_connection, Provider, ProviderError, TransactionBatch};
-use coffer_core::{Currency, Filter, Money, Store};
+use coffer_core::{Currency, Money, Store};
 
 const ACCOUNTS: usize = 50;
 const YEARS: u64 = 10;

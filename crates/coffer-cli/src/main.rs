@@ -10,15 +10,15 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use coffer_api::bank::{Bank, FieldKind};
+use coffer_api::category::Category;
+use coffer_api::filter::Transfers;
+use coffer_api::model::{ConnectionId, Direction};
+use coffer_api::report::{Amounts, ChartKind, ChartRequest, ChartTheme, PeriodKind};
+use coffer_api::rules::RuleMatch;
+use coffer_api::sync::{SyncEvent, SyncSummary};
+use coffer_api::Filter;
 use coffer_api::LoginKind;
 use coffer_api::{registry, ApiError, Coffer, ErrorCode};
-use coffer_core::category::Category;
-use coffer_core::filter::Transfers;
-use coffer_core::model::{ConnectionId, Direction};
-use coffer_core::report::{Amounts, ChartKind, ChartRequest, ChartTheme, PeriodKind};
-use coffer_core::rules::RuleMatch;
-use coffer_core::sync::{SyncEvent, SyncSummary};
-use coffer_core::Filter;
 use rust_decimal::Decimal;
 
 #[derive(Parser)]

@@ -5,9 +5,6 @@
 //! category mapped onto ours; built-in knowledge of vendors and keywords. Nothing matching means
 //! uncategorised, which reports show as its own bucket.
 
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown category '{0}'; use one of: groceries, restaurants, transport, housing, utilities, \
@@ -15,8 +12,7 @@ use ts_rs::TS;
 )]
 pub struct UnknownCategory(pub String);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
     Groceries,
     Restaurants,
@@ -85,8 +81,7 @@ impl std::fmt::Display for Category {
 
 /// How a transaction's category was decided; shown beside it and used to protect choices the
 /// user made by hand from being overwritten by rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CategorySource {
     /// Set on this transaction by the user.
     User,

@@ -2,8 +2,6 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::model::{AccountId, Direction};
 
@@ -12,29 +10,16 @@ use crate::model::{AccountId, Direction};
 /// `min`/`max` bound the size of a transaction (its absolute amount) in its own currency, so
 /// "at least 500" means purchases and refunds of 500 or more alike; combine with `direction`
 /// for one side.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
-    #[ts(type = "string | null")]
     pub from: Option<NaiveDate>,
-    #[ts(type = "string | null")]
     pub to: Option<NaiveDate>,
     pub accounts: Vec<AccountId>,
     pub direction: Option<Direction>,
     pub categories: Vec<String>,
     pub vendors: Vec<String>,
     pub search: Option<String>,
-    #[ts(type = "string | null")]
-    #[serde(
-        serialize_with = "rust_decimal::serde::str_option::serialize",
-        deserialize_with = "min_from_text"
-    )]
     pub min: Option<Decimal>,
-    #[ts(type = "string | null")]
-    #[serde(
-        serialize_with = "rust_decimal::serde::str_option::serialize",
-        deserialize_with = "max_from_text"
-    )]
     pub max: Option<Decimal>,
     /// Paired transfers between the user's own accounts (see [`crate::transfer`]). `None`
     /// means the view's default: reports and charts leave them out (moving money between
@@ -44,8 +29,7 @@ pub struct Filter {
 }
 
 /// What a filter does with paired transfers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transfers {
     Include,
     Exclude,
@@ -88,24 +72,6 @@ fn quoted(text: &str) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(60)
         .collect()
-}
-
-fn min_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-    bound_from_text(d, "min")
-}
-
-fn max_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-    bound_from_text(d, "max")
-}
-
-fn bound_from_text<'de, D: serde::Deserializer<'de>>(
-    d: D,
-    field: &'static str,
-) -> Result<Option<Decimal>, D::Error> {
-    let text: Option<String> = Option::deserialize(d)?;
-    text.map(|t| Filter::parse_amount(field, &t))
-        .transpose()
-        .map_err(serde::de::Error::custom)
 }
 
 impl Filter {
@@ -294,20 +260,6 @@ mod tests {
         // The largest decimal a filter accepts does not overflow when scaled to øre.
         assert_eq!(bound_minor(Decimal::MAX, 2, true), i64::MAX);
         assert_eq!(bound_minor(Decimal::MAX, 4, false), i64::MAX);
-    }
-
-    #[test]
-    fn deserialises_from_the_ui_shape() {
-        let f: Filter = serde_json::from_str(
-            r#"{"from":"2026-01-01","to":null,"accounts":[3],"direction":"debit",
-                "categories":[],"vendors":[],"search":"rema","min":"100.50","max":null}"#,
-        )
-        .unwrap();
-        assert_eq!(f.min, Some(Decimal::new(10050, 2)));
-        assert_eq!(f.direction, Some(Direction::Debit));
-        let partial: Filter = serde_json::from_str(r#"{"accounts":[1]}"#).unwrap();
-        assert_eq!(partial, Filter::account(1));
-        assert!(serde_json::from_str::<Filter>(r#"{"min":"12,5"}"#).is_err());
     }
 
     #[test]

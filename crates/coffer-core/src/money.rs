@@ -92,17 +92,6 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
-impl ts_rs::TS for Currency {
-    type WithoutGenerics = Self;
-    type OptionInnerType = Self;
-    fn name(_: &ts_rs::Config) -> String {
-        "string".to_owned()
-    }
-    fn inline(_: &ts_rs::Config) -> String {
-        "string".to_owned()
-    }
-}
-
 /// An exact amount: integer minor units of one currency.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct Money {

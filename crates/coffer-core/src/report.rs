@@ -1,9 +1,6 @@
-//! Reports over a filter, as serialisable views. Amounts are exact decimal text; every report is
+//! Reports over a filter, as read models (`coffer-api` owns their wire twins). Amounts are exact decimal text; every report is
 //! split by currency because different currencies are never added together. Pending rows are
 //! left out of totals (they are not money yet); the table still shows them.
-
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::category::Category;
 use crate::filter::Filter;
@@ -11,7 +8,7 @@ use crate::model::AccountId;
 use crate::money::{format_minor, format_total, Currency};
 use crate::snapshot::{Period, QueryError, Snapshot, Totals};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Amounts {
     /// Money in, `>= 0`.
     pub credit: String,
@@ -34,7 +31,7 @@ impl Amounts {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodTotal {
     /// `2026-03` or `2026-W12`.
     pub key: String,
@@ -45,42 +42,42 @@ pub struct PeriodTotal {
     pub amounts: Amounts,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowReport {
     pub currency: String,
     pub periods: Vec<PeriodTotal>,
     pub total: Amounts,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CategoryTotal {
     /// `None`: uncategorised.
     pub category: Option<Category>,
     pub amounts: Amounts,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CategoryReport {
     pub currency: String,
     pub rows: Vec<CategoryTotal>,
     pub total: Amounts,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VendorTotal {
     /// `None`: rows without a recognisable vendor.
     pub vendor: Option<String>,
     pub amounts: Amounts,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VendorReport {
     pub currency: String,
     pub rows: Vec<VendorTotal>,
     pub total: Amounts,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountTotal {
     pub account_id: AccountId,
     pub account_name: String,
@@ -88,13 +85,13 @@ pub struct AccountTotal {
     pub amounts: Amounts,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BalancePoint {
     pub date: String,
     pub balance: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BalanceReport {
     pub currency: String,
     pub points: Vec<BalancePoint>,
@@ -221,8 +218,7 @@ pub fn balances(snap: &Snapshot, filter: &Filter) -> Result<Vec<BalanceReport>, 
 }
 
 /// Which chart to draw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChartKind {
     DebitCredit,
     Category,
@@ -230,8 +226,7 @@ pub enum ChartKind {
     Balance,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PeriodKind {
     #[default]
     Month,
@@ -247,16 +242,14 @@ impl From<PeriodKind> for Period {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ChartTheme {
     #[default]
     Light,
     Dark,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChartRequest {
     pub kind: ChartKind,
     pub filter: Filter,
@@ -282,8 +275,7 @@ impl Default for ChartRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HitTarget {
     Period,
     Category,
@@ -292,7 +284,7 @@ pub enum HitTarget {
 }
 
 /// A clickable area of a chart, in SVG pixels; `key` is the filter value it stands for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChartRegion {
     pub x: u32,
     pub y: u32,
@@ -340,7 +332,7 @@ pub fn key_span(target: &HitTarget, key: &str) -> Option<(chrono::NaiveDate, chr
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChartView {
     pub kind: ChartKind,
     pub currency: Option<String>,

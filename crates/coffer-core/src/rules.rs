@@ -3,8 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::category::{Category, CategorySource};
 use crate::enrich::Enricher;
@@ -14,8 +12,7 @@ use crate::vendor::{UserVendorRule, VendorNormaliser};
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleMatch {
     /// The transaction's vendor equals the pattern (case-insensitive).
     Vendor,
@@ -23,7 +20,7 @@ pub enum RuleMatch {
     Text,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CategoryRuleView {
     pub id: i64,
     pub match_kind: RuleMatch,
@@ -33,7 +30,7 @@ pub struct CategoryRuleView {
     pub learned: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VendorRuleView {
     pub id: i64,
     pub pattern: String,
@@ -41,7 +38,7 @@ pub struct VendorRuleView {
     pub vendor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VendorView {
     pub name: String,
     pub transactions: i64,

@@ -10,8 +10,6 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::model::{
     Connection, ConnectionId, ConnectionStatus, ProviderAccount, ProviderTransaction,
@@ -172,8 +170,7 @@ pub trait Provider: Send + Sync {
 }
 
 /// Progress, as the UI progress bar and the CLI progress bar consume it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncEvent {
     Started {
         connection_id: ConnectionId,
@@ -199,7 +196,7 @@ pub enum SyncEvent {
     },
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncSummary {
     pub connection_id: ConnectionId,
     pub provider: String,

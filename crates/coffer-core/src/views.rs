@@ -1,15 +1,13 @@
-//! What the front ends see: plain, serialisable read models with amounts as exact decimal text.
-//! These types cross the IPC/HTTP boundary and are exported to TypeScript.
-
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
+//! Read models of the ledger (accounts, transactions, connections) with amounts as exact decimal
+//! text, built by the store and the snapshot. They are not the wire format: `coffer-api` owns the
+//! serialisable twins the front ends see and converts these into them field by field.
 
 use crate::model::{
     AccountId, AccountKind, ConnectionId, ConnectionStatus, Direction, TransactionId,
     TransactionStatus,
 };
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountView {
     pub id: AccountId,
     pub connection_id: ConnectionId,
@@ -35,20 +33,20 @@ pub struct AccountView {
 }
 
 /// The sum of account balances in one currency; currencies are never added together.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrencyTotal {
     pub currency: String,
     pub balance: String,
     pub accounts: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountsOverview {
     pub accounts: Vec<AccountView>,
     pub totals: Vec<CurrencyTotal>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransactionView {
     pub id: TransactionId,
     pub account_id: AccountId,
@@ -71,7 +69,7 @@ pub struct TransactionView {
 }
 
 /// The other half of a paired transfer, and why the two were paired.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferView {
     pub partner_id: TransactionId,
     pub partner_account_id: AccountId,
@@ -88,13 +86,13 @@ pub struct TransferView {
     pub explanation: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransactionList {
     pub rows: Vec<TransactionView>,
     pub total: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionView {
     pub id: ConnectionId,
     pub provider: String,
@@ -109,7 +107,7 @@ pub struct ConnectionView {
     pub accounts: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppStatus {
     pub connections: Vec<ConnectionView>,
     pub accounts: i64,

@@ -62,7 +62,7 @@ export type TransactionList = { rows: Array<TransactionView>, total: number, };
 export type Transfers = "include" | "exclude" | "only";
 export type Filter = { from: string | null, to: string | null, accounts: Array<number>, direction: Direction | null, categories: Array<string>, vendors: Array<string>, search: string | null, min: string | null, max: string | null, 
 /**
- * Paired transfers between the user's own accounts (see [`crate::transfer`]). `None`
+ * Paired transfers between the user's own accounts (see `coffer_core::transfer`). `None`
  * means the view's default: reports and charts leave them out (moving money between
  * one's own accounts is neither income nor spending), the transaction list and the CSV
  * export show them, marked.

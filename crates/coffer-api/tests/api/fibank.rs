@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use coffer_api::model::ConnectionStatus;
 use coffer_api::views::FieldInput;
+use coffer_api::Filter;
 use coffer_api::{
     ApiError, Browser, CallbackKind, Clock, Coffer, KeySource, LoginKind, LoginRequest, OpenOptions,
 };
-use coffer_core::model::ConnectionStatus;
 use coffer_core::money::{Currency, Money};
-use coffer_core::Filter;
 use coffer_sandbox::fibank::{FibankConfig, FibankSandbox};
 use coffer_sandbox::SandboxClock;
 use secrecy::SecretString;

@@ -6,12 +6,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use coffer_api::model::ConnectionStatus;
+use coffer_api::Filter;
 use coffer_api::{
     ApiError, Browser, CallbackKind, Clock, Coffer, ErrorCode, KeySource, LoginRequest, OpenOptions,
 };
-use coffer_core::model::ConnectionStatus;
 use coffer_core::money::parse_minor;
-use coffer_core::{Currency, Filter};
+use coffer_core::Currency;
 use coffer_sandbox::finqware::{
     approve_in_browser, FinqwareConfig, FinqwareFault, FinqwareSandbox,
 };
@@ -102,7 +103,7 @@ async fn log_in(
     browser: &RecordingBrowser,
     request: &LoginRequest,
     approve: bool,
-) -> Result<coffer_core::views::ConnectionView, ApiError> {
+) -> Result<coffer_api::views::ConnectionView, ApiError> {
     let ticket = coffer.begin_login(request, true).await.unwrap();
     let url = browser.0.lock().unwrap().last().cloned().unwrap();
     let c = Arc::clone(coffer);

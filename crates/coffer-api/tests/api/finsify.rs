@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use coffer_api::model::ConnectionStatus;
+use coffer_api::Filter;
 use coffer_api::{
     ApiError, Browser, CallbackKind, Clock, Coffer, ErrorCode, KeySource, LoginRequest, OpenOptions,
 };
-use coffer_core::model::ConnectionStatus;
-use coffer_core::Filter;
 use coffer_sandbox::finsify::{approve_in_browser, FinsifyConfig, FinsifyFault, FinsifySandbox};
 use secrecy::SecretString;
 

@@ -50,9 +50,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};
+use coffer_api::Filter;
 use coffer_api::{Clock, Coffer, ErrorCode};
 use coffer_core::money::parse_minor;
-use coffer_core::{Currency, Filter};
+use coffer_core::Currency;
 
 pub fn clock(y: i32, m: u32, d: u32) -> Clock {
     Clock::Fixed(Utc.with_ymd_and_hms(y, m, d, 9, 30, 0).unwrap())
@@ -258,7 +259,7 @@ async fn days_later_pending_rows_book_in_place_and_totals_still_reconcile() {
         .unwrap()
         .rows
         .into_iter()
-        .filter(|t| t.status == coffer_core::model::TransactionStatus::Pending)
+        .filter(|t| t.status == coffer_api::model::TransactionStatus::Pending)
         .collect();
     assert!(
         !pending_before.is_empty(),
@@ -278,7 +279,7 @@ async fn days_later_pending_rows_book_in_place_and_totals_still_reconcile() {
     for p in &pending_before {
         let now: Vec<_> = rows.iter().filter(|t| t.id == p.id).collect();
         assert_eq!(now.len(), 1, "row {} must still exist exactly once", p.id);
-        assert_eq!(now[0].status, coffer_core::model::TransactionStatus::Booked);
+        assert_eq!(now[0].status, coffer_api::model::TransactionStatus::Booked);
     }
     let mut ids: Vec<_> = rows.iter().map(|t| t.id).collect();
     ids.sort_unstable();
@@ -479,7 +480,7 @@ async fn a_hidden_account_leaves_totals_and_views_unless_the_filter_names_it() {
     let savings = before
         .accounts
         .iter()
-        .find(|a| a.kind == coffer_core::model::AccountKind::Savings)
+        .find(|a| a.kind == coffer_api::model::AccountKind::Savings)
         .unwrap();
     let own = Filter {
         accounts: vec![savings.id],
