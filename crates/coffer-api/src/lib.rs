@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use coffer_core::model::{Connection, ConnectionId, ConnectionStatus, TransactionId};
-use coffer_core::snapshot::{Snapshot, SortKey};
+use coffer_core::snapshot::Snapshot;
 use coffer_core::sync::Provider;
 use coffer_core::Store;
 
@@ -151,6 +151,21 @@ pub(crate) fn tidy(text: &str) -> String {
         .take(120)
         .collect();
     cleaned.trim().to_string()
+}
+
+mirror::wire_enum! {
+    /// The column a transaction page is sorted by.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum SortKey from coffer_core::snapshot::SortKey {
+        Date,
+        Account,
+        Description,
+        Vendor,
+        Category,
+        Amount,
+        Status,
+    }
 }
 
 /// One page of the filtered, sorted transaction list, for the virtualised table.
@@ -411,7 +426,7 @@ impl Coffer {
         Ok(TransactionPage {
             total: sel.len() as i64,
             rows: snap
-                .page(&sel, q.sort, q.descending, q.offset as usize, limit)
+                .page(&sel, q.sort.into(), q.descending, q.offset as usize, limit)
                 .into_wire(),
             offset: q.offset,
         })

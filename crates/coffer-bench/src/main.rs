@@ -405,7 +405,7 @@ async fn query_phase(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Er
         let vendors = median(5, || coffer.report_vendors(f, 10)).await;
         let q = TransactionQuery {
             filter: f.clone(),
-            sort: coffer_core::snapshot::SortKey::Amount,
+            sort: coffer_api::SortKey::Amount,
             ..Default::default()
         };
         let table = median(5, || coffer.transaction_page(&q)).await;
