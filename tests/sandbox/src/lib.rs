@@ -37,6 +37,7 @@
 //! silent, marked [inference]: the harsher plausible behaviour each time, so that a connector
 //! that passes its sandbox does not lose data against the real bank.
 
+mod browser;
 pub mod clock;
 mod contract;
 pub mod fibank;

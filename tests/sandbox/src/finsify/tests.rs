@@ -425,7 +425,7 @@ async fn token_is_single_use_and_expires_by_the_clock() {
     let url = token["connect_url"].as_str().unwrap().to_owned();
     approve_in_browser(&url, true).await.unwrap();
     match approve_in_browser(&url, true).await {
-        Err(BrowseError::Page { status, body }) => {
+        Err(BrowseError::Page { status, body, .. }) => {
             assert_eq!(status, 400);
             assert!(body.contains("TokenExpire"), "{body}");
         }
@@ -445,7 +445,7 @@ async fn token_is_single_use_and_expires_by_the_clock() {
     assert_eq!(status, StatusCode::OK);
     clock.advance(chrono::Duration::seconds(1));
     match approve_in_browser(token["connect_url"].as_str().unwrap(), true).await {
-        Err(BrowseError::Page { status, body }) => {
+        Err(BrowseError::Page { status, body, .. }) => {
             assert_eq!(status, 400);
             assert!(body.contains("TokenExpire"), "{body}");
         }

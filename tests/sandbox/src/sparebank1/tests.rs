@@ -645,7 +645,7 @@ async fn authorize_errors() {
         .starts_with("text/html"));
     assert!(matches!(
         approve_in_browser(&url, true).await,
-        Err(BrowseError::Rejected { status: 400, .. })
+        Err(BrowseError::Page { status: 400, .. })
     ));
 
     // Unregistered (or merely similar) redirect URI.
