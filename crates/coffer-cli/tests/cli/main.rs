@@ -244,9 +244,9 @@ fn malformed_arguments_get_one_line_naming_the_problem() {
     );
     fails(
         dir.path(),
-        &["transactions", "--min", "12,50"],
+        &["transactions", "--min", "12,5,0"],
         2,
-        "'12,50' is not an amount",
+        "Min amount: '12,5,0' is not an amount",
     );
     fails(
         dir.path(),
