@@ -88,32 +88,33 @@ pub struct ChartSpec {
     pub exponent: u32,
     pub size: ChartSize,
     pub theme: Theme,
-    /// The month names on date axes.
-    pub months: MonthNames,
+    /// Month names on date axes and the marks in numbers.
+    pub locale: ChartLocale,
 }
 
-/// Whose month names a chart's date axes use: the UI passes the user's locale so the chart
-/// reads like the rest of the screen (`nov. 2024` under nb-NO); other locales, and the files
-/// the CLI writes, use English (`Nov 2024`). The Norwegian short forms are what
-/// `Intl.DateTimeFormat` writes for nb-NO, so the chart and the UI around it agree.
+/// Whose month names and number marks a chart uses: the UI passes the user's locale so the
+/// chart reads like the rest of the screen (`nov. 2024`, `1 110 558,45` under nb-NO); other
+/// locales, and the files the CLI writes by default, use English (`Nov 2024`, `1,110,558.45`).
+/// The Norwegian forms are what `Intl` writes for nb-NO, so the chart and the UI around it
+/// agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum MonthNames {
+pub enum ChartLocale {
     #[default]
     English,
     Norwegian,
 }
 
-impl MonthNames {
+impl ChartLocale {
     /// By a BCP 47 tag's language: `nb`, `nn` and `no` are Norwegian, everything else English.
-    pub fn of_locale(tag: &str) -> MonthNames {
+    pub fn of_locale(tag: &str) -> ChartLocale {
         let language = tag.trim().split(['-', '_']).next().unwrap_or("");
         if ["nb", "nn", "no"]
             .iter()
             .any(|l| language.eq_ignore_ascii_case(l))
         {
-            MonthNames::Norwegian
+            ChartLocale::Norwegian
         } else {
-            MonthNames::English
+            ChartLocale::English
         }
     }
 
@@ -126,13 +127,30 @@ impl MonthNames {
             "des.",
         ];
         let names = match self {
-            MonthNames::English => &EN,
-            MonthNames::Norwegian => &NB,
+            ChartLocale::English => &EN,
+            ChartLocale::Norwegian => &NB,
         };
         names
             .get(usize::try_from(date.month0()).unwrap_or(0))
             .copied()
             .unwrap_or("")
+    }
+
+    /// A number written by [`format_amount`], [`format_compact`] or as a percentage, in this
+    /// locale's marks: "-1,234.5" → "−1 234,5" (no-break space, U+2212) in Norwegian.
+    fn number(self, text: String) -> String {
+        match self {
+            ChartLocale::English => text,
+            ChartLocale::Norwegian => text
+                .chars()
+                .map(|c| match c {
+                    ',' => '\u{a0}',
+                    '.' => ',',
+                    '-' => '\u{2212}',
+                    other => other,
+                })
+                .collect(),
+        }
     }
 
     /// "Nov 2024" / "nov. 2024": a month on an axis, with its whole year.
@@ -143,8 +161,8 @@ impl MonthNames {
     /// "3 Mar" / "3. mar.".
     fn day_month(self, date: NaiveDate) -> String {
         match self {
-            MonthNames::English => format!("{} {}", date.day(), self.short(date)),
-            MonthNames::Norwegian => format!("{}. {}", date.day(), self.short(date)),
+            ChartLocale::English => format!("{} {}", date.day(), self.short(date)),
+            ChartLocale::Norwegian => format!("{}. {}", date.day(), self.short(date)),
         }
     }
 
@@ -1083,7 +1101,9 @@ fn amounts_in(spec: &ChartSpec) -> String {
     }
 }
 
+/// An amount with the currency code, in the chart's number marks.
 fn with_currency(amount: String, spec: &ChartSpec) -> String {
+    let amount = spec.locale.number(amount);
     if spec.currency.trim().is_empty() {
         amount
     } else {
@@ -1120,9 +1140,16 @@ fn empty_chart(spec: &ChartSpec) -> Result<Chart, ChartError> {
 }
 
 /// Draws gridlines and tick labels for `axis` and returns the labels' width.
-fn value_axis_labels(axis: &Axis, exponent: u32) -> (Vec<(i128, String)>, i32) {
+fn value_axis_labels(
+    axis: &Axis,
+    exponent: u32,
+    locale: ChartLocale,
+) -> (Vec<(i128, String)>, i32) {
     let ticks = axis.ticks();
-    let labels = tick_labels(&ticks, exponent);
+    let labels: Vec<String> = tick_labels(&ticks, exponent)
+        .into_iter()
+        .map(|l| locale.number(l))
+        .collect();
     let width = labels
         .iter()
         .map(|l| text_width(l, TICK))
@@ -1194,7 +1221,7 @@ pub fn debit_credit(spec: &ChartSpec, flows: &[PeriodFlow]) -> Result<Chart, Cha
             .unwrap_or(0)
             .max(0);
         let axis = Axis::nice(min, max, tick_target(bottom - top));
-        let (labels, label_w) = value_axis_labels(&axis, spec.exponent);
+        let (labels, label_w) = value_axis_labels(&axis, spec.exponent, spec.locale);
         let plot = Plot {
             left: p.pad + label_w + 10,
             top,
@@ -1366,7 +1393,10 @@ fn horizontal_bars(spec: &ChartSpec, shares: &[Share], kind: HitKind) -> Result<
                 } else {
                     String::new()
                 };
-                (amount_text(r.value, spec.exponent), pct)
+                (
+                    spec.locale.number(amount_text(r.value, spec.exponent)),
+                    spec.locale.number(pct),
+                )
             })
             .collect();
         let value_w = |amount: &str, pct: &str| {
@@ -1469,7 +1499,7 @@ pub fn balance_over_time(spec: &ChartSpec, points: &[BalancePoint]) -> Result<Ch
         let pal = p.pal;
         let figure = HeaderRight::Figure {
             value: with_currency(amount_text(last.1, spec.exponent), spec),
-            caption: format!("Balance on {}", last.0.format("%-d %b %Y")),
+            caption: format!("Balance on {}", spec.locale.day_month_year(last.0)),
             color: if last.1 < 0 { pal.negative } else { pal.text },
         };
         let header_bottom = draw_header(p, &spec.title, &amounts_in(spec), &figure)?;
@@ -1488,7 +1518,7 @@ pub fn balance_over_time(spec: &ChartSpec, points: &[BalancePoint]) -> Result<Ch
             (min.min(0), max.max(0))
         };
         let axis = Axis::nice(lo, hi, tick_target(bottom - top));
-        let (labels, label_w) = value_axis_labels(&axis, spec.exponent);
+        let (labels, label_w) = value_axis_labels(&axis, spec.exponent, spec.locale);
         let plot = Plot {
             left: p.pad + label_w + 10,
             top,
@@ -1584,7 +1614,7 @@ pub fn balance_over_time(spec: &ChartSpec, points: &[BalancePoint]) -> Result<Ch
 
         // Date labels.
         let label_y = plot.bottom + 12;
-        for (date, text) in date_ticks(first.0, last.0, plot.width(), spec.months) {
+        for (date, text) in date_ticks(first.0, last.0, plot.width(), spec.locale) {
             let x = x_of(date);
             let half = text_width(&text, TICK) / 2;
             let x = x.clamp(half + 4, (p.width - half - 4).max(half + 4));
@@ -1692,7 +1722,7 @@ fn date_ticks(
     first: NaiveDate,
     last: NaiveDate,
     plot_w: i32,
-    months: MonthNames,
+    months: ChartLocale,
 ) -> Vec<(NaiveDate, String)> {
     let span = (last - first).num_days();
     if span <= 0 {
@@ -1834,7 +1864,7 @@ mod tests {
             exponent: 2,
             size: ChartSize { width, height },
             theme,
-            months: MonthNames::English,
+            locale: ChartLocale::English,
         }
     }
 
@@ -2592,7 +2622,7 @@ mod tests {
         let points = daily_balance(730);
         let english = balance_over_time(&spec("Balance", Theme::Light), &points).unwrap();
         let norwegian = ChartSpec {
-            months: MonthNames::Norwegian,
+            locale: ChartLocale::Norwegian,
             ..spec("Balance", Theme::Light)
         };
         let norwegian = balance_over_time(&norwegian, &points).unwrap();
@@ -2602,7 +2632,7 @@ mod tests {
         assert!(!norwegian.svg.contains("Jan 2025"));
         let short = daily_balance(40);
         let days = ChartSpec {
-            months: MonthNames::Norwegian,
+            locale: ChartLocale::Norwegian,
             ..spec("Balance", Theme::Light)
         };
         assert!(has_text(
@@ -2615,13 +2645,26 @@ mod tests {
                 .svg,
             "1 May"
         ));
-        assert_eq!(MonthNames::of_locale("nb-NO"), MonthNames::Norwegian);
-        assert_eq!(MonthNames::of_locale("nn"), MonthNames::Norwegian);
-        assert_eq!(MonthNames::of_locale("en-GB"), MonthNames::English);
-        assert_eq!(MonthNames::of_locale(""), MonthNames::English);
+        assert_eq!(ChartLocale::of_locale("nb-NO"), ChartLocale::Norwegian);
+        assert_eq!(ChartLocale::of_locale("nn"), ChartLocale::Norwegian);
+        assert_eq!(ChartLocale::of_locale("en-GB"), ChartLocale::English);
+        assert_eq!(ChartLocale::of_locale(""), ChartLocale::English);
         let nov = date(2024, 11, 4);
-        assert_eq!(MonthNames::English.month_year(nov), "Nov 2024");
-        assert_eq!(MonthNames::Norwegian.month_year(nov), "nov. 2024");
+        assert_eq!(ChartLocale::English.month_year(nov), "Nov 2024");
+        assert_eq!(ChartLocale::Norwegian.month_year(nov), "nov. 2024");
+        // Numbers in the locale's marks: the total, the bars' amounts and the axis.
+        let shares = [share("groceries", 123_456_789), share("travel", 50)];
+        let nb = ChartSpec {
+            locale: ChartLocale::Norwegian,
+            ..spec("Spending", Theme::Light)
+        };
+        let svg = spending_by_category(&nb, &shares).unwrap().svg;
+        assert!(has_text(&svg, "1\u{a0}234\u{a0}568,39 NOK"), "{svg}");
+        assert!(has_text(&svg, "1\u{a0}234\u{a0}567,89"), "{svg}");
+        let svg = spending_by_category(&spec("Spending", Theme::Light), &shares)
+            .unwrap()
+            .svg;
+        assert!(has_text(&svg, "1,234,568.39 NOK"), "{svg}");
         // The flows chart draws the labels it is given, the whole year included.
         let chart = debit_credit(&spec("Flows", Theme::Light), &flows(3, nok(10), nok(5))).unwrap();
         assert!(has_text(&chart.svg, "Mar 2024"), "{}", chart.svg);

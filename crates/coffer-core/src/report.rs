@@ -430,7 +430,7 @@ pub fn chart(
     let months = req
         .locale
         .as_deref()
-        .map(c::MonthNames::of_locale)
+        .map(c::ChartLocale::of_locale)
         .unwrap_or_default();
     let spec = |title: &str| ChartSpec {
         title: title.to_string(),
@@ -444,7 +444,7 @@ pub fn chart(
             ChartTheme::Light => Theme::Light,
             ChartTheme::Dark => Theme::Dark,
         },
-        months,
+        locale: months,
     };
     let exponent = currency.map(|c| c.exponent()).unwrap_or(2);
     let mut facts: std::collections::HashMap<String, RegionFacts> =

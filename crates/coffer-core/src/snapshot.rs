@@ -1022,11 +1022,11 @@ impl PeriodKey {
 
     /// "Mar 2026", "W12 2026": the whole year, since "Mar 26" reads as the 26th of March.
     pub fn label(&self) -> String {
-        self.label_in(crate::chart::MonthNames::English)
+        self.label_in(crate::chart::ChartLocale::English)
     }
 
     /// [`PeriodKey::label`] with a locale's month names ("mar. 2026" under nb-NO).
-    pub fn label_in(&self, months: crate::chart::MonthNames) -> String {
+    pub fn label_in(&self, months: crate::chart::ChartLocale) -> String {
         match self {
             PeriodKey::Month(y, m) => NaiveDate::from_ymd_opt(*y, *m, 1)
                 .map_or_else(|| format!("{y}-{m:02}"), |d| months.month_year(d)),
