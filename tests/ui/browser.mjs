@@ -802,6 +802,16 @@ try {
         await lp.evaluate(() => window.scrollTo(0, 0));
         await screenshot(lp, `dashboard-${tag}.png`);
 
+        // The settings screen offers the backend's list of locales; over HTTP it is read-only
+        // (settings change in the desktop app or the CLI).
+        await showTab(lp, 'manage');
+        await lp.waitForSelector('#setting-locale option[value="nb-NO"]', { state: 'attached' });
+        const locales = await lp.$eval('#setting-locale', (s) => ({ value: s.value, disabled: s.disabled, options: [...s.options].map((o) => o.value) }));
+        assert.equal(locales.value, '', 'the system default');
+        assert.ok(locales.options.includes('en-GB') && locales.options.includes('nb-NO'));
+        assert.equal(locales.disabled, true, 'read-only over HTTP');
+        assert.ok((await lp.textContent('#setting-locale-sample')).startsWith(written('1657398.13', L) + L.gap + L.ccy('NOK')));
+
         // The transaction table: amounts and dates in the locale.
         await showTab(lp, 'transactions');
         await tableSettled(lp);

@@ -57,18 +57,28 @@ export class ManageView {
     // ---- settings: the locale ----
     this.#localeSelect = el('select', { id: 'setting-locale', class: 'control', attrs: { 'aria-label': 'Language and region' } });
     this.#localeSelect.addEventListener('change', () => void this.#setLocale(this.#localeSelect.value));
-    this.#localeSample = el('p', { id: 'setting-locale-sample', class: 'content-subtitle' });
+    this.#localeSample = el('p', { id: 'setting-locale-sample', class: 'settings-note' });
     const settingsCard = manageCard(
       'settings',
       'Language and region',
       'How amounts, dates and typed numbers are written',
       null,
-      el('div', { class: 'settings-body' }, this.#localeSelect, this.#localeSample),
-      el('p', {
-        class: 'content-subtitle',
-        attrs: { hidden: api.isDesktop },
-        text: 'Change it in the desktop app, or with: coffer settings set app.locale nb-NO',
-      }),
+      el(
+        'div',
+        { class: 'inline-form settings-body' },
+        el(
+          'label',
+          { class: 'field', attrs: { for: 'setting-locale' } },
+          el('span', { class: 'field-label', text: 'Locale' }),
+          this.#localeSelect,
+        ),
+        this.#localeSample,
+        el('p', {
+          class: 'settings-note',
+          attrs: { hidden: api.isDesktop },
+          text: 'Changed in the desktop app, or with “coffer settings set app.locale nb-NO”.',
+        }),
+      ),
     );
 
     // ---- vendors ----
