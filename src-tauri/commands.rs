@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "providers",
     "bank_catalogue",
     "settings",
+    "check_amounts",
     "vault_status",
     "check_database",
     "notices",

@@ -263,6 +263,55 @@ async function screenshot(page, name) {
   return file;
 }
 
+// ---------------------------------------------------------------- locales
+// How each locale writes numbers and dates, written out here (not taken from the UI's
+// formatter or from Intl), for the locale checks.
+const LOCALES = {
+  'nb-NO': {
+    group: '\u00a0', decimal: ',', minus: '\u2212', gap: '\u00a0',
+    ccy: (c) => ({ NOK: 'kr', EUR: '€' })[c] ?? c,
+    months: ['jan.', 'feb.', 'mar.', 'apr.', 'mai', 'jun.', 'jul.', 'aug.', 'sep.', 'okt.', 'nov.', 'des.'],
+    day: (d, month, y) => `${d}. ${month} ${y}`,
+    typed: '99,50',
+    thousandComma: '1',
+  },
+  'en-GB': {
+    group: ',', decimal: '.', minus: '-', gap: ' ',
+    ccy: (c) => c,
+    // ICU writes September "Sept" for en-GB since CLDR 38; older builds "Sep".
+    months: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sept?', 'Oct', 'Nov', 'Dec'],
+    day: (d, month, y) => `${d} ${month} ${y}`,
+    typed: '99.50',
+    thousandComma: '1000',
+  },
+};
+
+/** An exact decimal as the locale writes it: "-61299.00" → "−61 299,00" (nb-NO). */
+function written(decimal, L) {
+  const [, sign, whole, fraction] = /^(-?)(\d+)(?:\.(\d+))?$/.exec(decimal.trim());
+  const grouped = whole.replace(/^0+(?=\d)/, '').replace(/\B(?=(\d{3})+$)/g, L.group);
+  return `${sign ? L.minus : ''}${grouped}${fraction === undefined ? '' : L.decimal + fraction}`;
+}
+
+/** "2024-11" → "nov. 2024" / "Nov 2024" (as the chart draws it; Rust's English has "Sep"). */
+function monthYear(key, L) {
+  const [y, m] = key.split('-').map(Number);
+  return `${L.months[m - 1].replace('Sept?', 'Sep')} ${y}`;
+}
+
+/** A month as the UI's Intl writes it, as a pattern. */
+function monthPattern(key, L) {
+  const [y, m] = key.split('-').map(Number);
+  return new RegExp(`^${L.months[m - 1].replace(/\./g, '\\.')} ${y}$`);
+}
+
+/** What a day looks like in the table, as a pattern (en-GB's September has two spellings). */
+function dayPattern(iso, L) {
+  const [y, m, d] = iso.split('-').map(Number);
+  const escape = (s) => s.replace(/\./g, '\\.');
+  return new RegExp(`^${L.day(d, escape(L.months[m - 1]), y)}$`);
+}
+
 // ---------------------------------------------------------------- the run
 
 mkdirSync(artifacts, { recursive: true });
@@ -514,7 +563,7 @@ try {
   await check('a bad amount shows an inline error and leaves the table alone', async () => {
     const before = { count: await readCount(page), hash: await hashOf(page), ids: await readRowIds(page) };
     const calls = apiCalls.length;
-    await page.fill('#filter-min', '12,5');
+    await page.fill('#filter-min', '12,5,0');
     await page.waitForSelector('#filter-amount-error:not([hidden])');
     assert.equal(await page.getAttribute('#filter-min', 'aria-invalid'), 'true');
     assert.match(await page.textContent('#filter-amount-error'), /digits/);
@@ -523,7 +572,10 @@ try {
     assert.equal(await hashOf(page), before.hash, 'the filter did not change');
     assert.equal(await readCount(page), before.count);
     assert.deepEqual(await readRowIds(page), before.ids);
-    const sent = apiCalls.slice(calls).filter((c) => c.body?.includes('12,5') || c.command === 'transaction_page');
+    // Only the parser saw the text (check_amounts); no filter was sent with it.
+    const sent = apiCalls
+      .slice(calls)
+      .filter((c) => c.command !== 'check_amounts' && (c.body?.includes('12,5,0') || c.command === 'transaction_page'));
     assert.deepEqual(sent, [], 'nothing was sent');
 
     await page.fill('#filter-min', '500');
@@ -672,6 +724,149 @@ try {
     await screenshot(page, 'dashboard-dark.png');
     await page.emulateMedia({ colorScheme: 'light' });
   });
+
+  // ---- the user's locale: nb-NO and en-GB, from the browser's language (no setting made)
+  for (const tag of ['nb-NO', 'en-GB']) {
+    await check(`${tag}: amounts, dates, the typed amount filter and chart tooltips follow the locale`, async () => {
+      const L = LOCALES[tag];
+      const ctx = await browser.newContext({ viewport: VIEWPORT, colorScheme: 'light', locale: tag });
+      const lp = await ctx.newPage();
+      const errors = [];
+      lp.on('pageerror', (e) => errors.push(e.message));
+      try {
+        await lp.goto(server.url);
+        await lp.waitForSelector('#dashboard:not([hidden])');
+        await dashboardSettled(lp);
+        assert.equal(await lp.evaluate(() => document.documentElement.lang), tag);
+
+        // Totals: each figure is the report's exact decimal, written the locale's way.
+        const cards = await lp.$$eval('#totals .total-card', (cs) =>
+          cs.map((c) => ({
+            currency: c.dataset.currency,
+            credit: c.dataset.credit,
+            shown: c.querySelector('.figure-in .figure-amount').textContent,
+            title: c.querySelector('.figure-in dd').title,
+          })),
+        );
+        assert.ok(cards.length > 0);
+        for (const c of cards) {
+          assert.equal(c.shown, written(c.credit, L), `${c.currency} money in`);
+          assert.equal(c.title, written(c.credit, L) + L.gap + L.ccy(c.currency));
+        }
+        assert.ok(cards.some((c) => c.shown.includes(L.group)), 'thousands are grouped the locale’s way');
+
+        // The money in/out chart: drawn with the locale's month names, and its tooltips show
+        // the exact values and the count, on hover and on keyboard focus.
+        const flows = await readChart(lp, 'chart-debit-credit');
+        const drawn = await api(server, 'chart', {
+          request: { kind: 'debit_credit', filter: EMPTY, width: flows.width, height: 320, theme: 'light', period: 'month', currency: flows.currency, locale: tag },
+        });
+        assert.equal(decodeURIComponent(flows.src.slice(flows.src.indexOf(',') + 1)), drawn.svg, 'the chart in the locale');
+        const full = drawn.regions.at(-2);
+        // Labels are thinned from the latest period back, so the latest is always drawn.
+        const latest = monthYear(drawn.regions.at(-1).key, L);
+        assert.ok(drawn.svg.includes(`>\n${latest}\n<`), `the axis says ${latest}`);
+        const expectedTip = (r, ccy) => [
+          `Money in: ${written(r.credit, L)}${L.gap}${L.ccy(ccy)}`,
+          `Money out: ${written(r.debit, L)}${L.gap}${L.ccy(ccy)}`,
+          `${written(String(r.count), L)} ${r.count === 1 ? 'transaction' : 'transactions'}`,
+        ];
+        const tooltip = (id) => lp.$$eval(`#${id}-tooltip > *`, (n) => n.map((e) => e.textContent));
+        await lp.hover(`#chart-debit-credit .chart-hit[data-key="${full.key}"]`);
+        await lp.waitForSelector('#chart-debit-credit-tooltip:not([hidden])');
+        const shownTip = await tooltip('chart-debit-credit');
+        assert.match(shownTip[0], monthPattern(full.key, L));
+        assert.deepEqual(shownTip.slice(1), expectedTip(full, drawn.currency));
+        assert.ok(full.count > 0);
+        if (tag === 'nb-NO') {
+          await lp.evaluate(() => document.querySelector('#chart-debit-credit').scrollIntoView({ block: 'center' }));
+          await screenshot(lp, `dashboard-${tag}-tooltip.png`);
+        }
+        await lp.mouse.move(2, 2);
+        await lp.waitForSelector('#chart-debit-credit-tooltip', { state: 'hidden' });
+
+        const categories = await readChart(lp, 'chart-category');
+        const bars = await api(server, 'chart', {
+          request: { kind: 'category', filter: EMPTY, width: categories.width, height: 320, theme: 'light', period: 'month', currency: categories.currency, locale: tag },
+        });
+        const second = bars.regions.filter((r) => r.key !== '')[1];
+        await lp.focus('#chart-category .chart-hit[tabindex="0"]');
+        await lp.keyboard.press('ArrowRight');
+        await lp.waitForFunction((k) => document.querySelector('#chart-category')?.dataset.tooltipKey === k, second.key);
+        const tip = await tooltip('chart-category');
+        assert.equal(tip.length, 3, tip.join(' | '));
+        assert.equal(tip[1], `${written(second.amount, L)}${L.gap}${L.ccy(bars.currency)}`);
+        assert.equal(tip[2], `${written(String(second.count), L)} ${second.count === 1 ? 'transaction' : 'transactions'}`);
+        await lp.evaluate(() => document.activeElement.blur());
+        await lp.waitForSelector('#chart-category-tooltip', { state: 'hidden' });
+        await lp.evaluate(() => window.scrollTo(0, 0));
+        await screenshot(lp, `dashboard-${tag}.png`);
+
+        // The settings screen offers the backend's list of locales; over HTTP it is read-only
+        // (settings change in the desktop app or the CLI).
+        await showTab(lp, 'manage');
+        await lp.waitForSelector('#setting-locale option[value="nb-NO"]', { state: 'attached' });
+        const locales = await lp.$eval('#setting-locale', (s) => ({ value: s.value, disabled: s.disabled, options: [...s.options].map((o) => o.value) }));
+        assert.equal(locales.value, '', 'the system default');
+        assert.ok(locales.options.includes('en-GB') && locales.options.includes('nb-NO'));
+        assert.equal(locales.disabled, true, 'read-only over HTTP');
+        assert.ok((await lp.textContent('#setting-locale-sample')).startsWith(written('1657398.13', L) + L.gap + L.ccy('NOK')));
+
+        // The transaction table: amounts and dates in the locale.
+        await showTab(lp, 'transactions');
+        await tableSettled(lp);
+        const rows = await lp.$$eval('table#transactions tr[data-transaction-id]', (trs) =>
+          trs.slice(0, 30).map((tr) => ({
+            id: Number(tr.dataset.transactionId),
+            date: tr.querySelector('.col-date').textContent,
+            amount: tr.querySelector('.col-amount').textContent,
+          })),
+        );
+        const api_rows = new Map((await page_(server, EMPTY, { limit: 200 })).rows.map((r) => [r.id, r]));
+        assert.ok(rows.length >= 10);
+        for (const r of rows) {
+          const t = api_rows.get(r.id);
+          assert.ok(t, `row ${r.id} in the API's first page`);
+          assert.equal(r.amount, written(t.amount, L) + L.gap + L.ccy(t.currency));
+          assert.match(r.date, dayPattern(t.booking_date, L));
+        }
+
+        // Typed bounds in the locale's convention go through the backend's parser and filter
+        // exactly the rows the API gives for the same bound.
+        const calls = [];
+        lp.on('request', (q) => {
+          const m = /\/api\/([a-z_]+)/.exec(q.url());
+          if (m) calls.push({ command: m[1], body: q.postData() });
+        });
+        await lp.fill('#filter-min', L.typed);
+        await lp.press('#filter-min', 'Enter');
+        await lp.waitForFunction(() => /[#&]min=99\.5(&|$)/.test(location.hash));
+        await tableSettled(lp);
+        const over = await page_(server, { ...EMPTY, min: '99.50' });
+        await lp.waitForFunction((n) => Number(document.querySelector('#transaction-count')?.dataset.total) === n, over.total);
+        const ids = await readRowIds(lp);
+        assert.deepEqual(ids, over.rows.slice(0, ids.length).map((r) => r.id), 'the rows of size 99.50 and more');
+        assert.ok(over.total > 0 && over.total < unfiltered.total);
+        assert.ok(calls.some((c) => c.command === 'check_amounts' && c.body.includes(JSON.stringify(L.typed))), 'the text went to the parser');
+        assert.equal(await lp.isHidden('#filter-amount-error'), true);
+        // The ambiguous shape follows the locale: a thousand in en-GB, one krone in nb-NO.
+        await lp.fill('#filter-min', '1,000');
+        await lp.press('#filter-min', 'Enter');
+        await lp.waitForFunction((v) => new RegExp(`[#&]min=${v}(&|$)`).test(location.hash), L.thousandComma);
+        // A refusal names the field, never a command-line flag.
+        await lp.fill('#filter-max', '12,5,0');
+        await lp.press('#filter-max', 'Enter');
+        await lp.waitForSelector('#filter-amount-error:not([hidden])');
+        const refusal = await lp.textContent('#filter-amount-error');
+        assert.match(refusal, /^Max amount: '12,5,0' is not an amount/);
+        assert.ok(!refusal.includes('--'));
+        assert.equal(await lp.getAttribute('#filter-max', 'aria-invalid'), 'true');
+        assert.deepEqual(errors, []);
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
 
   await check('100,000 rows stay windowed while scrolling', async () => {
     // The backend's pages are replaced by synthetic ones, to exercise the table at scale.

@@ -1,37 +1,15 @@
-// Filter helpers with no DOM: amount input validation, labels, and the chips that describe
-// an active filter.
+// Filter helpers with no DOM: labels, and the chips that describe an active filter. Typed
+// amounts are read by the backend's one parser (the `check_amounts` operation), never here.
 
 import type { Category, Direction, Filter, Transfers } from './generated/api';
 import { presetLabel, type RangePreset } from './dates';
-import { formatDate } from './format';
+import { formatDate, formatDecimal } from './format';
 import { emptyFilter } from './api';
 
 /** The filter value for rows without a category; the backend accepts it in `categories`. */
 export const UNCATEGORISED = 'uncategorised';
 
 export { emptyFilter };
-
-export type AmountCheck = { ok: true; value: string | null } | { ok: false; message: string };
-
-/**
- * Validates what was typed into an amount bound. Bounds are sizes (no sign) written with digits
- * and at most one '.': "250", "99.50", ".5". Empty means "no bound". The value is normalised
- * ("0250." → "250", ".5" → "0.5") but never turned into a number.
- */
-export function checkAmount(raw: string): AmountCheck {
-  const text = raw.trim();
-  if (text === '') return { ok: true, value: null };
-  if (!/^[0-9.]+$/.test(text)) {
-    return { ok: false, message: 'Use digits and one “.”, e.g. 250 or 99.50' };
-  }
-  const parts = text.split('.');
-  if (parts.length > 2) return { ok: false, message: 'Use at most one “.”' };
-  const whole = parts[0] ?? '';
-  const fraction = parts[1] ?? '';
-  if (whole === '' && fraction === '') return { ok: false, message: 'Type a number, e.g. 250' };
-  const integer = whole.replace(/^0+(?=\d)/, '') || '0';
-  return { ok: true, value: fraction === '' ? integer : `${integer}.${fraction}` };
-}
 
 const CATEGORY_LABELS: Record<Category, string> = {
   groceries: 'Groceries',
@@ -107,11 +85,11 @@ export function filterChips(
   for (const v of filter.vendors) chips.push({ key: `vendor:${v}`, kind: 'Vendor', label: v });
   if (filter.search) chips.push({ key: 'search', kind: 'Search', label: `“${filter.search}”` });
   if (filter.min !== null && filter.max !== null) {
-    chips.push({ key: 'amount', kind: 'Amount', label: `${filter.min} – ${filter.max}` });
+    chips.push({ key: 'amount', kind: 'Amount', label: `${formatDecimal(filter.min)} – ${formatDecimal(filter.max)}` });
   } else if (filter.min !== null) {
-    chips.push({ key: 'amount', kind: 'Amount', label: `≥ ${filter.min}` });
+    chips.push({ key: 'amount', kind: 'Amount', label: `≥ ${formatDecimal(filter.min)}` });
   } else if (filter.max !== null) {
-    chips.push({ key: 'amount', kind: 'Amount', label: `≤ ${filter.max}` });
+    chips.push({ key: 'amount', kind: 'Amount', label: `≤ ${formatDecimal(filter.max)}` });
   }
   if (filter.transfers) chips.push({ key: 'transfers', kind: 'Transfers', label: transfersLabel(filter.transfers) });
   return chips;

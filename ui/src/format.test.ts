@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   accountNumberLabel,
+  currentLocale,
+  formatMonth,
+  setLocale,
   formatAmount,
   formatCount,
   formatDate,
@@ -11,6 +14,9 @@ import {
   kindLabel,
   plural,
 } from './format';
+
+// The examples below are en-GB; the locale tests at the end switch.
+beforeEach(() => setLocale('en-GB'));
 
 describe('formatAmount', () => {
   it('groups thousands and keeps the sign and fraction', () => {
@@ -147,5 +153,49 @@ describe('formatDateTime', () => {
 
   it('leaves what it cannot read alone', () => {
     expect(formatDateTime('soon')).toBe('soon');
+  });
+});
+
+describe('in the user\'s locale', () => {
+  it('writes nb-NO amounts with no-break spaces, a comma and kr after the number', () => {
+    setLocale('nb-NO');
+    expect(currentLocale()).toBe('nb-NO');
+    expect(formatAmount('1657398.13', 'NOK')).toBe('1\u00a0657\u00a0398,13\u00a0kr');
+    expect(formatAmount('-61299.00', 'NOK')).toBe('\u221261\u00a0299,00\u00a0kr');
+    expect(formatAmount('4.27', 'EUR')).toBe('4,27\u00a0€');
+    expect(formatCount(1234)).toBe('1\u00a0234');
+  });
+
+  it('writes en-GB amounts with commas, a point and the code after the number', () => {
+    setLocale('en-GB');
+    expect(formatAmount('1657398.13', 'NOK')).toBe('1,657,398.13 NOK');
+    // Intl would put a symbol in front ("€4.27"); the number stays first so columns align.
+    expect(formatAmount('4.27', 'EUR')).toBe('4.27 EUR');
+  });
+
+  it('stays exact beyond 2^53 in every locale', () => {
+    setLocale('nb-NO');
+    expect(formatDecimal('9007199254740993.01')).toBe('9\u00a0007\u00a0199\u00a0254\u00a0740\u00a0993,01');
+    expect(formatDecimal('-98765432109876543210.99')).toBe('\u221298\u00a0765\u00a0432\u00a0109\u00a0876\u00a0543\u00a0210,99');
+    setLocale('en-GB');
+    expect(formatDecimal('123456789012345678901234567.89')).toBe('123,456,789,012,345,678,901,234,567.89');
+  });
+
+  it('writes dates and months the locale\'s way', () => {
+    setLocale('nb-NO');
+    expect(formatDate('2026-12-04')).toBe('4. des. 2026');
+    expect(formatMonth('2024-11')).toBe('nov. 2024');
+    expect(formatMonth('2024-05')).toBe('mai 2024');
+    setLocale('en-GB');
+    expect(formatDate('2026-12-04')).toBe('4 Dec 2026');
+    expect(formatMonth('2024-11')).toBe('Nov 2024');
+    expect(formatMonth('2024-13')).toBe('2024-13');
+  });
+
+  it('falls back to the system locale for an empty or unknown setting', () => {
+    setLocale('');
+    const system = currentLocale();
+    setLocale('not a locale!');
+    expect(currentLocale()).toBe(system);
   });
 });

@@ -5,6 +5,7 @@ import { listenForBackgroundSync } from './background-sync';
 import { listenForRefusedDeepLinks } from './deep-link';
 import { clear, el, icon } from './dom';
 import { hideError, installErrorBanner, showError } from './error-banner';
+import { currentLocale, setLocale } from './format';
 import { ProgressView } from './sync-progress';
 import type { View } from './state';
 import { runSync } from './sync';
@@ -123,9 +124,21 @@ function showUnavailable(): void {
   );
 }
 
+/** Writes amounts and dates in the locale the settings name, else the OS's. */
+async function applyLocaleSetting(): Promise<void> {
+  try {
+    const settings = await api.settings();
+    setLocale(settings.find((s) => s.key === 'app.locale')?.value);
+  } catch {
+    setLocale(null); // the settings cannot be read: the OS's locale, and start says why
+  }
+  document.documentElement.lang = currentLocale();
+}
+
 async function start(): Promise<void> {
   app.setAttribute('aria-busy', 'true');
   try {
+    await applyLocaleSetting();
     const status = await api.appStatus();
     if (status.accounts > 0) await showMainView();
     // Connected but nothing synced yet (a login that never finished its first sync, a bank

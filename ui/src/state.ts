@@ -3,7 +3,7 @@
 
 import type { Direction, Filter, PeriodKind, TransactionQuery } from './generated/api';
 import { isIsoDate, isPreset, presetRange, type RangePreset } from './dates';
-import { checkAmount, emptyFilter, filterKey } from './filter';
+import { emptyFilter, filterKey } from './filter';
 
 export type View = 'dashboard' | 'transactions' | 'manage' | 'connections';
 export const VIEWS: readonly View[] = ['dashboard', 'transactions', 'manage', 'connections'];
@@ -112,10 +112,11 @@ export function decodeHash(hash: string, today: string): UiState {
   f.vendors = unique(p.getAll('vendor').filter((v) => v !== ''));
   const search = p.get('search');
   f.search = search && search.trim() !== '' ? search : null;
+  // The address carries bounds as the backend answered them (plain decimals, "99.5"); typed
+  // text is read by the backend's parser before it gets here, so anything else is dropped.
   for (const bound of ['min', 'max'] as const) {
     const raw = p.get(bound);
-    const checked = raw === null ? null : checkAmount(raw);
-    f[bound] = checked && checked.ok ? checked.value : null;
+    f[bound] = raw !== null && /^\d{1,28}(\.\d{1,28})?$/.test(raw) ? raw : null;
   }
 
   const transfers = p.get('transfers');

@@ -31,7 +31,7 @@ use url::Url;
 
 use crate::views::{
     CatalogueEntry, ConnectionView, LoginRequest, LoginStarted, ProviderInfo, RefreshAtBank,
-    Setting, VaultStatus,
+    Setting, SettingChoice, VaultStatus,
 };
 use crate::{ApiError, Coffer, ErrorCode};
 
@@ -169,6 +169,20 @@ pub(crate) fn setting_specs() -> Vec<(String, &'static coffer_providers::bank::S
     .collect()
 }
 
+/// The values a setting offers as a list (the locale); empty for free-form settings.
+fn setting_choices(spec: &coffer_providers::bank::SettingSpec) -> Vec<SettingChoice> {
+    match spec.kind {
+        SettingKind::Locale => crate::schedule::LOCALES
+            .iter()
+            .map(|(value, label)| SettingChoice {
+                value: (*value).into(),
+                label: (*label).into(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn check_setting(
     key: &str,
     spec: &coffer_providers::bank::SettingSpec,
@@ -182,6 +196,26 @@ fn check_setting(
                 crate::tidy(value)
             ))
         }),
+        SettingKind::Locale => {
+            if crate::schedule::LOCALES
+                .iter()
+                .any(|(tag, _)| *tag == value)
+            {
+                Ok(())
+            } else {
+                let tags: Vec<&str> = crate::schedule::LOCALES
+                    .iter()
+                    .map(|(tag, _)| *tag)
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                Err(invalid(format!(
+                    "the setting {key} is a language and region Coffer formats numbers and \
+                     dates for, not '{}'; choose one of {}, or leave it empty for the system's",
+                    crate::tidy(value),
+                    tags.join(", ")
+                )))
+            }
+        }
     }
 }
 
@@ -381,6 +415,7 @@ impl Coffer {
                 key,
                 default_value: spec.default_value.into(),
                 description: spec.description.into(),
+                choices: setting_choices(spec),
             })
             .collect())
     }
@@ -410,6 +445,7 @@ impl Coffer {
             value: value.unwrap_or(spec.default_value).into(),
             default_value: spec.default_value.into(),
             description: spec.description.into(),
+            choices: setting_choices(spec),
         })
     }
 

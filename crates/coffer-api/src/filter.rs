@@ -125,6 +125,9 @@ mod tests {
         assert_eq!(f.direction, Some(Direction::Debit));
         let partial: Filter = serde_json::from_str(r#"{"accounts":[1]}"#).unwrap();
         assert_eq!(partial, Filter::account(1));
-        assert!(serde_json::from_str::<Filter>(r#"{"min":"12,5"}"#).is_err());
+        // The UI may send what was typed, in either convention.
+        let typed: Filter = serde_json::from_str(r#"{"min":"12,5"}"#).unwrap();
+        assert_eq!(typed.min, Some(Decimal::new(125, 1)));
+        assert!(serde_json::from_str::<Filter>(r#"{"min":"12,5,0"}"#).is_err());
     }
 }

@@ -693,6 +693,35 @@ fn private_dir(_dir: &Path) -> Result<(), ApiError> {
 }
 
 impl Coffer {
+    /// Reads the amount bounds a person typed into a filter form, in their locale's
+    /// convention (`99,50` or `99.50`; see [`Filter::parse_amount_in`] for the rule), and
+    /// answers them as plain decimals (`99.50`) that every other operation takes. The UI calls
+    /// this instead of parsing amounts itself, so there is one parser. Refusals name the field
+    /// as the form shows it ("Min amount: …").
+    pub fn check_amounts(
+        &self,
+        min: Option<&str>,
+        max: Option<&str>,
+        locale: Option<&str>,
+    ) -> Result<views::AmountBounds, ApiError> {
+        let mark = locale.and_then(coffer_core::filter::DecimalMark::of_locale);
+        let read = |field: &'static str, text: Option<&str>| {
+            text.filter(|t| !t.trim().is_empty())
+                .map(|t| coffer_core::Filter::parse_amount_in(field, t, mark))
+                .transpose()
+        };
+        let bounds = coffer_core::Filter {
+            min: read("min", min)?,
+            max: read("max", max)?,
+            ..coffer_core::Filter::default()
+        };
+        bounds.validate()?;
+        Ok(views::AmountBounds {
+            min: bounds.min.map(|d| d.normalize().to_string()),
+            max: bounds.max.map(|d| d.normalize().to_string()),
+        })
+    }
+
     /// "Check database": SQLite's integrity check, foreign keys and balances that must add up.
     pub async fn check_database(&self) -> Result<views::DatabaseCheck, ApiError> {
         let c = self.with_store(|s| Ok(s.check()?))?;
@@ -832,6 +861,8 @@ pub fn typescript_bindings() -> String {
         views::LoginStarted::decl(&cfg),
         views::VaultStatus::decl(&cfg),
         views::Setting::decl(&cfg),
+        views::SettingChoice::decl(&cfg),
+        views::AmountBounds::decl(&cfg),
         views::RefreshAtBank::decl(&cfg),
         views::CatalogueEntry::decl(&cfg),
         views::SavedFile::decl(&cfg),

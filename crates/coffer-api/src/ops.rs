@@ -127,6 +127,9 @@ macro_rules! with_operations {
                 -> Vec<$crate::views::CatalogueEntry>
                 = c => c.bank_catalogue(&provider, &field, query.as_deref()).await;
             read settings() -> Vec<$crate::views::Setting> = c => c.settings().await;
+            read check_amounts(#[serde(default)] min: Option<String>, #[serde(default)] max: Option<String>,
+                #[serde(default)] locale: Option<String>) -> $crate::views::AmountBounds
+                = c => c.check_amounts(min.as_deref(), max.as_deref(), locale.as_deref());
             read vault_status() -> $crate::views::VaultStatus = c => c.vault_status().await;
             read check_database() -> $crate::views::DatabaseCheck = c => c.check_database().await;
             read notices() -> Vec<$crate::views::Notice> = c => c.notices().await;

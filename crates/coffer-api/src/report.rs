@@ -149,6 +149,9 @@ wire_struct! {
         pub period: PeriodKind,
         /// Which currency to draw when the filter spans several; default: the one with most rows.
         pub currency: Option<String>,
+        /// The UI's locale (BCP 47, e.g. "nb-NO"), for the month names on date axes; `None`:
+        /// English.
+        pub locale: Option<String>,
     }
 }
 
@@ -177,6 +180,16 @@ wire_struct! {
         /// click filters exactly that span without the front end decoding the key.
         pub from: Option<String>,
         pub to: Option<String>,
+        /// What a tooltip shows, exact: a bar's amount (a category's or vendor's spending, a
+        /// day's balance) as decimal text in the chart's currency; `None` where the region has
+        /// two (a period: see `credit`/`debit`) or none.
+        pub amount: Option<String>,
+        /// A period's money in (`>= 0`) and out (`<= 0`), decimal text.
+        pub credit: Option<String>,
+        pub debit: Option<String>,
+        /// How many transactions the region stands for; `None` for balances (a balance is not a
+        /// sum of the selected rows).
+        pub count: Option<u64>,
     }
 }
 

@@ -16,13 +16,40 @@ use crate::views::{Notice, NoticeKind};
 use crate::{ApiError, Coffer};
 
 /// Settings of the app itself (keys `app.<key>`), beside the banks' own.
-pub(crate) static APP_SETTINGS: [SettingSpec; 1] = [SettingSpec {
-    key: "sync_every_hours",
-    default_value: "6",
-    description: "While the desktop app is open, sync every bank this often (hours); 0 syncs \
-                  only when asked.",
-    kind: SettingKind::Count,
-}];
+pub(crate) static APP_SETTINGS: [SettingSpec; 2] = [
+    SettingSpec {
+        key: "sync_every_hours",
+        default_value: "6",
+        description: "While the desktop app is open, sync every bank this often (hours); 0 \
+                      syncs only when asked.",
+        kind: SettingKind::Count,
+    },
+    SettingSpec {
+        key: "locale",
+        default_value: "",
+        description: "How amounts, dates and typed numbers are written (1 657 398,13 kr or \
+                      1,657,398.13 NOK); empty follows the system's language and region.",
+        kind: SettingKind::Locale,
+    },
+];
+
+/// The locales the locale setting offers: the ones whose number and date conventions the UI
+/// and the charts were checked in, plus the languages of the banks Coffer connects to. Empty:
+/// the system's.
+pub static LOCALES: [(&str, &str); 12] = [
+    ("", "System default"),
+    ("en-GB", "English (United Kingdom)"),
+    ("en-US", "English (United States)"),
+    ("nb-NO", "Norsk bokmål (Norge)"),
+    ("nn-NO", "Norsk nynorsk (Noreg)"),
+    ("sv-SE", "Svenska (Sverige)"),
+    ("da-DK", "Dansk (Danmark)"),
+    ("de-DE", "Deutsch (Deutschland)"),
+    ("fr-FR", "Français (France)"),
+    ("bg-BG", "Български (България)"),
+    ("ro-RO", "Română (România)"),
+    ("vi-VN", "Tiếng Việt (Việt Nam)"),
+];
 
 /// The setting prefix of [`APP_SETTINGS`].
 pub(crate) const APP_PREFIX: &str = "app";

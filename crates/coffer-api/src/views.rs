@@ -217,6 +217,22 @@ pub struct Setting {
     pub value: String,
     pub default_value: String,
     pub description: String,
+    /// For a setting chosen from a list (the locale): the values offered; empty otherwise.
+    pub choices: Vec<SettingChoice>,
+}
+
+/// Amount bounds read by the one parser, as plain decimal text (`1000.5`); `None`: no bound.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AmountBounds {
+    pub min: Option<String>,
+    pub max: Option<String>,
+}
+
+/// One value a list setting offers, with what the settings screen shows for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SettingChoice {
+    pub value: String,
+    pub label: String,
 }
 
 /// One entry of a bank's catalogue (a bank behind an aggregator, a PSD2 skill).

@@ -142,6 +142,9 @@ enum Command {
         /// Currency to draw when the filter spans several.
         #[arg(long, value_name = "CODE")]
         currency: Option<String>,
+        /// Month names on date axes in this locale (e.g. nb-NO: "nov. 2024"); default English.
+        #[arg(long, value_name = "LOCALE")]
+        locale: Option<String>,
     },
     /// Vendors, with the rules that produced them; rename, merge and vendor rules.
     Vendors {
@@ -905,6 +908,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
             theme,
             period,
             currency,
+            locale,
         } => {
             let request = ChartRequest {
                 kind: match kind {
@@ -925,6 +929,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                     PeriodArg::Week => PeriodKind::Week,
                 },
                 currency,
+                locale,
             };
             coffer.save_chart(&request, &output).await?;
             eprintln!("Wrote {}", output.display());

@@ -47,7 +47,7 @@ pub struct ChartSize {
 pub struct PeriodFlow {
     /// Filter key, e.g. "2026-03" or "2026-W12".
     pub key: String,
-    /// Axis label, e.g. "Mar 26".
+    /// Axis label, e.g. "Mar 2026" (a bare "Mar 26" reads as a day).
     pub label: String,
     /// Money in, >= 0. A negative value is drawn as its magnitude.
     pub credit_minor: i64,
@@ -88,6 +88,88 @@ pub struct ChartSpec {
     pub exponent: u32,
     pub size: ChartSize,
     pub theme: Theme,
+    /// Month names on date axes and the marks in numbers.
+    pub locale: ChartLocale,
+}
+
+/// Whose month names and number marks a chart uses: the UI passes the user's locale so the
+/// chart reads like the rest of the screen (`nov. 2024`, `1 110 558,45` under nb-NO); other
+/// locales, and the files the CLI writes by default, use English (`Nov 2024`, `1,110,558.45`).
+/// The Norwegian forms are what `Intl` writes for nb-NO, so the chart and the UI around it
+/// agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChartLocale {
+    #[default]
+    English,
+    Norwegian,
+}
+
+impl ChartLocale {
+    /// By a BCP 47 tag's language: `nb`, `nn` and `no` are Norwegian, everything else English.
+    pub fn of_locale(tag: &str) -> ChartLocale {
+        let language = tag.trim().split(['-', '_']).next().unwrap_or("");
+        if ["nb", "nn", "no"]
+            .iter()
+            .any(|l| language.eq_ignore_ascii_case(l))
+        {
+            ChartLocale::Norwegian
+        } else {
+            ChartLocale::English
+        }
+    }
+
+    fn short(self, date: NaiveDate) -> &'static str {
+        const EN: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        const NB: [&str; 12] = [
+            "jan.", "feb.", "mar.", "apr.", "mai", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.",
+            "des.",
+        ];
+        let names = match self {
+            ChartLocale::English => &EN,
+            ChartLocale::Norwegian => &NB,
+        };
+        names
+            .get(usize::try_from(date.month0()).unwrap_or(0))
+            .copied()
+            .unwrap_or("")
+    }
+
+    /// A number written by [`format_amount`], [`format_compact`] or as a percentage, in this
+    /// locale's marks: "-1,234.5" → "−1 234,5" (no-break space, U+2212) in Norwegian.
+    fn number(self, text: String) -> String {
+        match self {
+            ChartLocale::English => text,
+            ChartLocale::Norwegian => text
+                .chars()
+                .map(|c| match c {
+                    ',' => '\u{a0}',
+                    '.' => ',',
+                    '-' => '\u{2212}',
+                    other => other,
+                })
+                .collect(),
+        }
+    }
+
+    /// "Nov 2024" / "nov. 2024": a month on an axis, with its whole year.
+    pub fn month_year(self, date: NaiveDate) -> String {
+        format!("{} {}", self.short(date), date.year())
+    }
+
+    /// "3 Mar" / "3. mar.".
+    fn day_month(self, date: NaiveDate) -> String {
+        match self {
+            ChartLocale::English => format!("{} {}", date.day(), self.short(date)),
+            ChartLocale::Norwegian => format!("{}. {}", date.day(), self.short(date)),
+        }
+    }
+
+    /// "3 Mar 2025" / "3. mar. 2025".
+    fn day_month_year(self, date: NaiveDate) -> String {
+        format!("{} {}", self.day_month(date), date.year())
+    }
 }
 
 /// A clickable area of the chart in SVG pixel coordinates, so the UI can overlay transparent hit
@@ -556,9 +638,12 @@ static LIGHT: Palette = Palette {
     muted: RGBColor(0x66, 0x72, 0x80),
     grid: RGBColor(0xe9, 0xec, 0xef),
     baseline: RGBColor(0xad, 0xb5, 0xbd),
-    credit: RGBColor(0x1c, 0xa3, 0x78),
-    debit: RGBColor(0xef, 0x63, 0x5b),
-    net: RGBColor(0x36, 0x4f, 0xc7),
+    // Money in blue and money out orange: told apart by hue under every common colour-vision
+    // deficiency and by lightness in greyscale; each at least 3:1 against the background
+    // (tests::in_and_out_colours_read_for_everyone checks both themes).
+    credit: RGBColor(0x1d, 0x4e, 0xd8),
+    debit: RGBColor(0xdd, 0x5b, 0x00),
+    net: RGBColor(0x3d, 0x48, 0x52),
     accent: RGBColor(0x4c, 0x6e, 0xf5),
     negative: RGBColor(0xd6, 0x33, 0x3a),
     other: RGBColor(0xad, 0xb5, 0xbd),
@@ -585,9 +670,9 @@ static DARK: Palette = Palette {
     muted: RGBColor(0x9a, 0xa5, 0xb1),
     grid: RGBColor(0x2c, 0x33, 0x3b),
     baseline: RGBColor(0x5c, 0x66, 0x70),
-    credit: RGBColor(0x38, 0xd9, 0xa0),
-    debit: RGBColor(0xff, 0x7b, 0x72),
-    net: RGBColor(0xb4, 0xc0, 0xff),
+    credit: RGBColor(0x74, 0xc0, 0xfc),
+    debit: RGBColor(0xf7, 0x67, 0x07),
+    net: RGBColor(0xe6, 0xea, 0xee),
     accent: RGBColor(0x7c, 0x93, 0xff),
     negative: RGBColor(0xff, 0x87, 0x87),
     other: RGBColor(0x6c, 0x75, 0x7d),
@@ -1016,7 +1101,9 @@ fn amounts_in(spec: &ChartSpec) -> String {
     }
 }
 
+/// An amount with the currency code, in the chart's number marks.
 fn with_currency(amount: String, spec: &ChartSpec) -> String {
+    let amount = spec.locale.number(amount);
     if spec.currency.trim().is_empty() {
         amount
     } else {
@@ -1053,9 +1140,16 @@ fn empty_chart(spec: &ChartSpec) -> Result<Chart, ChartError> {
 }
 
 /// Draws gridlines and tick labels for `axis` and returns the labels' width.
-fn value_axis_labels(axis: &Axis, exponent: u32) -> (Vec<(i128, String)>, i32) {
+fn value_axis_labels(
+    axis: &Axis,
+    exponent: u32,
+    locale: ChartLocale,
+) -> (Vec<(i128, String)>, i32) {
     let ticks = axis.ticks();
-    let labels = tick_labels(&ticks, exponent);
+    let labels: Vec<String> = tick_labels(&ticks, exponent)
+        .into_iter()
+        .map(|l| locale.number(l))
+        .collect();
     let width = labels
         .iter()
         .map(|l| text_width(l, TICK))
@@ -1127,7 +1221,7 @@ pub fn debit_credit(spec: &ChartSpec, flows: &[PeriodFlow]) -> Result<Chart, Cha
             .unwrap_or(0)
             .max(0);
         let axis = Axis::nice(min, max, tick_target(bottom - top));
-        let (labels, label_w) = value_axis_labels(&axis, spec.exponent);
+        let (labels, label_w) = value_axis_labels(&axis, spec.exponent, spec.locale);
         let plot = Plot {
             left: p.pad + label_w + 10,
             top,
@@ -1299,7 +1393,10 @@ fn horizontal_bars(spec: &ChartSpec, shares: &[Share], kind: HitKind) -> Result<
                 } else {
                     String::new()
                 };
-                (amount_text(r.value, spec.exponent), pct)
+                (
+                    spec.locale.number(amount_text(r.value, spec.exponent)),
+                    spec.locale.number(pct),
+                )
             })
             .collect();
         let value_w = |amount: &str, pct: &str| {
@@ -1402,7 +1499,7 @@ pub fn balance_over_time(spec: &ChartSpec, points: &[BalancePoint]) -> Result<Ch
         let pal = p.pal;
         let figure = HeaderRight::Figure {
             value: with_currency(amount_text(last.1, spec.exponent), spec),
-            caption: format!("Balance on {}", last.0.format("%-d %b %Y")),
+            caption: format!("Balance on {}", spec.locale.day_month_year(last.0)),
             color: if last.1 < 0 { pal.negative } else { pal.text },
         };
         let header_bottom = draw_header(p, &spec.title, &amounts_in(spec), &figure)?;
@@ -1421,7 +1518,7 @@ pub fn balance_over_time(spec: &ChartSpec, points: &[BalancePoint]) -> Result<Ch
             (min.min(0), max.max(0))
         };
         let axis = Axis::nice(lo, hi, tick_target(bottom - top));
-        let (labels, label_w) = value_axis_labels(&axis, spec.exponent);
+        let (labels, label_w) = value_axis_labels(&axis, spec.exponent, spec.locale);
         let plot = Plot {
             left: p.pad + label_w + 10,
             top,
@@ -1517,7 +1614,7 @@ pub fn balance_over_time(spec: &ChartSpec, points: &[BalancePoint]) -> Result<Ch
 
         // Date labels.
         let label_y = plot.bottom + 12;
-        for (date, text) in date_ticks(first.0, last.0, plot.width()) {
+        for (date, text) in date_ticks(first.0, last.0, plot.width(), spec.locale) {
             let x = x_of(date);
             let half = text_width(&text, TICK) / 2;
             let x = x.clamp(half + 4, (p.width - half - 4).max(half + 4));
@@ -1621,15 +1718,23 @@ fn date_buckets(series: &[(NaiveDate, i128)]) -> Vec<Bucket> {
 
 /// Tick dates and labels for the date axis: days ("3 Mar") up to three months, then months
 /// ("Mar 2025"), then years, spaced so that labels never overlap.
-fn date_ticks(first: NaiveDate, last: NaiveDate, plot_w: i32) -> Vec<(NaiveDate, String)> {
+fn date_ticks(
+    first: NaiveDate,
+    last: NaiveDate,
+    plot_w: i32,
+    months: ChartLocale,
+) -> Vec<(NaiveDate, String)> {
     let span = (last - first).num_days();
     if span <= 0 {
-        return vec![(first, first.format("%-d %b %Y").to_string())];
+        return vec![(first, months.day_month_year(first))];
     }
     let span = i128::from(span);
     let px_per = |days: i128| i128::from(plot_w) * days / span;
     if span <= 92 {
-        let need = i128::from(text_width("30 Sep", TICK) + 18);
+        // The widest day label in these month names ("30 Sep", "30. sep.").
+        let widest = NaiveDate::from_ymd_opt(2025, 9, 30)
+            .map_or(0, |d| text_width(&months.day_month(d), TICK));
+        let need = i128::from(widest + 18);
         let step = [1_i64, 2, 7, 14, 28]
             .into_iter()
             .find(|s| px_per(i128::from(*s)) >= need)
@@ -1637,7 +1742,7 @@ fn date_ticks(first: NaiveDate, last: NaiveDate, plot_w: i32) -> Vec<(NaiveDate,
         let mut out = Vec::new();
         let mut d = first;
         while d <= last && out.len() < 100 {
-            out.push((d, d.format("%-d %b").to_string()));
+            out.push((d, months.day_month(d)));
             match d.checked_add_days(chrono::Days::new(step.unsigned_abs())) {
                 Some(next) => d = next,
                 None => break,
@@ -1647,7 +1752,9 @@ fn date_ticks(first: NaiveDate, last: NaiveDate, plot_w: i32) -> Vec<(NaiveDate,
     }
     // Month steps; a month is taken as 30.44 days for spacing.
     let month_px = |months: i128| i128::from(plot_w) * months * 3044 / (span * 100);
-    let need = i128::from(text_width("Sep 2025", TICK) + 18);
+    let widest =
+        NaiveDate::from_ymd_opt(2025, 9, 1).map_or(0, |d| text_width(&months.month_year(d), TICK));
+    let need = i128::from(widest + 18);
     let year_need = i128::from(text_width("2025", TICK) + 18);
     let mut step: i128 = 1;
     for candidate in [1, 2, 3, 4, 6, 12] {
@@ -1685,7 +1792,7 @@ fn date_ticks(first: NaiveDate, last: NaiveDate, plot_w: i32) -> Vec<(NaiveDate,
         let text = if step >= 12 {
             date.format("%Y").to_string()
         } else {
-            date.format("%b %Y").to_string()
+            months.month_year(date)
         };
         out.push((date, text));
         m += step;
@@ -1757,6 +1864,7 @@ mod tests {
             exponent: 2,
             size: ChartSize { width, height },
             theme,
+            locale: ChartLocale::English,
         }
     }
 
@@ -1778,7 +1886,7 @@ mod tests {
         let month = i % 12;
         (
             format!("{year}-{:02}", month + 1),
-            format!("{} {}", MONTHS[month], year % 100),
+            format!("{} {}", MONTHS[month], year),
         )
     }
 
@@ -2052,8 +2160,8 @@ mod tests {
         let dark = debit_credit(&spec("Flows", Theme::Dark), &flows).expect("dark");
         assert!(light.svg.contains("fill=\"#FFFFFF\""));
         assert!(dark.svg.contains("fill=\"#1B1F24\""));
-        assert!(light.svg.contains("fill=\"#1CA378\"") && light.svg.contains("fill=\"#EF635B\""));
-        assert!(dark.svg.contains("fill=\"#38D9A0\"") && dark.svg.contains("fill=\"#FF7B72\""));
+        assert!(light.svg.contains("fill=\"#1D4ED8\"") && light.svg.contains("fill=\"#DD5B00\""));
+        assert!(dark.svg.contains("fill=\"#74C0FC\"") && dark.svg.contains("fill=\"#F76707\""));
         assert!(
             dark.svg.contains("fill=\"#E6EAEE\""),
             "light title text on dark"
@@ -2411,5 +2519,166 @@ mod tests {
         assert!(matches!(svg_to_png("not an svg"), Err(ChartError::Png(_))));
         let huge = r#"<svg xmlns="http://www.w3.org/2000/svg" width="9000" height="10"/>"#;
         assert!(matches!(svg_to_png(huge), Err(ChartError::Png(_))));
+    }
+
+    /// sRGB channel to linear light (IEC 61966-2-1), as WCAG 2 and the simulations use it.
+    // Colour science, not money: floats are the right tool here.
+    #[allow(clippy::float_arithmetic)]
+    fn linear(channel: u8) -> f64 {
+        let c = f64::from(channel) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    }
+
+    fn rgb_linear(c: RGBColor) -> [f64; 3] {
+        [linear(c.0), linear(c.1), linear(c.2)]
+    }
+
+    // Colour science, not money: floats are the right tool here.
+    #[allow(clippy::float_arithmetic)]
+    fn luminance(rgb: [f64; 3]) -> f64 {
+        0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+    }
+
+    /// WCAG 2 contrast ratio, 1–21.
+    // Colour science, not money: floats are the right tool here.
+    #[allow(clippy::float_arithmetic)]
+    fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    /// What a deuteranope (no green cones) sees: Machado, Oliveira & Fernandes (2009),
+    /// severity 1.0, applied to linear RGB.
+    // Colour science, not money: floats are the right tool here.
+    #[allow(clippy::float_arithmetic)]
+    fn deuteranopia(rgb: [f64; 3]) -> [f64; 3] {
+        const M: [[f64; 3]; 3] = [
+            [0.367_322, 0.860_646, -0.227_968],
+            [0.280_085, 0.672_501, 0.047_413],
+            [-0.011_820, 0.042_940, 0.968_881],
+        ];
+        M.map(|row| (row[0] * rgb[0] + row[1] * rgb[1] + row[2] * rgb[2]).clamp(0.0, 1.0))
+    }
+
+    /// CIE L*a*b* (D65) of a linear RGB colour.
+    // Colour science, not money: floats are the right tool here.
+    #[allow(clippy::float_arithmetic)]
+    fn lab(rgb: [f64; 3]) -> [f64; 3] {
+        let x = (0.4124 * rgb[0] + 0.3576 * rgb[1] + 0.1805 * rgb[2]) / 0.950_47;
+        let y = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+        let z = (0.0193 * rgb[0] + 0.1192 * rgb[1] + 0.9505 * rgb[2]) / 1.088_83;
+        let f = |t: f64| {
+            if t > 216.0 / 24389.0 {
+                t.cbrt()
+            } else {
+                (24389.0 / 27.0 * t + 16.0) / 116.0
+            }
+        };
+        let (fx, fy, fz) = (f(x), f(y), f(z));
+        [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+    }
+
+    /// CIE76 colour difference.
+    // Colour science, not money: floats are the right tool here.
+    #[allow(clippy::float_arithmetic)]
+    fn delta_e(a: [f64; 3], b: [f64; 3]) -> f64 {
+        let (a, b) = (lab(a), lab(b));
+        ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+    }
+
+    /// Money in and money out must be told apart by everyone, on both themes:
+    /// - each against the background at least 3:1 (WCAG 2.1, 1.4.11 non-text contrast);
+    /// - under a deuteranopia simulation, a CIE76 ΔE of at least 60. A ΔE of 2.3 is just
+    ///   noticeable side by side; bars are thin and the legend swatch is 10 px, so the pair
+    ///   needs a difference as plain as two different hues, not a shade. The old green/red
+    ///   pair came to 29 (light) and 22 (dark) and fails;
+    /// - a luminance contrast between the two of at least 1.2:1, so they also differ in
+    ///   greyscale (a print, achromatopsia). The old pair was 1.01:1.
+    #[test]
+    fn in_and_out_colours_read_for_everyone() {
+        for (theme, pal) in [("light", &LIGHT), ("dark", &DARK)] {
+            let bg = rgb_linear(pal.background);
+            let (credit, debit) = (rgb_linear(pal.credit), rgb_linear(pal.debit));
+            for (name, c) in [("money in", credit), ("money out", debit)] {
+                let ratio = contrast(c, bg);
+                assert!(
+                    ratio >= 3.0,
+                    "{theme}: {name} is {ratio:.2}:1 on the background"
+                );
+            }
+            let seen = delta_e(deuteranopia(credit), deuteranopia(debit));
+            assert!(seen >= 60.0, "{theme}: ΔE {seen:.1} under deuteranopia");
+            let apart = contrast(credit, debit);
+            assert!(
+                apart >= 1.2,
+                "{theme}: in and out differ {apart:.2}:1 in lightness"
+            );
+        }
+        // The check itself tells a bad pair: the old green/red fails it.
+        let (old_in, old_out) = (
+            rgb_linear(RGBColor(0x1c, 0xa3, 0x78)),
+            rgb_linear(RGBColor(0xef, 0x63, 0x5b)),
+        );
+        assert!(delta_e(deuteranopia(old_in), deuteranopia(old_out)) < 60.0);
+        assert!(contrast(old_in, old_out) < 1.2);
+    }
+
+    /// Month axes carry the whole year ("Nov 2024", never "Nov 24", which reads as a day),
+    /// in the locale's month names; period labels come from the report the same way.
+    #[test]
+    fn month_axes_name_the_whole_year_in_the_locale() {
+        let points = daily_balance(730);
+        let english = balance_over_time(&spec("Balance", Theme::Light), &points).unwrap();
+        let norwegian = ChartSpec {
+            locale: ChartLocale::Norwegian,
+            ..spec("Balance", Theme::Light)
+        };
+        let norwegian = balance_over_time(&norwegian, &points).unwrap();
+        assert!(has_text(&english.svg, "Jan 2025"), "{}", english.svg);
+        assert!(!has_text(&english.svg, "Jan 25"));
+        assert!(has_text(&norwegian.svg, "jan. 2025"), "{}", norwegian.svg);
+        assert!(!norwegian.svg.contains("Jan 2025"));
+        let short = daily_balance(40);
+        let days = ChartSpec {
+            locale: ChartLocale::Norwegian,
+            ..spec("Balance", Theme::Light)
+        };
+        assert!(has_text(
+            &balance_over_time(&days, &short).unwrap().svg,
+            "1. mai"
+        ));
+        assert!(has_text(
+            &balance_over_time(&spec("Balance", Theme::Light), &short)
+                .unwrap()
+                .svg,
+            "1 May"
+        ));
+        assert_eq!(ChartLocale::of_locale("nb-NO"), ChartLocale::Norwegian);
+        assert_eq!(ChartLocale::of_locale("nn"), ChartLocale::Norwegian);
+        assert_eq!(ChartLocale::of_locale("en-GB"), ChartLocale::English);
+        assert_eq!(ChartLocale::of_locale(""), ChartLocale::English);
+        let nov = date(2024, 11, 4);
+        assert_eq!(ChartLocale::English.month_year(nov), "Nov 2024");
+        assert_eq!(ChartLocale::Norwegian.month_year(nov), "nov. 2024");
+        // Numbers in the locale's marks: the total, the bars' amounts and the axis.
+        let shares = [share("groceries", 123_456_789), share("travel", 50)];
+        let nb = ChartSpec {
+            locale: ChartLocale::Norwegian,
+            ..spec("Spending", Theme::Light)
+        };
+        let svg = spending_by_category(&nb, &shares).unwrap().svg;
+        assert!(has_text(&svg, "1\u{a0}234\u{a0}568,39 NOK"), "{svg}");
+        assert!(has_text(&svg, "1\u{a0}234\u{a0}567,89"), "{svg}");
+        let svg = spending_by_category(&spec("Spending", Theme::Light), &shares)
+            .unwrap()
+            .svg;
+        assert!(has_text(&svg, "1,234,568.39 NOK"), "{svg}");
+        // The flows chart draws the labels it is given, the whole year included.
+        let chart = debit_credit(&spec("Flows", Theme::Light), &flows(3, nok(10), nok(5))).unwrap();
+        assert!(has_text(&chart.svg, "Mar 2024"), "{}", chart.svg);
     }
 }

@@ -39,6 +39,23 @@ pub enum Transfers {
 /// Longest text a filter field takes (a search, a vendor or category name).
 const MAX_TEXT: usize = 200;
 
+/// What a field is called where a person reads it: "Min amount", not `min` or `--min`.
+pub fn field_label(field: &str) -> &str {
+    match field {
+        "from" => "From date",
+        "to" => "To date",
+        "min" => "Min amount",
+        "max" => "Max amount",
+        "account" => "Account",
+        "direction" => "Direction",
+        "category" => "Category",
+        "vendor" => "Vendor",
+        "search" => "Search",
+        "transfers" => "Transfers",
+        other => other,
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FilterError {
     #[error("the date range is empty: from {from} is after to {to}")]
@@ -47,23 +64,90 @@ pub enum FilterError {
     EmptyAmountRange { min: Decimal, max: Decimal },
     #[error("amount bounds are sizes and cannot be negative: {0}")]
     NegativeBound(Decimal),
-    #[error("'{text}' is not a date for {field}; use YYYY-MM-DD, e.g. 2026-03-27")]
+    #[error(
+        "{}: '{text}' is not a date; use YYYY-MM-DD, e.g. 2026-03-27",
+        field_label(field)
+    )]
     BadDate { field: &'static str, text: String },
     #[error(
-        "'{text}' is not an amount for {field}; use digits with an optional '.' decimal point, \
-         e.g. 99.50"
+        "{}: '{text}' is not an amount; use digits with one '.' or ',' before the decimals, \
+         e.g. 99.50 or 99,50",
+        field_label(field)
     )]
     BadAmount { field: &'static str, text: String },
-    #[error("'{text}' is not a valid {field}: {expected}")]
+    #[error(
+        "{}: '{text}' could mean a thousand or one; type it without the separator (1000) or \
+         with decimals (1,000.00 or 1.000,00)",
+        field_label(field)
+    )]
+    AmbiguousAmount { field: &'static str, text: String },
+    #[error("{}: '{text}' is not valid; {expected}", field_label(field))]
     BadValue {
         field: &'static str,
         text: String,
         expected: &'static str,
     },
-    #[error("the {field} is longer than {MAX_TEXT} characters")]
+    #[error("{} is longer than {MAX_TEXT} characters", field_label(field))]
     TooLong { field: &'static str },
     #[error("unknown filter field '{0}'; the fields are from, to, account, direction, category, vendor, search, min, max, transfers")]
     UnknownField(String),
+}
+
+impl FilterError {
+    /// The field the error is about, when it is about one (for a form to mark it).
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            FilterError::BadDate { field, .. }
+            | FilterError::BadAmount { field, .. }
+            | FilterError::AmbiguousAmount { field, .. }
+            | FilterError::BadValue { field, .. }
+            | FilterError::TooLong { field } => Some(field),
+            FilterError::EmptyRange { .. } => Some("from"),
+            FilterError::EmptyAmountRange { .. } | FilterError::NegativeBound(_) => Some("min"),
+            FilterError::UnknownField(_) => None,
+        }
+    }
+}
+
+/// Which mark separates the decimals in the writer's convention: `99.50` (en) or `99,50` (nb,
+/// de, fr…). Only needed for the one shape that is ambiguous without it, `1,000`/`1.000`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecimalMark {
+    Point,
+    Comma,
+}
+
+impl DecimalMark {
+    /// The decimal mark of a BCP 47 locale by its language ("nb-NO" → comma, "en-GB" →
+    /// point); `None` for a language not listed, which leaves `1,000` refused as ambiguous.
+    pub fn of_locale(locale: &str) -> Option<DecimalMark> {
+        let language = locale.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match language.as_str() {
+            "en" | "ja" | "zh" | "ko" | "th" | "he" | "hi" | "ga" | "mt" => {
+                Some(DecimalMark::Point)
+            }
+            "nb" | "nn" | "no" | "da" | "sv" | "fi" | "is" | "de" | "fr" | "es" | "it" | "pt"
+            | "nl" | "bg" | "ro" | "vi" | "ru" | "uk" | "pl" | "cs" | "sk" | "sl" | "hr" | "hu"
+            | "et" | "lv" | "lt" | "el" | "tr" => Some(DecimalMark::Comma),
+            _ => None,
+        }
+    }
+
+    fn char(self) -> char {
+        match self {
+            DecimalMark::Point => '.',
+            DecimalMark::Comma => ',',
+        }
+    }
+}
+
+/// Longest amount text taken, separators included; 28 digits is what a decimal holds.
+const MAX_AMOUNT_TEXT: usize = 40;
+
+/// Spaces a thousands separator may be typed or pasted as: space, no-break space (what
+/// `Intl.NumberFormat` writes for nb-NO is U+00A0), narrow no-break space, and the Swiss `'`.
+fn is_group_space(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'')
 }
 
 /// Outside text quoted in an error: printable and short.
@@ -83,22 +167,101 @@ impl Filter {
         })
     }
 
-    /// An amount bound: digits with at most one `.` decimal point, as the CLI, the server's
-    /// query string and the UI's form all type it. Never a float.
+    /// An amount bound as a person types it, in either convention, with no locale known:
+    /// see [`Filter::parse_amount_in`]. The CLI and the server's query string call this.
     pub fn parse_amount(field: &'static str, text: &str) -> Result<Decimal, FilterError> {
-        let t = text.trim();
-        let valid = !t.is_empty()
-            && t.len() <= 30
-            && t.bytes().filter(|b| *b == b'.').count() <= 1
-            && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-            && t.bytes().any(|b| b.is_ascii_digit());
-        valid
-            .then(|| t.parse::<Decimal>().ok())
-            .flatten()
-            .ok_or_else(|| FilterError::BadAmount {
-                field,
-                text: quoted(text),
-            })
+        Filter::parse_amount_in(field, text, None)
+    }
+
+    /// An amount bound: the one parser every front end uses. Never a float. The rule:
+    ///
+    /// - digits, with `.` or `,` before the decimals: `99.50`, `99,50`, `.5`, `5.`;
+    /// - thousands may be grouped in threes by a space (also no-break), `'`, or the mark that is
+    ///   not the decimal one: `1 000,50`, `1,000.50`, `1.000.000`, `1'000`;
+    /// - with both `.` and `,`, the last one is the decimal mark (`1.000,5` is 1000.5);
+    /// - one mark that occurs twice or more groups thousands (`1,000,000`);
+    /// - one mark once is the decimal mark, except when it could be a thousands separator too:
+    ///   one to three digits (not starting with 0), the mark, exactly three digits (`1,000`,
+    ///   `12.500`). That shape means a thousand in one convention and one in the other, so it
+    ///   follows `mark` (the user's locale) when known and is refused as ambiguous when not.
+    pub fn parse_amount_in(
+        field: &'static str,
+        text: &str,
+        mark: Option<DecimalMark>,
+    ) -> Result<Decimal, FilterError> {
+        let bad = || FilterError::BadAmount {
+            field,
+            text: quoted(text),
+        };
+        let t = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{202f}');
+        if t.is_empty()
+            || t.chars().count() > MAX_AMOUNT_TEXT
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == ',' || is_group_space(c))
+        {
+            return Err(bad());
+        }
+        let dots = t.matches('.').count();
+        let commas = t.matches(',').count();
+        let decimal: Option<char> = match (dots, commas) {
+            (0, 0) => None,
+            (n, 0) | (0, n) if n > 1 => None,
+            (_, 0) | (0, _) => {
+                let c = if dots > 0 { '.' } else { ',' };
+                let (before, after) = t.split_once(c).ok_or_else(bad)?;
+                let could_group = after.len() == 3
+                    && after.bytes().all(|b| b.is_ascii_digit())
+                    && (1..=3).contains(&before.len())
+                    && before.bytes().all(|b| b.is_ascii_digit())
+                    && !before.starts_with('0');
+                match (could_group, mark) {
+                    (false, _) => Some(c),
+                    (true, Some(m)) => (m.char() == c).then_some(c),
+                    (true, None) => {
+                        return Err(FilterError::AmbiguousAmount {
+                            field,
+                            text: quoted(text),
+                        })
+                    }
+                }
+            }
+            _ => t.chars().rev().find(|c| *c == '.' || *c == ','),
+        };
+        let (whole, fraction) = match decimal {
+            Some(c) => t.rsplit_once(c).ok_or_else(bad)?,
+            None => (t, ""),
+        };
+        if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        // The whole part: plain digits, or groups of three after a first group of one to three.
+        let groups: Vec<&str> = whole
+            .split(|c: char| is_group_space(c) || ((c == '.' || c == ',') && Some(c) != decimal))
+            .collect();
+        let grouped = groups.len() > 1;
+        let groups_ok = groups.iter().enumerate().all(|(i, g)| {
+            g.bytes().all(|b| b.is_ascii_digit())
+                && if !grouped {
+                    true
+                } else if i == 0 {
+                    (1..=3).contains(&g.len())
+                } else {
+                    g.len() == 3
+                }
+        });
+        let digits: String = groups.concat();
+        if !groups_ok || (digits.is_empty() && fraction.is_empty()) {
+            return Err(bad());
+        }
+        let whole = if digits.is_empty() { "0" } else { &digits };
+        // Keeps the scale typed ("99.50" stays 99.50, "500" stays 500) for messages.
+        let canonical = if fraction.is_empty() {
+            whole.to_string()
+        } else {
+            format!("{whole}.{fraction}")
+        };
+        canonical.parse::<Decimal>().map_err(|_| bad())
     }
 
     pub fn parse_transfers(field: &'static str, text: &str) -> Result<Transfers, FilterError> {
@@ -264,13 +427,13 @@ mod tests {
 
     #[test]
     fn parsing_names_the_field_not_a_flag() {
-        let err = Filter::from_pairs([("min", "12,50")])
+        let err = Filter::from_pairs([("min", "12,5,0")])
             .unwrap_err()
             .to_string();
         assert_eq!(
             err,
-            "'12,50' is not an amount for min; use digits with an optional '.' decimal point, \
-             e.g. 99.50"
+            "Min amount: '12,5,0' is not an amount; use digits with one '.' or ',' before the \
+             decimals, e.g. 99.50 or 99,50"
         );
         let err = Filter::from_pairs([("from", "2026-05-01"), ("to", "2026-04-01")])
             .unwrap_err()
@@ -298,5 +461,83 @@ mod tests {
             Filter::from_pairs([("search", long.as_str())]),
             Err(FilterError::TooLong { field: "search" })
         ));
+    }
+
+    fn amount(text: &str, mark: Option<DecimalMark>) -> Result<Decimal, FilterError> {
+        Filter::parse_amount_in("min", text, mark)
+    }
+
+    #[test]
+    fn amounts_take_either_decimal_mark() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        for (text, value) in [
+            ("99.50", "99.50"),
+            ("99,50", "99.50"),
+            (" 250 ", "250"),
+            (".5", "0.5"),
+            (",5", "0.5"),
+            ("5.", "5"),
+            ("0,125", "0.125"),
+            ("1 000,50", "1000.50"),
+            ("1\u{a0}000,50", "1000.50"),
+            ("1\u{202f}657\u{202f}398,13", "1657398.13"),
+            ("1,000.50", "1000.50"),
+            ("1.000,50", "1000.50"),
+            ("1,000,000", "1000000"),
+            ("1.000.000", "1000000"),
+            ("1'000", "1000"),
+            ("1000,500", "1000.500"),
+            ("1 000", "1000"),
+        ] {
+            assert_eq!(amount(text, None), Ok(d(value)), "{text}");
+        }
+        for text in [
+            "",
+            ".",
+            ",",
+            "1,2,3",
+            "1.000,5,5",
+            "1  000",
+            "12 34",
+            "-5",
+            "1e9",
+            "½",
+            "1,00,000",
+        ] {
+            assert!(
+                matches!(amount(text, None), Err(FilterError::BadAmount { .. })),
+                "{text}: {:?}",
+                amount(text, None)
+            );
+        }
+    }
+
+    /// `1,000` is a thousand to an English reader and one to a Norwegian: without a locale
+    /// it is refused, with one it follows the locale.
+    #[test]
+    fn the_ambiguous_shape_follows_the_locale_or_is_refused() {
+        let err = amount("1,000", None).unwrap_err();
+        assert!(matches!(err, FilterError::AmbiguousAmount { .. }));
+        assert!(
+            err.to_string()
+                .starts_with("Min amount: '1,000' could mean"),
+            "{err}"
+        );
+        assert!(matches!(
+            amount("12.500", None),
+            Err(FilterError::AmbiguousAmount { .. })
+        ));
+        let en = DecimalMark::of_locale("en-GB");
+        let nb = DecimalMark::of_locale("nb-NO");
+        assert_eq!(en, Some(DecimalMark::Point));
+        assert_eq!(nb, Some(DecimalMark::Comma));
+        assert_eq!(DecimalMark::of_locale("xx"), None);
+        assert_eq!(amount("1,000", en), Ok(Decimal::new(1000, 0)));
+        assert_eq!(amount("1,000", nb), Ok(Decimal::new(1000, 3)));
+        assert_eq!(amount("1.000", en), Ok(Decimal::new(1000, 3)));
+        assert_eq!(amount("1.000", nb), Ok(Decimal::new(1000, 0)));
+        // Unambiguous shapes do not depend on the locale.
+        assert_eq!(amount("99,50", en), Ok(Decimal::new(9950, 2)));
+        assert_eq!(amount("99.50", nb), Ok(Decimal::new(9950, 2)));
     }
 }

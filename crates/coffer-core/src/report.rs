@@ -259,6 +259,9 @@ pub struct ChartRequest {
     pub period: PeriodKind,
     /// Which currency to draw when the filter spans several; default: the one with most rows.
     pub currency: Option<String>,
+    /// The UI's locale (BCP 47, e.g. "nb-NO"), for the month names on date axes; `None`:
+    /// English.
+    pub locale: Option<String>,
 }
 
 impl Default for ChartRequest {
@@ -271,6 +274,7 @@ impl Default for ChartRequest {
             theme: ChartTheme::Light,
             period: PeriodKind::Month,
             currency: None,
+            locale: None,
         }
     }
 }
@@ -296,6 +300,25 @@ pub struct ChartRegion {
     /// click filters exactly that span without the front end decoding the key.
     pub from: Option<String>,
     pub to: Option<String>,
+    /// What a tooltip shows, exact: a bar's amount (a category's or vendor's spending, a day's
+    /// balance) as decimal text in the chart's currency; `None` where the region has two
+    /// (a period: see `credit`/`debit`) or none.
+    pub amount: Option<String>,
+    /// A period's money in (`>= 0`) and out (`<= 0`), decimal text.
+    pub credit: Option<String>,
+    pub debit: Option<String>,
+    /// How many transactions the region stands for; `None` for balances (a balance is not a
+    /// sum of the selected rows).
+    pub count: Option<u64>,
+}
+
+/// What a region's tooltip says, keyed by the region's key.
+#[derive(Default)]
+struct RegionFacts {
+    amount: Option<String>,
+    credit: Option<String>,
+    debit: Option<String>,
+    count: Option<u64>,
 }
 
 /// The days a period or date key covers: `2026-03` (a month), `2026-W12` (an ISO week, Monday
@@ -396,6 +419,11 @@ pub fn chart(
         None => per_currency.first().map(|(c, _)| *c),
     };
     let code = currency.map(|c| c.to_string()).unwrap_or_default();
+    let months = req
+        .locale
+        .as_deref()
+        .map(c::ChartLocale::of_locale)
+        .unwrap_or_default();
     let spec = |title: &str| ChartSpec {
         title: title.to_string(),
         currency: code.clone(),
@@ -408,7 +436,11 @@ pub fn chart(
             ChartTheme::Light => Theme::Light,
             ChartTheme::Dark => Theme::Dark,
         },
+        locale: months,
     };
+    let exponent = currency.map(|c| c.exponent()).unwrap_or(2);
+    let mut facts: std::collections::HashMap<String, RegionFacts> =
+        std::collections::HashMap::new();
     let drawn = match req.kind {
         ChartKind::DebitCredit => {
             let flows = snap.flows(sel, req.period.into());
@@ -421,8 +453,17 @@ pub fn chart(
                             let key = k.key();
                             let partial = key_span(&HitTarget::Period, &key)
                                 .is_some_and(|(from, to)| from <= today && today < to);
+                            facts.insert(
+                                key.clone(),
+                                RegionFacts {
+                                    credit: Some(format_total(t.credit, exponent)),
+                                    debit: Some(format_total(t.debit, exponent)),
+                                    count: Some(t.count),
+                                    ..RegionFacts::default()
+                                },
+                            );
                             c::PeriodFlow {
-                                label: k.label(),
+                                label: k.label_in(months),
                                 credit_minor: saturate(t.credit),
                                 debit_minor: saturate(t.debit.saturating_neg()),
                                 partial,
@@ -441,11 +482,18 @@ pub fn chart(
                 .map(|rows| {
                     rows.iter()
                         .filter(|(_, t)| t.debit < 0)
-                        .map(|(cat, t)| Share {
-                            key: cat
+                        .map(|(cat, t)| {
+                            let key = cat
                                 .map(|c| c.as_str())
                                 .unwrap_or("uncategorised")
-                                .to_string(),
+                                .to_string();
+                            facts.insert(key.clone(), spent(t, exponent));
+                            (cat, t, key)
+                        })
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .map(|(cat, t, key)| Share {
+                            key,
                             label: cat
                                 .map(category_label)
                                 .unwrap_or("Uncategorised")
@@ -466,6 +514,12 @@ pub fn chart(
                         .filter_map(|(v, t)| Some((v.as_ref()?, t)))
                         .filter(|(_, t)| t.debit < 0)
                         .take(10)
+                        .map(|(v, t)| {
+                            facts.insert(v.clone(), spent(t, exponent));
+                            (v, t)
+                        })
+                        .collect::<Vec<_>>()
+                        .into_iter()
                         .map(|(v, t)| Share {
                             key: v.clone(),
                             label: v.clone(),
@@ -483,9 +537,18 @@ pub fn chart(
                 .map(|points| {
                     points
                         .iter()
-                        .map(|(d, m)| c::BalancePoint {
-                            date: *d,
-                            minor: *m,
+                        .map(|(d, m)| {
+                            facts.insert(
+                                d.to_string(),
+                                RegionFacts {
+                                    amount: Some(format_minor(*m, exponent)),
+                                    ..RegionFacts::default()
+                                },
+                            );
+                            c::BalancePoint {
+                                date: *d,
+                                minor: *m,
+                            }
                         })
                         .collect()
                 })
@@ -514,6 +577,10 @@ pub fn chart(
                 },
                 from: None,
                 to: None,
+                amount: None,
+                credit: None,
+                debit: None,
+                count: None,
                 key: r.key,
             })
             .map(|mut r| {
@@ -521,10 +588,25 @@ pub fn chart(
                     r.from = Some(from.to_string());
                     r.to = Some(to.to_string());
                 }
+                if let Some(f) = facts.remove(&r.key) {
+                    r.amount = f.amount;
+                    r.credit = f.credit;
+                    r.debit = f.debit;
+                    r.count = f.count;
+                }
                 r
             })
             .collect(),
     })
+}
+
+/// A category's or vendor's spending for a tooltip: the size of its money out, and its rows.
+fn spent(t: &Totals, exponent: u32) -> RegionFacts {
+    RegionFacts {
+        amount: Some(format_total(t.debit.saturating_neg(), exponent)),
+        count: Some(t.count),
+        ..RegionFacts::default()
+    }
 }
 
 /// Display name of a category.

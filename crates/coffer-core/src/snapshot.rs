@@ -1019,17 +1019,17 @@ impl PeriodKey {
         }
     }
 
+    /// "Mar 2026", "W12 2026": the whole year, since "Mar 26" reads as the 26th of March.
     pub fn label(&self) -> String {
-        const MONTHS: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
+        self.label_in(crate::chart::ChartLocale::English)
+    }
+
+    /// [`PeriodKey::label`] with a locale's month names ("mar. 2026" under nb-NO).
+    pub fn label_in(&self, months: crate::chart::ChartLocale) -> String {
         match self {
-            PeriodKey::Month(y, m) => format!(
-                "{} {:02}",
-                MONTHS.get(*m as usize - 1).copied().unwrap_or("?"),
-                y.rem_euclid(100)
-            ),
-            PeriodKey::Week(y, w) => format!("W{w} {}", y.rem_euclid(100)),
+            PeriodKey::Month(y, m) => NaiveDate::from_ymd_opt(*y, *m, 1)
+                .map_or_else(|| format!("{y}-{m:02}"), |d| months.month_year(d)),
+            PeriodKey::Week(y, w) => format!("W{w} {y}"),
         }
     }
 

@@ -160,6 +160,8 @@ pub enum SettingKind {
     Days,
     /// A whole number (0 = no limit).
     Count,
+    /// A BCP 47 language tag from the app's list of locales, or empty for the system's.
+    Locale,
 }
 
 /// One setting of a bank; the full key is `<bank id>.<key>`.

@@ -150,14 +150,34 @@ export type ChartRequest = { kind: ChartKind, filter: Filter, width: number, hei
 /**
  * Which currency to draw when the filter spans several; default: the one with most rows.
  */
-currency: string | null, };
+currency: string | null, 
+/**
+ * The UI's locale (BCP 47, e.g. "nb-NO"), for the month names on date axes; `None`:
+ * English.
+ */
+locale: string | null, };
 export type HitTarget = "period" | "category" | "vendor" | "date";
 export type ChartRegion = { x: number, y: number, width: number, height: number, target: HitTarget, key: string, 
 /**
  * For period and date regions: the first and last day it stands for (ISO dates), so a
  * click filters exactly that span without the front end decoding the key.
  */
-from: string | null, to: string | null, };
+from: string | null, to: string | null, 
+/**
+ * What a tooltip shows, exact: a bar's amount (a category's or vendor's spending, a day's
+ * balance) as decimal text in the chart's currency; `None` where the region has two
+ * (a period: see `credit`/`debit`) or none.
+ */
+amount: string | null, 
+/**
+ * A period's money in (`>= 0`) and out (`<= 0`), decimal text.
+ */
+credit: string | null, debit: string | null, 
+/**
+ * How many transactions the region stands for; `None` for balances (a balance is not a
+ * sum of the selected rows).
+ */
+count: number | null, };
 export type ChartView = { kind: ChartKind, currency: string | null, 
 /**
  * Every currency the filter spans, for a switcher.
@@ -248,7 +268,13 @@ state: string,
  * `keychain` or `passphrase`.
  */
 key_source: string, message: string | null, };
-export type Setting = { key: string, value: string, default_value: string, description: string, };
+export type Setting = { key: string, value: string, default_value: string, description: string, 
+/**
+ * For a setting chosen from a list (the locale): the values offered; empty otherwise.
+ */
+choices: Array<SettingChoice>, };
+export type SettingChoice = { value: string, label: string, };
+export type AmountBounds = { min: string | null, max: string | null, };
 export type RefreshAtBank = { 
 /**
  * When the bank allows the next refresh (RFC 3339).
@@ -301,6 +327,7 @@ export const OPERATIONS = {
   providers: 'read',
   bank_catalogue: 'read',
   settings: 'read',
+  check_amounts: 'read',
   vault_status: 'read',
   check_database: 'read',
   notices: 'read',
@@ -412,6 +439,10 @@ export class Client {
 
   settings(): Promise<Array<Setting>> {
     return this.caller.call<Array<Setting>>('settings', {});
+  }
+
+  checkAmounts(min: string | null, max: string | null, locale: string | null): Promise<AmountBounds> {
+    return this.caller.call<AmountBounds>('check_amounts', { min, max, locale });
   }
 
   vaultStatus(): Promise<VaultStatus> {

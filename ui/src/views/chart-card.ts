@@ -9,7 +9,7 @@ import { CHART_HEIGHT, chartWidthFor, scaleRegion, svgDataUrl } from '../chart-g
 import { downloadBlob } from '../download';
 import { showError } from '../error-banner';
 import { categoryLabel } from '../filter';
-import { formatDate } from '../format';
+import { currentLocale, formatAmount, formatDate, formatMonth, plural } from '../format';
 import type { Store } from '../state';
 import { toast } from '../toast';
 
@@ -37,6 +37,42 @@ export function regionLabel(target: HitTarget, key: string): string {
   }
 }
 
+/** The period, category, vendor or day a region stands for, as a tooltip's heading. */
+export function regionTitle(target: HitTarget, key: string): string {
+  switch (target) {
+    case 'category':
+      return categoryLabel(key);
+    case 'vendor':
+      return key;
+    case 'period':
+    case 'date': {
+      const week = /^(\d{4})-W(\d{2})$/.exec(key);
+      if (week) return `Week ${Number(week[2])}, ${week[1]}`;
+      if (/^\d{4}-\d{2}$/.test(key)) return formatMonth(key);
+      if (/^\d{4}$/.test(key)) return key;
+      return formatDate(key);
+    }
+  }
+}
+
+/**
+ * What hovering or focusing a region shows: its exact value(s) in the user's locale and how
+ * many transactions it stands for. Lines, first the heading.
+ */
+export function regionTooltip(
+  region: Pick<ChartRegion, 'target' | 'key' | 'amount' | 'credit' | 'debit' | 'count'>,
+  currency: string,
+): string[] {
+  const lines = [regionTitle(region.target, region.key)];
+  if (region.credit !== null) lines.push(`Money in: ${formatAmount(region.credit, currency)}`);
+  if (region.debit !== null) lines.push(`Money out: ${formatAmount(region.debit, currency)}`);
+  if (region.amount !== null) {
+    lines.push(region.target === 'date' ? `Balance: ${formatAmount(region.amount, currency)}` : formatAmount(region.amount, currency));
+  }
+  if (region.count !== null) lines.push(plural(region.count, 'transaction', 'transactions'));
+  return lines;
+}
+
 export function currentTheme(): ChartTheme {
   return window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
 }
@@ -60,6 +96,7 @@ export class ChartCard {
   readonly #frame: HTMLElement;
   readonly #image: HTMLImageElement;
   readonly #hits: HTMLElement;
+  readonly #tooltip: HTMLElement;
   readonly #currencySwitch: HTMLElement;
   readonly #periodSwitch: HTMLElement | null;
   readonly #saveMenu: HTMLElement | null;
@@ -84,11 +121,22 @@ export class ChartCard {
     this.#hits = el('div', { class: 'chart-hits', attrs: { role: 'group', 'aria-label': `${options.title}: filter by` } });
     this.#hits.addEventListener('click', (e) => this.#onHit(e));
     this.#hits.addEventListener('keydown', (e) => this.#onHitKey(e));
+    // One tooltip per chart, shown for the region under the pointer or with the focus.
+    this.#tooltip = el('div', { id: `${options.id}-tooltip`, class: 'chart-tooltip', attrs: { role: 'tooltip', hidden: true } });
+    const hitOf = (e: Event): HTMLButtonElement | null =>
+      (e.target as Element | null)?.closest<HTMLButtonElement>('button.chart-hit') ?? null;
+    this.#hits.addEventListener('pointerover', (e) => this.#showTooltip(hitOf(e)));
+    this.#hits.addEventListener('pointerleave', () => {
+      if (!this.#hits.contains(document.activeElement)) this.#showTooltip(null);
+    });
+    this.#hits.addEventListener('focusin', (e) => this.#showTooltip(hitOf(e)));
+    this.#hits.addEventListener('focusout', () => this.#showTooltip(null));
     this.#frame = el(
       'div',
       { class: 'chart-frame' },
       this.#image,
       this.#hits,
+      this.#tooltip,
       el('div', { class: 'chart-loading', attrs: { 'aria-hidden': 'true' } }, el('span', { class: 'spinner' })),
     );
 
@@ -207,6 +255,7 @@ export class ChartCard {
       theme: currentTheme(),
       period: state.period,
       currency: this.#currency,
+      locale: currentLocale(),
     };
     this.#renderPeriod();
     const generation = ++this.#generation;
@@ -275,6 +324,7 @@ export class ChartCard {
     const view = this.#view;
     const request = this.#request;
     clear(this.#hits);
+    this.#showTooltip(null);
     if (!view || !request) return;
     const shownWidth = this.#image.clientWidth || request.width;
     const shownHeight = this.#image.clientHeight || request.height;
@@ -284,11 +334,11 @@ export class ChartCard {
       if (region.key === '') continue;
       const box = scaleRegion(region, request.width, request.height, shownWidth, shownHeight);
       const label = regionLabel(region.target, region.key);
+      const tip = regionTooltip(region, view.currency ?? '');
       const b = el('button', {
         class: 'chart-hit',
-        title: label,
-        attrs: { type: 'button', 'aria-label': label, tabindex: first ? 0 : -1 },
-        data: { target: region.target, key: region.key, from: region.from ?? '', to: region.to ?? '' },
+        attrs: { type: 'button', 'aria-label': label, 'aria-describedby': this.#tooltip.id, tabindex: first ? 0 : -1 },
+        data: { target: region.target, key: region.key, from: region.from ?? '', to: region.to ?? '', tooltip: tip.join('\n') },
       });
       b.style.left = `${box.left}px`;
       b.style.top = `${box.top}px`;
@@ -298,6 +348,31 @@ export class ChartCard {
       first = false;
     }
     this.#hits.appendChild(fragment);
+  }
+
+  /** Shows the tooltip of `hit` above it (below when there is no room), or hides it. */
+  #showTooltip(hit: HTMLButtonElement | null): void {
+    const lines = hit?.dataset['tooltip']?.split('\n') ?? [];
+    if (!hit || lines.length === 0) {
+      this.#tooltip.hidden = true;
+      delete this.element.dataset['tooltipKey'];
+      return;
+    }
+    clear(this.#tooltip);
+    const [heading, ...rest] = lines;
+    this.#tooltip.appendChild(el('strong', { text: heading ?? '' }));
+    for (const line of rest) this.#tooltip.appendChild(el('span', { text: line }));
+    this.#tooltip.hidden = false;
+    this.element.dataset['tooltipKey'] = hit.dataset['key'] ?? '';
+    const frame = this.#frame.getBoundingClientRect();
+    const box = hit.getBoundingClientRect();
+    const tip = this.#tooltip.getBoundingClientRect();
+    const centre = box.left - frame.left + box.width / 2;
+    const left = Math.max(4, Math.min(frame.width - tip.width - 4, centre - tip.width / 2));
+    const above = box.top - frame.top - tip.height - 8;
+    const top = above >= 0 ? above : Math.min(frame.height - tip.height, box.top - frame.top + 8);
+    this.#tooltip.style.left = `${Math.round(left)}px`;
+    this.#tooltip.style.top = `${Math.round(Math.max(0, top))}px`;
   }
 
   #onResize(): void {

@@ -155,7 +155,7 @@ describe('connection cards', () => {
       connection({ id: 1, provider: 'sparebank1', consent_expires_at: '2026-09-01T00:00:00Z' }),
       connection({ id: 2, provider: 'finsify', provider_name: 'Finsify', consent_expires_at: '2026-09-01T00:00:00Z' }),
     ]);
-    expect(inCard(1, 'connection-consent')!.textContent).toContain('until 1 Sep 2026');
+    expect(inCard(1, 'connection-consent')!.textContent).toContain('until 1 Sept 2026');
     expect(inCard(2, 'connection-consent')).toBeNull();
   });
 

@@ -2,10 +2,12 @@
 // re-renders from the Store (chips, inputs) whenever anything else changes the filter (a chart
 // click, the sidebar, the URL).
 
-import type { AccountView, Category, Direction, Transfers } from '../generated/api';
+import type { AccountView, AmountBounds, Category, Direction, Transfers } from '../generated/api';
+import { toApiError } from '../api';
 import { clear, el, icon } from '../dom';
 import { isIsoDate, localToday, PRESETS, type RangePreset } from '../dates';
-import { categoryLabel, checkAmount, emptyFilter, filterChips, isFilterEmpty, UNCATEGORISED, withoutChip } from '../filter';
+import { formatDecimal } from '../format';
+import { categoryLabel, emptyFilter, filterChips, isFilterEmpty, UNCATEGORISED, withoutChip } from '../filter';
 import type { Store, UiState } from '../state';
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -23,6 +25,13 @@ function field(labelText: string, control: HTMLElement, className = ''): HTMLLab
     control,
   );
 }
+
+/**
+ * Reads what was typed into the amount fields (raw text, empty as null) with the backend's one
+ * amount parser, in the user's locale, and answers plain decimals or rejects with an
+ * `{code, message}` whose message names the field ("Min amount: …").
+ */
+export type AmountReader = (min: string | null, max: string | null) => Promise<AmountBounds>;
 
 export class FilterBar {
   readonly element: HTMLElement;
@@ -48,9 +57,13 @@ export class FilterBar {
   #vendors: string[] = [];
   #searchTimer: number | undefined;
   #amountTimer: number | undefined;
+  readonly #readAmounts: AmountReader;
+  /** Answers of older amount checks are dropped. */
+  #amountTicket = 0;
 
-  constructor(store: Store) {
+  constructor(store: Store, readAmounts: AmountReader) {
     this.#store = store;
+    this.#readAmounts = readAmounts;
 
     this.#search = el('input', {
       id: 'filter-search',
@@ -307,8 +320,9 @@ export class FilterBar {
     this.#transfers.value = f.transfers ?? '';
     this.#transfers.classList.toggle('active', f.transfers !== null);
     if (editing !== this.#min && editing !== this.#max) {
-      this.#min.value = f.min ?? '';
-      this.#max.value = f.max ?? '';
+      // Shown in the user's convention ("99,5" under nb-NO); the parser reads it back.
+      this.#min.value = f.min === null ? '' : formatDecimal(f.min);
+      this.#max.value = f.max === null ? '' : formatDecimal(f.max);
       this.#showAmountError(null);
     }
     this.#markOptions(this.#account, f.accounts.map(String));
@@ -329,19 +343,28 @@ export class FilterBar {
 
   #onAmountInput(now: boolean): void {
     window.clearTimeout(this.#amountTimer);
-    const min = checkAmount(this.#min.value);
-    const max = checkAmount(this.#max.value);
-    this.#min.setAttribute('aria-invalid', min.ok ? 'false' : 'true');
-    this.#max.setAttribute('aria-invalid', max.ok ? 'false' : 'true');
-    if (!min.ok || !max.ok) {
-      const bad = !min.ok ? min : max;
-      this.#showAmountError(`${!min.ok ? 'Min' : 'Max'}: ${bad.ok ? '' : bad.message}`);
-      return; // nothing invalid is ever sent
-    }
-    this.#showAmountError(null);
-    const apply = (): void => this.#store.setFilter({ min: min.value, max: max.value });
-    if (now) apply();
-    else this.#amountTimer = window.setTimeout(apply, AMOUNT_DEBOUNCE_MS);
+    const typed = (input: HTMLInputElement): string | null => (input.value.trim() === '' ? null : input.value);
+    const min = typed(this.#min);
+    const max = typed(this.#max);
+    const apply = async (): Promise<void> => {
+      const ticket = ++this.#amountTicket;
+      let bounds: AmountBounds;
+      try {
+        bounds = await this.#readAmounts(min, max);
+      } catch (error) {
+        if (ticket !== this.#amountTicket) return;
+        const message = toApiError(error).message;
+        this.#showAmountError(message); // nothing invalid is ever sent as a filter
+        const onMax = message.startsWith('Max amount');
+        (onMax ? this.#max : this.#min).setAttribute('aria-invalid', 'true');
+        return;
+      }
+      if (ticket !== this.#amountTicket) return;
+      this.#showAmountError(null);
+      this.#store.setFilter({ min: bounds.min, max: bounds.max });
+    };
+    if (now) void apply();
+    else this.#amountTimer = window.setTimeout(() => void apply(), AMOUNT_DEBOUNCE_MS);
   }
 
   #showAmountError(message: string | null): void {

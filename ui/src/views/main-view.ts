@@ -8,7 +8,7 @@ import { clear, el, icon, type IconName } from '../dom';
 import { localToday } from '../dates';
 import { showError } from '../error-banner';
 import { toast } from '../toast';
-import { formatRelativeTime } from '../format';
+import { currentLocale, formatRelativeTime } from '../format';
 import { decodeHash, encodeHash, Store, VIEWS, type View } from '../state';
 import { ProgressView } from '../sync-progress';
 import { runSync } from '../sync';
@@ -123,7 +123,7 @@ export class MainView {
         await this.dataChanged();
       },
     );
-    this.#filterBar = new FilterBar(this.store);
+    this.#filterBar = new FilterBar(this.store, (min, max) => api.checkAmounts(min, max, currentLocale()));
     this.#dashboard = new Dashboard(api, this.store);
     this.#transactions = new TransactionsView(api, this.store);
     this.#manage = new ManageView(api, this.store, (vendor) =>

@@ -2,11 +2,11 @@
 // and category rules. Every change invalidates the cached data of every view.
 
 import type { Api } from '../api';
-import type { Category, CategoryRuleView, RuleMatch, VendorRuleView, VendorView } from '../generated/api';
+import type { Category, CategoryRuleView, RuleMatch, Setting, VendorRuleView, VendorView } from '../generated/api';
 import { clear, el, icon } from '../dom';
 import { showError } from '../error-banner';
 import { categoryLabel } from '../filter';
-import { formatCount, plural } from '../format';
+import { currentLocale, formatAmount, formatCount, formatDate, plural, setLocale, systemLocale } from '../format';
 import type { Change, Store } from '../state';
 import { toast } from '../toast';
 
@@ -20,6 +20,9 @@ function iconButton(iconName: Parameters<typeof icon>[0], label: string, classNa
     icon(iconName),
   );
 }
+
+/** The backend's locale setting; empty: the system's. */
+const LOCALE_SETTING = 'app.locale';
 
 export class ManageView {
   readonly element: HTMLElement;
@@ -43,11 +46,40 @@ export class ManageView {
   #active = false;
   #dirty = true;
   #onShowVendor: (name: string) => void;
+  readonly #localeSelect: HTMLSelectElement;
+  readonly #localeSample: HTMLElement;
 
   constructor(api: Api, store: Store, onShowVendor: (name: string) => void) {
     this.#api = api;
     this.#store = store;
     this.#onShowVendor = onShowVendor;
+
+    // ---- settings: the locale ----
+    this.#localeSelect = el('select', { id: 'setting-locale', class: 'control', attrs: { 'aria-label': 'Language and region' } });
+    this.#localeSelect.addEventListener('change', () => void this.#setLocale(this.#localeSelect.value));
+    this.#localeSample = el('p', { id: 'setting-locale-sample', class: 'settings-note' });
+    const settingsCard = manageCard(
+      'settings',
+      'Language and region',
+      'How amounts, dates and typed numbers are written',
+      null,
+      el(
+        'div',
+        { class: 'inline-form settings-body' },
+        el(
+          'label',
+          { class: 'field', attrs: { for: 'setting-locale' } },
+          el('span', { class: 'field-label', text: 'Locale' }),
+          this.#localeSelect,
+        ),
+        this.#localeSample,
+        el('p', {
+          class: 'settings-note',
+          attrs: { hidden: api.isDesktop },
+          text: 'Changed in the desktop app, or with “coffer settings set app.locale nb-NO”.',
+        }),
+      ),
+    );
 
     // ---- vendors ----
     this.#vendorSearch = el('input', {
@@ -249,7 +281,7 @@ export class ManageView {
         el('h1', { class: 'view-title', text: 'Vendors & categories' }),
         el('p', { class: 'view-caption', text: 'Changes apply to every transaction, old and new' }),
       ),
-      el('div', { class: 'manage-grid' }, vendorsCard, el('div', { class: 'manage-side' }, vendorRulesCard, categoryRulesCard)),
+      el('div', { class: 'manage-grid' }, vendorsCard, el('div', { class: 'manage-side' }, vendorRulesCard, categoryRulesCard, settingsCard)),
     );
 
     store.subscribe((change) => this.#onChange(change));
@@ -283,9 +315,37 @@ export class ManageView {
   async reloadRules(): Promise<void> {
     this.#dirty = false;
     try {
-      const [vendorRules, categoryRules] = await Promise.all([this.#api.vendorRules(), this.#api.categoryRules()]);
+      const [vendorRules, categoryRules, settings] = await Promise.all([
+        this.#api.vendorRules(),
+        this.#api.categoryRules(),
+        this.#api.settings(),
+      ]);
       this.#renderVendorRules(vendorRules);
       this.#renderCategoryRules(categoryRules);
+      this.#renderLocale(settings.find((s) => s.key === LOCALE_SETTING));
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  /** The locale choice list, from the backend's setting (its values are all it accepts). */
+  #renderLocale(setting: Setting | undefined): void {
+    clear(this.#localeSelect);
+    for (const c of setting?.choices ?? []) {
+      const label = c.value === '' ? `${c.label} (${systemLocale()})` : c.label;
+      this.#localeSelect.appendChild(el('option', { text: label, attrs: { value: c.value } }));
+    }
+    this.#localeSelect.value = setting?.value ?? '';
+    this.#localeSelect.disabled = !this.#api.isDesktop;
+    this.#localeSample.textContent = `${formatAmount('1657398.13', 'NOK')} · ${formatDate('2026-12-04')} (${currentLocale()})`;
+  }
+
+  async #setLocale(value: string): Promise<void> {
+    try {
+      const saved = await this.#api.setSetting(LOCALE_SETTING, value === '' ? null : value);
+      setLocale(saved.value);
+      // Every amount and date on screen was written in the old locale: start again.
+      window.location.reload();
     } catch (error) {
       showError(error);
     }

@@ -3,7 +3,7 @@
 
 import type { AccountKind, AccountsOverview, AccountView, CurrencyTotal } from '../generated/api';
 import { clear, el, icon, type IconName } from '../dom';
-import { accountNumberLabel, formatDecimal, isNegative, kindLabel, plural } from '../format';
+import { accountNumberLabel, currencyLabel, formatDecimal, isNegative, kindLabel, plural } from '../format';
 
 const KIND_ICONS: Record<AccountKind, IconName> = {
   current: 'wallet',
@@ -15,12 +15,13 @@ const KIND_ICONS: Record<AccountKind, IconName> = {
 
 /** "-61,299.00 NOK" as a number span and a currency span; its textContent is formatAmount(). */
 export function moneyNode(amount: string, currency: string, className: string): HTMLElement {
+  const ccy = currencyLabel(currency);
   return el(
     'span',
-    { class: `${className} money${isNegative(amount) ? ' negative' : ''}` },
+    { class: `${className} money${isNegative(amount) ? ' negative' : ''}`, data: { currency } },
     el('span', { class: 'num', text: formatDecimal(amount) }),
-    ' ',
-    el('span', { class: 'ccy', text: currency }),
+    ccy.gap,
+    el('span', { class: 'ccy', text: ccy.text }),
   );
 }
 

@@ -96,7 +96,7 @@ describe('the filter bar', () => {
     // jsdom has no CSS.escape; the bar uses it for option lookups.
     vi.stubGlobal('CSS', { escape: (s: string) => s.replace(/["\\]/g, '\\$&') });
     const store = new Store();
-    const bar = new FilterBar(store);
+    const bar = new FilterBar(store, () => Promise.reject(new Error('no backend in this test')));
     const select = bar.element.querySelector<HTMLSelectElement>('#filter-transfers')!;
     expect(select.value).toBe('');
     select.value = 'include';

@@ -7,7 +7,7 @@ import type { Api } from '../api';
 import type { Category, TransactionQuery, TransactionView } from '../generated/api';
 import { el } from '../dom';
 import { categoryLabel } from '../filter';
-import { formatDate, formatDecimal } from '../format';
+import { currencyLabel, formatDate, formatDecimal } from '../format';
 import { defaultDescending, type SortKey } from '../state';
 import { pagesFor, spacerHeights, visibleWindow, type RowWindow } from '../virtual';
 
@@ -494,9 +494,10 @@ export function buildRow(t: TransactionView, categories: Category[]): HTMLTableR
   const amount = td(`col-amount amount ${t.direction}`);
   amount.dataset['amount'] = t.amount;
   amount.dataset['currency'] = t.currency;
+  const ccy = currencyLabel(t.currency);
   amount.appendChild(span('num', formatDecimal(t.amount)));
-  amount.appendChild(document.createTextNode(' '));
-  amount.appendChild(span('ccy', t.currency));
+  amount.appendChild(document.createTextNode(ccy.gap));
+  amount.appendChild(span('ccy', ccy.text));
 
   const status = pending ? td('col-status') : td('col-status booked', 'Booked');
   if (pending) status.appendChild(span('badge badge-pending', 'Pending'));

@@ -75,6 +75,7 @@ fn every_registered_bank_describes_itself_completely() {
                         .parse::<u32>()
                         .unwrap_or_else(|e| panic!("{id}.{}: default {e}", s.key));
                 }
+                SettingKind::Locale => panic!("{id}.{}: a bank has no locale of its own", s.key),
             }
         }
 

@@ -484,6 +484,124 @@ async fn charts_render_for_every_kind_and_refuse_bad_requests() {
     assert!(err.message.contains("does not exist"), "{}", err.message);
 }
 
+/// What a chart's tooltip shows comes with each region, exact and equal to the reports: a
+/// month's money in, out and row count; a category's spending and rows. Month labels carry the
+/// whole year in the requested locale's month names.
+#[tokio::test]
+async fn chart_regions_carry_exact_values_and_counts_for_tooltips() {
+    let dir = tempfile::tempdir().unwrap();
+    let coffer = demo_profile(dir.path(), clock(2026, 11, 21)).await;
+    let flows = coffer.chart(&ChartRequest::default()).await.unwrap();
+    let report = coffer
+        .report_flows(&Filter::default(), PeriodKind::Month)
+        .await
+        .unwrap();
+    let nok = report.iter().find(|r| r.currency == "NOK").unwrap();
+    assert_eq!(flows.regions.len(), nok.periods.len());
+    for (region, period) in flows.regions.iter().zip(&nok.periods) {
+        assert_eq!(region.key, period.key);
+        assert_eq!(
+            region.credit.as_deref(),
+            Some(period.amounts.credit.as_str())
+        );
+        assert_eq!(region.debit.as_deref(), Some(period.amounts.debit.as_str()));
+        assert_eq!(region.count, Some(period.amounts.count as u64));
+        assert!(region.count.unwrap() > 0);
+    }
+    assert!(
+        flows.svg.contains("Nov 2026"),
+        "month labels carry the year"
+    );
+    assert!(!flows.svg.contains(">\nNov 26\n<"));
+    // November 2026 is running on the 21st: its bars are the see-through ones.
+    assert_eq!(flows.svg.matches("opacity=\"0.4\"").count(), 2);
+    let norwegian = coffer
+        .chart(&ChartRequest {
+            locale: Some("nb-NO".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(norwegian.svg.contains("nov. 2026"), "{}", norwegian.svg);
+
+    let categories = coffer
+        .chart(&ChartRequest {
+            kind: ChartKind::Category,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let report = coffer.report_categories(&Filter::default()).await.unwrap();
+    let nok = report.iter().find(|r| r.currency == "NOK").unwrap();
+    let groceries = categories
+        .regions
+        .iter()
+        .find(|r| r.key == "groceries")
+        .expect("a groceries bar");
+    let row = nok
+        .rows
+        .iter()
+        .find(|r| r.category == Some(Category::Groceries))
+        .unwrap();
+    assert_eq!(
+        groceries.amount.as_deref(),
+        Some(row.amounts.debit.trim_start_matches('-'))
+    );
+    assert_eq!(groceries.count, Some(row.amounts.count as u64));
+}
+
+/// The UI's amount fields go through the one parser: either decimal mark, the ambiguous
+/// shape by the locale, and refusals that name the field as the form does.
+#[test]
+fn typed_amounts_are_read_by_the_one_parser() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let coffer = rt.block_on(demo_profile(dir.path(), clock(2026, 11, 21)));
+    let read = |min: Option<&str>, max: Option<&str>, locale: Option<&str>| {
+        coffer.check_amounts(min, max, locale)
+    };
+    let bounds = read(Some("99,50"), Some("1 000,50"), Some("nb-NO")).unwrap();
+    assert_eq!(bounds.min.as_deref(), Some("99.5"));
+    assert_eq!(bounds.max.as_deref(), Some("1000.5"));
+    let bounds = read(Some("99.50"), Some(" "), None).unwrap();
+    assert_eq!((bounds.min.as_deref(), bounds.max), (Some("99.5"), None));
+    assert_eq!(
+        read(Some("1,000"), None, Some("en-GB"))
+            .unwrap()
+            .min
+            .as_deref(),
+        Some("1000")
+    );
+    assert_eq!(
+        read(Some("1,000"), None, Some("nb-NO"))
+            .unwrap()
+            .min
+            .as_deref(),
+        Some("1")
+    );
+    let err = read(Some("1,000"), None, None).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(
+        err.message.starts_with("Min amount: '1,000' could mean"),
+        "{}",
+        err.message
+    );
+    let err = read(None, Some("abc"), Some("nb-NO")).unwrap_err();
+    assert!(
+        err.message
+            .starts_with("Max amount: 'abc' is not an amount"),
+        "{}",
+        err.message
+    );
+    assert!(!err.message.contains("--"));
+    let err = read(Some("500"), Some("100"), None).unwrap_err();
+    assert!(
+        err.message.contains("minimum 500 is above the maximum 100"),
+        "{}",
+        err.message
+    );
+}
+
 /// The Demo Bank's own transfers: savings orders, sweeps, top-ups and the card bill (NOK out of
 /// Brukskonto, EUR into Visa Reise). Each names the other account as its counterparty.
 const DEMO_OWN_TRANSFERS: &[&str] = &[
@@ -598,4 +716,43 @@ async fn unpairing_a_demo_transfer_survives_a_resync() {
     let t = again.transfer.as_ref().unwrap();
     assert!(t.by_user);
     assert_eq!(t.partner_id, partner);
+}
+
+/// The locale setting offers a list and takes nothing else; empty goes back to the system's.
+#[tokio::test]
+async fn the_locale_setting_takes_only_listed_locales() {
+    let dir = tempfile::tempdir().unwrap();
+    let coffer = Coffer::open_with_clock(dir.path(), clock(2026, 11, 21)).unwrap();
+    let listed = coffer
+        .settings()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.key == "app.locale")
+        .expect("an app.locale setting");
+    assert_eq!(listed.value, "", "the system's by default");
+    assert!(listed.choices.iter().any(|c| c.value == "nb-NO"));
+    assert!(listed.choices.iter().any(|c| c.value.is_empty()));
+    let set = coffer
+        .set_setting("app.locale", Some("nb-NO"))
+        .await
+        .unwrap();
+    assert_eq!(set.value, "nb-NO");
+    let err = coffer
+        .set_setting("app.locale", Some("tlh-QO"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("app.locale"), "{}", err.message);
+    assert!(
+        err.message.contains("'tlh-QO'") && err.message.contains("en-GB"),
+        "{}",
+        err.message
+    );
+    let kept = coffer.settings().await.unwrap();
+    assert!(kept
+        .iter()
+        .any(|s| s.key == "app.locale" && s.value == "nb-NO"));
+    let reset = coffer.set_setting("app.locale", Some("")).await.unwrap();
+    assert_eq!(reset.value, "");
 }

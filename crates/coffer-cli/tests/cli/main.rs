@@ -172,9 +172,9 @@ fn malformed_arguments_get_one_line_naming_the_problem() {
     );
     fails(
         dir.path(),
-        &["transactions", "--min", "12,50"],
+        &["transactions", "--min", "12,5,0"],
         2,
-        "'12,50' is not an amount",
+        "Min amount: '12,5,0' is not an amount",
     );
     fails(
         dir.path(),
@@ -342,6 +342,37 @@ fn report_chart_and_vendor_commands_work_end_to_end() {
         ],
     );
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    // An SVG file in Norwegian month names, with the year in full.
+    let svg = dir.path().join("flows.svg");
+    ok(
+        dir.path(),
+        &[
+            "chart",
+            "balance",
+            "--locale",
+            "nb-NO",
+            "-o",
+            svg.to_str().unwrap(),
+        ],
+    );
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        ["jan.", "apr.", "jul.", "okt."]
+            .iter()
+            .any(|m| text.contains(&format!(">\n{m} 20"))),
+        "{text}"
+    );
+    // Amount bounds in either decimal convention select the same rows.
+    let comma = json(&ok(
+        dir.path(),
+        &["transactions", "--min", "99,50", "--json"],
+    ));
+    let point = json(&ok(
+        dir.path(),
+        &["transactions", "--min", "99.50", "--json"],
+    ));
+    assert!(comma["total"].as_i64().unwrap() > 0);
+    assert_eq!(comma["total"], point["total"]);
     ok(dir.path(), &["vendors", "rename", "Kiwi", "Kiwi Minipris"]);
     let vendors = json(&ok(dir.path(), &["vendors", "--json"]));
     assert!(vendors

@@ -6,12 +6,14 @@
 //! runs more (the README's developer section has the long run).
 
 use coffer_core::export::neutralise;
+use coffer_core::filter::{DecimalMark, FilterError};
 use coffer_core::model::TransactionStatus;
 use coffer_core::money::{format_minor, parse_json_minor, parse_minor};
 use coffer_core::snapshot::Snapshot;
 use coffer_core::store::Store;
 use coffer_core::{Currency, Filter};
 use proptest::prelude::*;
+use rust_decimal::Decimal;
 
 use crate::{account, at, date, tx};
 
@@ -31,6 +33,14 @@ fn amountish() -> impl Strategy<Value = String> {
         "[-+]?[0-9]{0,29}(\\.[0-9]{0,8})?",
         "[-+ .0-9eE,_]{0,30}",
         any::<String>(),
+    ]
+}
+
+fn marks() -> impl Strategy<Value = Option<DecimalMark>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(DecimalMark::Point)),
+        Just(Some(DecimalMark::Comma))
     ]
 }
 
@@ -75,18 +85,62 @@ proptest! {
     #[test]
     fn filter_dates_parse_or_refuse_by_name(text in any::<String>(), days in 0i32..3_000_000) {
         if let Err(e) = Filter::parse_date("from", &text) {
-            prop_assert!(e.to_string().contains("from"), "{}", e);
+            prop_assert!(e.to_string().starts_with("From date: "), "{}", e);
         }
         let day = chrono::NaiveDate::from_num_days_from_ce_opt(days).unwrap();
         prop_assert_eq!(Filter::parse_date("to", &day.to_string()).unwrap(), day);
     }
 
-    /// Amount bounds: any text is a non-negative decimal or a refusal naming the field.
+    /// Amount bounds: any text, with or without a locale, is a non-negative decimal or a
+    /// refusal naming the field as a person reads it (never a CLI flag); never a panic.
     #[test]
-    fn filter_amounts_parse_or_refuse_by_name(text in amountish()) {
-        match Filter::parse_amount("min", &text) {
+    fn filter_amounts_parse_or_refuse_by_name(text in amountish(), mark in marks()) {
+        match Filter::parse_amount_in("min", &text, mark) {
             Ok(d) => prop_assert!(!d.is_sign_negative() || d.is_zero()),
-            Err(e) => prop_assert!(e.to_string().contains("min"), "{}", e),
+            Err(e) => {
+                let message = e.to_string();
+                prop_assert!(message.starts_with("Min amount: "), "{}", message);
+                prop_assert!(!message.contains("--min"), "{}", message);
+            }
+        }
+    }
+
+    /// Round trip: an amount written in any of the conventions people use (either decimal
+    /// mark, grouped by a space, a no-break space or the other mark, or not grouped) parses
+    /// back to exactly that amount under the writer's locale; with no locale known it parses
+    /// to the same amount or, for the one ambiguous shape, is refused as ambiguous.
+    #[test]
+    fn filter_amounts_round_trip_in_every_convention(
+        whole in 0u64..=u64::MAX,
+        fraction in "[0-9]{0,4}",
+        comma in any::<bool>(),
+        group in prop_oneof![Just(None), Just(Some(' ')), Just(Some('\u{a0}')), Just(Some('\u{202f}')), Just(Some('o'))],
+    ) {
+        let (decimal_mark, other) = if comma { (',', '.') } else { ('.', ',') };
+        let group = group.map(|g| if g == 'o' { other } else { g });
+        let digits = whole.to_string();
+        let mut written = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if let Some(g) = group {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    written.push(g);
+                }
+            }
+            written.push(c);
+        }
+        if !fraction.is_empty() {
+            written.push(decimal_mark);
+            written.push_str(&fraction);
+        }
+        let expected: Decimal = format!("{whole}.{}", if fraction.is_empty() { "0" } else { &fraction })
+            .parse()
+            .unwrap();
+        let mark = Some(if comma { DecimalMark::Comma } else { DecimalMark::Point });
+        prop_assert_eq!(Filter::parse_amount_in("min", &written, mark), Ok(expected), "{}", written);
+        match Filter::parse_amount("min", &written) {
+            Ok(d) => prop_assert_eq!(d, expected, "{}", written),
+            Err(FilterError::AmbiguousAmount { .. }) => {}
+            Err(e) => prop_assert!(false, "{}: {}", written, e),
         }
     }
 }
