@@ -8,6 +8,7 @@ mod connect;
 mod diagnostics;
 mod error;
 pub mod ops;
+mod reserve;
 mod schedule;
 pub mod views;
 

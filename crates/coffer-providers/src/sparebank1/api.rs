@@ -174,6 +174,15 @@ fn retry_after(headers: &HeaderMap) -> u64 {
 }
 
 fn reauth(e: LoginError) -> ProviderError {
+    // A login that could not be saved (a full disk) is not a lost login: the session keeps the
+    // renewed pair (and a reserve on disk holds it for the next process), so asking the user to
+    // log in again would be wrong; the message says what to free.
+    if let LoginError::Storage { .. } = e {
+        return ProviderError::Other {
+            provider: PROVIDER_ID,
+            message: e.to_string(),
+        };
+    }
     let reason = match e {
         LoginError::InvalidGrant { .. } => {
             "the saved login has expired or was revoked (invalid_grant); log in with BankID again"
