@@ -14,11 +14,11 @@ use crate::bank::{assert_sound, command, exported_rows, ok, Bank};
 const TIMEOUT_SECS: u64 = 2;
 
 /// What one hostile sync cost: its wall time and the process's peak resident memory.
-struct Cost {
-    took: Duration,
-    peak_kib: u64,
-    code: Option<i32>,
-    stderr: String,
+pub struct Cost {
+    pub took: Duration,
+    pub peak_kib: u64,
+    pub code: Option<i32>,
+    pub stderr: String,
 }
 
 /// The high-water mark of a running process's resident memory, from `/proc`.
@@ -37,10 +37,15 @@ fn peak_kib(pid: u32) -> Option<u64> {
 /// Runs `coffer sync`, reading its peak memory from `/proc` while it runs (VmHWM only grows, so
 /// the last reading is within one interval of the true peak).
 fn measured_sync(dir: &std::path::Path) -> Cost {
+    measured_sync_with(dir, TIMEOUT_SECS)
+}
+
+/// [`measured_sync`] with an answer timeout of `timeout_secs`.
+pub fn measured_sync_with(dir: &std::path::Path, timeout_secs: u64) -> Cost {
     let started = Instant::now();
     let mut child = command(dir, &["sync"])
-        // Each answer may take 2 s instead of 60, so a stalled bank is given up on in seconds.
-        .env("COFFER_HTTP_TIMEOUT_SECS", TIMEOUT_SECS.to_string())
+        // Each answer may take seconds instead of 60, so a stalled bank is given up on quickly.
+        .env("COFFER_HTTP_TIMEOUT_SECS", timeout_secs.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

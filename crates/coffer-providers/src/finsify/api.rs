@@ -341,7 +341,7 @@ impl FinsifyApi {
                         detail: format!(
                             "the answer to {} cannot be read: {}",
                             call.name(),
-                            json_problem(&e)
+                            crate::wire::json_body_problem(&body, &e)
                         ),
                     })?;
                 return envelope.data.ok_or_else(|| FinsifyError::Malformed {
