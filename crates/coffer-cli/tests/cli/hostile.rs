@@ -131,8 +131,8 @@ fn a_hostile_bank_is_cut_off_with_a_clear_message_and_nothing_is_stored() {
             "{name}: the bank is named: {}",
             cost.stderr
         );
-        // Cut off by the body cap or refused at ingest at once; a stalled call after the
-        // timeout on each of its four attempts (three retries, 0.2–1.6 s apart).
+        // Cut off by the body cap or refused at ingest at once; a stalled call after one
+        // timeout (a call that ran past it is not retried). The bound leaves room for retries.
         assert!(
             cost.took < Duration::from_secs(4 * TIMEOUT_SECS + 10),
             "{name}: took {:?}",

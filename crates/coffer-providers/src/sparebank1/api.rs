@@ -78,6 +78,18 @@ impl Api {
                 .await;
             let response = match sent {
                 Ok(r) => r,
+                // A call that ran past the timeout is not asked again: a stalling bank would
+                // cost a timeout (60 s) per attempt.
+                Err(e) if e.is_timeout() => {
+                    return Err(ProviderError::Other {
+                        provider: PROVIDER_ID,
+                        message: format!(
+                            "cannot reach {} for /{path}: {}",
+                            host_of(&self.base),
+                            transport_problem(&e)
+                        ),
+                    })
+                }
                 Err(e) => match backoff.next() {
                     Some(delay) => {
                         tracing::warn!(path, problem = %transport_problem(&e), "SpareBank 1 did not answer; retrying");
