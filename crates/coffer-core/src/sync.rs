@@ -40,6 +40,47 @@ pub mod bounds {
     pub const MAX_TEXT: usize = 4096;
     /// The most rows one account may deliver in one sync.
     pub const MAX_ROWS: usize = 2_000_000;
+
+    /// Refuses rows holding anything beyond these bounds, naming the row and the field (the
+    /// rows' part of the engine's check, shared with the providers' property tests).
+    pub fn check_transactions(
+        transactions: &[crate::model::ProviderTransaction],
+    ) -> Result<(), String> {
+        for (i, t) in transactions.iter().enumerate() {
+            let row = i + 1;
+            if !date_ok(t.booking_date) {
+                return Err(format!(
+                    "transaction {row} has the booking date {}, outside 1900–2200",
+                    t.booking_date
+                ));
+            }
+            if let Some(d) = t.value_date.filter(|d| !date_ok(*d)) {
+                return Err(format!(
+                    "transaction {row} has the value date {d}, outside 1900–2200"
+                ));
+            }
+            if t.amount.minor.abs() > MAX_MINOR {
+                return Err(format!(
+                    "transaction {row} has an amount of {} minor units, beyond ±10^15",
+                    t.amount.minor
+                ));
+            }
+            for (field, text) in [
+                ("description", Some(t.description.as_str())),
+                ("counterparty", t.counterparty.as_deref()),
+                ("category", t.provider_category.as_deref()),
+                ("id", Some(t.dedup_key.as_str())),
+            ] {
+                if text.is_some_and(|x| x.len() > MAX_TEXT) {
+                    return Err(format!(
+                        "transaction {row} has a {field} longer than {} bytes",
+                        MAX_TEXT
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -445,40 +486,7 @@ fn check_bounds(batch: &TransactionBatch) -> Result<(), String> {
             batch.through
         ));
     }
-    for (i, t) in batch.transactions.iter().enumerate() {
-        let row = i + 1;
-        if !bounds::date_ok(t.booking_date) {
-            return Err(format!(
-                "transaction {row} has the booking date {}, outside 1900–2200",
-                t.booking_date
-            ));
-        }
-        if let Some(d) = t.value_date.filter(|d| !bounds::date_ok(*d)) {
-            return Err(format!(
-                "transaction {row} has the value date {d}, outside 1900–2200"
-            ));
-        }
-        if t.amount.minor.abs() > bounds::MAX_MINOR {
-            return Err(format!(
-                "transaction {row} has an amount of {} minor units, beyond ±10^15",
-                t.amount.minor
-            ));
-        }
-        for (field, text) in [
-            ("description", Some(t.description.as_str())),
-            ("counterparty", t.counterparty.as_deref()),
-            ("category", t.provider_category.as_deref()),
-            ("id", Some(t.dedup_key.as_str())),
-        ] {
-            if text.is_some_and(|x| x.len() > bounds::MAX_TEXT) {
-                return Err(format!(
-                    "transaction {row} has a {field} longer than {} bytes",
-                    bounds::MAX_TEXT
-                ));
-            }
-        }
-    }
-    Ok(())
+    bounds::check_transactions(&batch.transactions)
 }
 
 /// What an account needs, from what the store holds.
