@@ -39,15 +39,14 @@ struct Profile {
     fibank: FibankSandbox,
 }
 
+/// Plays the user at the bank with the login URL; the redirect to follow, if the "browser" did
+/// not follow it itself.
+type Approve<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
 /// Runs `coffer connect ARGS` with `stdin` as its standard input; when `approve` is given, reads
 /// the login URL the command prints and plays the user at the bank with it, then follows the
 /// redirect it returns to Coffer's listener (unless the "browser" already followed it: `None`).
-fn connect(
-    p: &Profile,
-    args: &[&str],
-    stdin: &str,
-    approve: Option<&dyn Fn(&str) -> Option<String>>,
-) {
+fn connect(p: &Profile, args: &[&str], stdin: &str, approve: Option<&Approve>) {
     let mut child = command(p.dir.path(), args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -382,12 +382,8 @@ impl Fibank {
         {
             Ok(b) => b,
             Err(e) => {
-                let hostile = match &e {
-                    coffer_login::http::BodyError::TooLarge { .. } => true,
-                    coffer_login::http::BodyError::Transport(t) => t.is_timeout(),
-                };
                 let problem = FibankError::Unreachable(crate::wire::body_problem(&e));
-                if hostile {
+                if e.is_cap_or_timeout() {
                     // Not retried: asking again for an answer past the cap or the timeout
                     // only costs another 32 MiB or another timeout.
                     self.gave_up.store(true, Ordering::Relaxed);

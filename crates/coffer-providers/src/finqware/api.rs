@@ -373,10 +373,7 @@ impl FinqwareApi {
         let text = coffer_login::http::read_text_capped(response, coffer_login::http::MAX_BODY)
             .await
             .map_err(|e| {
-                if match &e {
-                    coffer_login::http::BodyError::TooLarge { .. } => true,
-                    coffer_login::http::BodyError::Transport(t) => t.is_timeout(),
-                } {
+                if e.is_cap_or_timeout() {
                     self.gave_up.store(true, Ordering::Relaxed);
                 }
                 FinqwareError::Unreachable {

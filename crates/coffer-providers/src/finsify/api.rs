@@ -354,15 +354,11 @@ impl FinsifyApi {
             }
             let body = coffer_login::http::read_text_capped(response, coffer_login::http::MAX_BODY)
                 .await
-                .map_err(|e| {
-                    if match &e {
-                        coffer_login::http::BodyError::TooLarge { .. } => true,
-                        coffer_login::http::BodyError::Transport(t) => t.is_timeout(),
-                    } {
+                .inspect_err(|e| {
+                    if e.is_cap_or_timeout() {
                         self.gave_up
                             .store(true, std::sync::atomic::Ordering::Relaxed);
                     }
-                    e
                 })
                 .map_err(|e| FinsifyError::Unreachable {
                     detail: format!(
