@@ -41,6 +41,23 @@ pub mod bounds {
     /// The most rows one account may deliver in one sync.
     pub const MAX_ROWS: usize = 2_000_000;
 
+    /// Refuses an account whose balances (current, available, opening) are beyond
+    /// [`MAX_MINOR`], naming the balance and the account.
+    pub fn check_balances(account: &crate::model::ProviderAccount) -> Result<(), String> {
+        let balances = [Some(account.balance), account.available]
+            .into_iter()
+            .flatten()
+            .chain(account.opening.map(|(_, m)| m));
+        if let Some(m) = balances.into_iter().find(|m| m.minor.abs() > MAX_MINOR) {
+            return Err(format!(
+                "the bank reported a balance of {} minor units for account {}, beyond what \
+                 Coffer accepts (±10^15); nothing was stored",
+                m.minor, account.provider_account_id
+            ));
+        }
+        Ok(())
+    }
+
     /// Refuses rows holding anything beyond these bounds, naming the row and the field (the
     /// rows' part of the engine's check, shared with the providers' property tests).
     pub fn check_transactions(
@@ -527,20 +544,7 @@ async fn sync_account(
             account.provider_account_id
         )));
     }
-    let balances = [Some(account.balance), account.available]
-        .into_iter()
-        .flatten()
-        .chain(account.opening.map(|(_, m)| m));
-    if let Some(m) = balances
-        .into_iter()
-        .find(|m| m.minor.abs() > bounds::MAX_MINOR)
-    {
-        return Err(AccountFailure::Provider(format!(
-            "the bank reported a balance of {} minor units for account {}, beyond what Coffer \
-             accepts (±10^15); nothing was stored",
-            m.minor, account.provider_account_id
-        )));
-    }
+    bounds::check_balances(account).map_err(AccountFailure::Provider)?;
     let batch = provider
         .transactions(account, need)
         .await

@@ -270,3 +270,24 @@ pub(crate) fn keys_of(doc: &Value) -> Vec<String> {
     walk(doc, &mut out);
     out
 }
+
+/// Accounts a parser gave carry balances inside the ingest bound, or the engine's check at the
+/// door (before anything of the account is stored) refuses them naming the balance.
+pub(crate) fn assert_balances_bounded_or_refused(
+    accounts: &[coffer_core::model::ProviderAccount],
+) -> Result<(), TestCaseError> {
+    for a in accounts {
+        let balances = [Some(a.balance), a.available]
+            .into_iter()
+            .flatten()
+            .chain(a.opening.map(|(_, m)| m));
+        let within = balances
+            .into_iter()
+            .all(|m| m.minor.abs() <= bounds::MAX_MINOR);
+        match bounds::check_balances(a) {
+            Ok(()) => prop_assert!(within),
+            Err(message) => prop_assert!(!within && message.contains("balance"), "{message}"),
+        }
+    }
+    Ok(())
+}

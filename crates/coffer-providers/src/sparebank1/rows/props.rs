@@ -1,7 +1,7 @@
 //! Property test: any mutation of a realistic `/transactions/classified` answer (fields removed,
 //! retyped, oversized, absurd dates and amounts, the text cut short) is read without a panic,
 //! into rows inside the ingest bounds (or refused at the door by field), or refused with a
-//! message that says what. See `crate::props`.
+//! message that says what; the same for its account list. See `crate::props`.
 
 use serde_json::{json, Value};
 
@@ -89,6 +89,38 @@ fn any_mutated_answer_is_read_within_bounds_or_refused_by_field() {
                         }
                     }
                 }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn accounts_doc() -> Value {
+    json!({"accounts": [
+        {"key": "A", "accountNumber": "12345678903", "iban": "NO9312345678903",
+         "name": "Brukskonto", "balance": 12345.67, "availableBalance": 12000,
+         "currencyCode": "NOK", "type": "CURRENT",
+         "accountProperties": {"isSavingsAccount": false}},
+        {"key": "B", "accountNumber": "98765432109", "name": "BSU", "balance": 250000.00,
+         "availableBalance": 250000.0, "currencyCode": "NOK", "type": "BSU",
+         "accountProperties": {"isSavingsAccount": true}},
+        {"key": "C", "accountNumber": "K1234567890", "name": "Kredittkort", "balance": -4523.1,
+         "availableBalance": 45476.9, "currencyCode": "NOK", "type": "CREDITCARD"}
+    ], "errors": []})
+}
+
+#[test]
+fn any_mutated_account_list_is_read_or_refused_by_field() {
+    let doc = accounts_doc();
+    let fields = keys_of(&doc);
+    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    let now = chrono::Utc::now();
+    assert_eq!(accounts(&doc.to_string(), now).unwrap().len(), 3);
+    runner()
+        .run(&mutated(doc), |text| {
+            match accounts_with_errors(&text, now) {
+                Ok((list, _)) => crate::props::assert_balances_bounded_or_refused(&list)?,
+                Err(e) => assert_says_what(&e.to_string(), &fields)?,
             }
             Ok(())
         })
