@@ -226,6 +226,37 @@ struct VaultTokens {
     /// This session's name in the refresh lock (another Coffer on the profile has its own).
     owner: String,
     clock: crate::Clock,
+    /// Room on disk for a rotated pair the database cannot take (a full disk).
+    reserve: crate::reserve::TokenReserve,
+}
+
+impl VaultTokens {
+    /// The pair saved now: the one kept in the reserve if there is one (it is only ever written
+    /// when the database refused a newer pair), else the database's.
+    fn stored(&self) -> Result<Option<TokenSet>, LoginError> {
+        let failed = |detail: String| LoginError::Storage { detail };
+        let slot = slot(self.connection, OAUTH_TOKENS);
+        if let Some(kept) = self.reserve.get().map_err(|e| failed(e.to_string()))? {
+            // One that does not open (sealed under a key since replaced) is not this login's.
+            if let Ok(text) = self.vault.open_secret(&kept, &slot) {
+                return Ok(Some(TokenSet::from_sealed(text.expose_secret())?));
+            }
+        }
+        let envelope = self
+            .store
+            .lock()
+            .map_err(|_| failed("store lock poisoned".into()))?
+            .secret(self.connection, OAUTH_TOKENS)
+            .map_err(|e| failed(e.to_string()))?;
+        let Some(envelope) = envelope else {
+            return Ok(None);
+        };
+        let text = self
+            .vault
+            .open_secret(&envelope, &slot)
+            .map_err(|e| failed(e.to_string()))?;
+        Ok(Some(TokenSet::from_sealed(text.expose_secret())?))
+    }
 }
 
 /// How long a refresh may hold the lock before another process overrules it (a refresh is one
@@ -263,20 +294,16 @@ impl TokenSink for VaultTokens {
             // it saved. This blocks only this connection's sync.
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        let envelope = self
-            .store
-            .lock()
-            .map_err(|_| failed("store lock poisoned".into()))?
-            .secret(self.connection, OAUTH_TOKENS)
-            .map_err(|e| failed(e.to_string()))?;
-        let Some(envelope) = envelope else {
-            return Ok(None);
-        };
-        let text = self
-            .vault
-            .open_secret(&envelope, &slot(self.connection, OAUTH_TOKENS))
-            .map_err(|e| failed(e.to_string()))?;
-        Ok(Some(TokenSet::from_sealed(text.expose_secret())?))
+        // The refresh token is about to be spent: first make sure the new pair will have
+        // somewhere to go even if the disk fills up meanwhile.
+        if let Err(e) = self.reserve.ensure() {
+            self.unlock_refresh();
+            return Err(failed(format!(
+                "the disk is full: there is no room to keep a renewed login ({e}), so it was \
+                 not renewed; free some space and retry"
+            )));
+        }
+        self.stored()
     }
 
     fn unlock_refresh(&self) {
@@ -298,9 +325,25 @@ impl TokenSink for VaultTokens {
             .store
             .lock()
             .map_err(|_| failed("store lock poisoned".into()))?;
-        store
-            .put_secret(self.connection, OAUTH_TOKENS, &sealed, Utc::now())
-            .map_err(|e| failed(e.to_string()))?;
+        if let Err(e) = store.put_secret(self.connection, OAUTH_TOKENS, &sealed, Utc::now()) {
+            // The bank has retired the previous refresh token: keep the new pair in the room
+            // made before the refresh, for the next process to store.
+            return Err(match self.reserve.put(&sealed) {
+                Ok(()) => failed(format!(
+                    "{e}; the renewed login is kept in {} and stored at the next sync",
+                    self.reserve.path().display()
+                )),
+                Err(kept) => failed(format!("{e}; the renewed login could not be kept ({kept})")),
+            });
+        }
+        // Saved: a pair left in the reserve is now older than the database's and must not be
+        // read again (until it is emptied, no token is handed out).
+        self.reserve.clear().map_err(|e| {
+            failed(format!(
+                "cannot empty {}: {e}",
+                self.reserve.path().display()
+            ))
+        })?;
         store
             .set_consent_expiry(self.connection, tokens.consent_expires_at)
             .map_err(|e| failed(e.to_string()))
@@ -951,6 +994,8 @@ impl Coffer {
         if let Ok(mut sessions) = self.login.sessions.lock() {
             sessions.remove(&saved.id);
         }
+        // A pair kept from before this login is older than it and must never be read again.
+        crate::reserve::TokenReserve::new(&self.data_dir, saved.id).remove();
         self.announce(crate::AppEvent::LoginFinished {
             connection: saved.id,
         });
@@ -1128,21 +1173,36 @@ impl Coffer {
         let tokens = TokenSet::from_sealed(tokens.expose_secret())?;
         let client = oauth.client(config, secrets, endpoints)?;
         let clock = self.clock;
+        let sink = VaultTokens {
+            store: Arc::clone(&self.store),
+            vault,
+            connection,
+            owner: {
+                let mut id = [0u8; 12];
+                rand::RngCore::fill_bytes(&mut rand::rng(), &mut id);
+                id.iter().map(|b| format!("{b:02x}")).collect()
+            },
+            clock,
+            reserve: crate::reserve::TokenReserve::new(&self.data_dir, connection),
+        };
+        // A pair an earlier process could not store (a full disk) is newer than the database's:
+        // use it, and store it now if there is room again.
+        let tokens = match sink.stored() {
+            Ok(Some(kept))
+                if kept.access_token.expose_secret() != tokens.access_token.expose_secret() =>
+            {
+                if let Err(e) = sink.save(&kept) {
+                    tracing::warn!("a renewed login is still kept in the reserve: {e}");
+                }
+                kept
+            }
+            _ => tokens,
+        };
         let session = Arc::new(OAuthSession::with_clock(
             client,
             self.http.clone(),
             tokens,
-            Arc::new(VaultTokens {
-                store: Arc::clone(&self.store),
-                vault,
-                connection,
-                owner: {
-                    let mut id = [0u8; 12];
-                    rand::RngCore::fill_bytes(&mut rand::rng(), &mut id);
-                    id.iter().map(|b| format!("{b:02x}")).collect()
-                },
-                clock,
-            }),
+            Arc::new(sink),
             Arc::new(move || clock.now()),
         ));
         if let Ok(mut sessions) = self.login.sessions.lock() {
@@ -1204,7 +1264,9 @@ impl Coffer {
         if let Ok(mut sessions) = self.login.sessions.lock() {
             sessions.remove(&connection);
         }
-        self.write_store(|s| Ok(s.disconnect(connection, keep_history)?))
+        self.write_store(|s| Ok(s.disconnect(connection, keep_history)?))?;
+        crate::reserve::TokenReserve::new(&self.data_dir, connection).remove();
+        Ok(())
     }
 
     /// Marks a connection that cannot even start a sync (secrets missing or unreadable).

@@ -13,6 +13,7 @@ mod mirror;
 pub mod model;
 pub mod ops;
 pub mod report;
+mod reserve;
 pub mod rules;
 mod schedule;
 pub mod sync;

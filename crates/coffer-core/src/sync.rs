@@ -38,6 +38,64 @@ pub mod bounds {
     pub const MAX_TEXT: usize = 4096;
     /// The most rows one account may deliver in one sync.
     pub const MAX_ROWS: usize = 2_000_000;
+
+    /// Refuses an account whose balances (current, available, opening) are beyond
+    /// [`MAX_MINOR`], naming the balance and the account.
+    pub fn check_balances(account: &crate::model::ProviderAccount) -> Result<(), String> {
+        let balances = [Some(account.balance), account.available]
+            .into_iter()
+            .flatten()
+            .chain(account.opening.map(|(_, m)| m));
+        if let Some(m) = balances.into_iter().find(|m| m.minor.abs() > MAX_MINOR) {
+            return Err(format!(
+                "the bank reported a balance of {} minor units for account {}, beyond what \
+                 Coffer accepts (±10^15); nothing was stored",
+                m.minor, account.provider_account_id
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses rows holding anything beyond these bounds, naming the row and the field (the
+    /// rows' part of the engine's check, shared with the providers' property tests).
+    pub fn check_transactions(
+        transactions: &[crate::model::ProviderTransaction],
+    ) -> Result<(), String> {
+        for (i, t) in transactions.iter().enumerate() {
+            let row = i + 1;
+            if !date_ok(t.booking_date) {
+                return Err(format!(
+                    "transaction {row} has the booking date {}, outside 1900–2200",
+                    t.booking_date
+                ));
+            }
+            if let Some(d) = t.value_date.filter(|d| !date_ok(*d)) {
+                return Err(format!(
+                    "transaction {row} has the value date {d}, outside 1900–2200"
+                ));
+            }
+            if t.amount.minor.abs() > MAX_MINOR {
+                return Err(format!(
+                    "transaction {row} has an amount of {} minor units, beyond ±10^15",
+                    t.amount.minor
+                ));
+            }
+            for (field, text) in [
+                ("description", Some(t.description.as_str())),
+                ("counterparty", t.counterparty.as_deref()),
+                ("category", t.provider_category.as_deref()),
+                ("id", Some(t.dedup_key.as_str())),
+            ] {
+                if text.is_some_and(|x| x.len() > MAX_TEXT) {
+                    return Err(format!(
+                        "transaction {row} has a {field} longer than {} bytes",
+                        MAX_TEXT
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -442,40 +500,7 @@ fn check_bounds(batch: &TransactionBatch) -> Result<(), String> {
             batch.through
         ));
     }
-    for (i, t) in batch.transactions.iter().enumerate() {
-        let row = i + 1;
-        if !bounds::date_ok(t.booking_date) {
-            return Err(format!(
-                "transaction {row} has the booking date {}, outside 1900–2200",
-                t.booking_date
-            ));
-        }
-        if let Some(d) = t.value_date.filter(|d| !bounds::date_ok(*d)) {
-            return Err(format!(
-                "transaction {row} has the value date {d}, outside 1900–2200"
-            ));
-        }
-        if t.amount.minor.abs() > bounds::MAX_MINOR {
-            return Err(format!(
-                "transaction {row} has an amount of {} minor units, beyond ±10^15",
-                t.amount.minor
-            ));
-        }
-        for (field, text) in [
-            ("description", Some(t.description.as_str())),
-            ("counterparty", t.counterparty.as_deref()),
-            ("category", t.provider_category.as_deref()),
-            ("id", Some(t.dedup_key.as_str())),
-        ] {
-            if text.is_some_and(|x| x.len() > bounds::MAX_TEXT) {
-                return Err(format!(
-                    "transaction {row} has a {field} longer than {} bytes",
-                    bounds::MAX_TEXT
-                ));
-            }
-        }
-    }
-    Ok(())
+    bounds::check_transactions(&batch.transactions)
 }
 
 /// What an account needs, from what the store holds.
@@ -516,20 +541,7 @@ async fn sync_account(
             account.provider_account_id
         )));
     }
-    let balances = [Some(account.balance), account.available]
-        .into_iter()
-        .flatten()
-        .chain(account.opening.map(|(_, m)| m));
-    if let Some(m) = balances
-        .into_iter()
-        .find(|m| m.minor.abs() > bounds::MAX_MINOR)
-    {
-        return Err(AccountFailure::Provider(format!(
-            "the bank reported a balance of {} minor units for account {}, beyond what Coffer \
-             accepts (±10^15); nothing was stored",
-            m.minor, account.provider_account_id
-        )));
-    }
+    bounds::check_balances(account).map_err(AccountFailure::Provider)?;
     let batch = provider
         .transactions(account, need)
         .await

@@ -48,6 +48,17 @@ pub enum BodyError {
     Transport(#[from] reqwest::Error),
 }
 
+impl BodyError {
+    /// Past the size cap or the answer timeout: asking again would only cost as much again
+    /// (another 32 MiB, another timeout), so callers do not retry it.
+    pub fn is_cap_or_timeout(&self) -> bool {
+        match self {
+            BodyError::TooLarge { .. } => true,
+            BodyError::Transport(e) => e.is_timeout(),
+        }
+    }
+}
+
 /// Reads an answer's body, refusing it as soon as it passes `limit` bytes (by its announced
 /// length or as it streams in), so no bank can make Coffer hold an endless or huge body.
 pub async fn read_capped(

@@ -11,3 +11,6 @@ pub mod registry;
 pub mod sparebank1;
 
 mod wire;
+
+#[cfg(test)]
+mod props;

@@ -61,6 +61,24 @@ pub(crate) fn json_problem(e: &serde_json::Error) -> String {
     format!("{what} (line {}, column {})", e.line(), e.column())
 }
 
+/// [`json_problem`] for a whole answer body: a body that is an HTML page (a bank's or a gateway's
+/// error page, sometimes sent with status 200) is called that, which says more than "not JSON".
+pub(crate) fn json_body_problem(body: &str, e: &serde_json::Error) -> String {
+    let start = body.trim_start();
+    let html = start.starts_with('<')
+        && start
+            .get(..64)
+            .unwrap_or(start)
+            .to_ascii_lowercase()
+            .contains("html");
+    if html {
+        "it is an HTML page, not JSON (an error page from the bank or a gateway in between)"
+            .to_owned()
+    } else {
+        json_problem(e)
+    }
+}
+
 /// The host (and port) of a URL, for messages that must say where without saying what.
 pub(crate) fn host_of(url: &url::Url) -> String {
     match (url.host_str(), url.port()) {
@@ -128,5 +146,20 @@ mod tests {
     fn tidy_flattens_and_shortens() {
         assert_eq!(tidy(" a\nb\t"), "a b");
         assert_eq!(tidy(&"x".repeat(500)).len(), 200);
+    }
+}
+
+#[cfg(test)]
+mod body_tests {
+    use super::*;
+
+    #[test]
+    fn an_html_page_is_named_as_such_and_other_garbage_by_its_position() {
+        let html = "\n <!DOCTYPE html><html><body>Bad Gateway</body></html>";
+        let e = serde_json::from_str::<serde_json::Value>(html).unwrap_err();
+        assert!(json_body_problem(html, &e).contains("HTML page"));
+        let junk = "<<<< not json";
+        let e = serde_json::from_str::<serde_json::Value>(junk).unwrap_err();
+        assert!(json_body_problem(junk, &e).starts_with("it is not valid JSON"));
     }
 }

@@ -272,6 +272,25 @@ pub enum FibankFault {
     /// The next N statements with entries have the first entry's `amount` 1.00 higher than its
     /// `drAmount`/`crAmount` say.
     AmountMismatch { requests: u32 },
+    /// Hostile (opt-in; `hostile.rs` says why each is the harsher choice): the next N
+    /// `GetCustBal` calls with an `Iban` are answered only after `secs` seconds of real time.
+    Stall { requests: u32, secs: u64 },
+    /// Hostile: the next N statements answer 200 with their valid JSON padded with whitespace
+    /// to `bytes` bytes, announced in `Content-Length`.
+    HugeBody { requests: u32, bytes: u64 },
+    /// Hostile: the next N statements answer 200 with a chunked body that opens `{"acc":[` and
+    /// then sends whitespace for ever.
+    EndlessBody { requests: u32 },
+    /// Hostile: the next N statements answer 200 with a gateway's HTML error page
+    /// (`text/html`), where the bank's own errors are Tomcat pages with 500.
+    HtmlInOk { requests: u32 },
+    /// Hostile: the next N statements with entries date their first entry (`dateTime` and
+    /// `valueDt`) in year 10000, as Java's formatter writes it (`+10000-01-01T00:00:00+0200`).
+    FarFutureDate { requests: u32 },
+    /// Hostile: the next N statements with entries give their first entry an `amount` (and
+    /// the matching `drAmount`/`crAmount`) of 92233720368547758.07, minor units just below
+    /// `i64::MAX`.
+    HugeAmount { requests: u32 },
 }
 
 /// Counters of what clients did.

@@ -260,6 +260,21 @@ pub enum FinqwareFault {
     /// At once: every active consent expires now (`consent_exp` = now), so data calls answer
     /// 401 `expired_credentials`. Not queued.
     ExpireConsents,
+    /// Hostile (opt-in; `hostile.rs` says why each is the harsher choice): the next N
+    /// `/transactions/get` calls are answered only after `secs` seconds of real time.
+    Stall { requests: u32, secs: u64 },
+    /// Hostile: the next N `/transactions/get` calls answer 200 with their valid JSON padded
+    /// with whitespace to `bytes` bytes, announced in `Content-Length`.
+    HugeBody { requests: u32, bytes: u64 },
+    /// Hostile: the next N `/transactions/get` calls answer 200 with a chunked body that opens
+    /// `[` and then sends whitespace for ever.
+    EndlessBody { requests: u32 },
+    /// Hostile: the next N `/transactions/get` answers with rows put `booking_date_time`
+    /// `+10000-01-01T00:00:00Z` (ISO 8601's expanded year) on their first row.
+    FarFutureDate { requests: u32 },
+    /// Hostile: the next N `/transactions/get` answers with rows give their first row the
+    /// amount `92233720368547758.07` (minor units just below `i64::MAX`).
+    HugeAmount { requests: u32 },
 }
 
 fn bad_gateway() -> u16 {

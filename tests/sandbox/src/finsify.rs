@@ -259,6 +259,25 @@ pub enum FinsifyFault {
         #[serde(default = "one")]
         requests: u32,
     },
+    /// Hostile (opt-in; `hostile.rs` says why each is the harsher choice): the next N
+    /// `GET /transaction` calls are answered only after `secs` seconds of real time.
+    Stall { requests: u32, secs: u64 },
+    /// Hostile: the next N `GET /transaction` calls answer 200 with their valid JSON padded
+    /// with whitespace to `bytes` bytes, announced in `Content-Length`.
+    HugeBody { requests: u32, bytes: u64 },
+    /// Hostile: the next N `GET /transaction` calls answer 200 with a chunked body that opens
+    /// `{"data":[` and then sends whitespace for ever.
+    EndlessBody { requests: u32 },
+    /// Hostile: the next N `GET /transaction` calls answer 200 with a gateway's HTML error page
+    /// (`text/html`).
+    HtmlInOk { requests: u32 },
+    /// Hostile: the next N `GET /transaction` calls with rows date their first row
+    /// `+10000-01-01` (ISO 8601's expanded year, which the hub's `YYYY-MM-DD` does not forbid
+    /// in so many words).
+    FarFutureDate { requests: u32 },
+    /// Hostile: the next N `GET /transaction` calls with rows give their first row the amount
+    /// `92233720368547758.07` (minor units just below `i64::MAX`).
+    HugeAmount { requests: u32 },
 }
 
 fn one() -> u32 {

@@ -43,6 +43,7 @@ mod contract;
 pub mod fibank;
 pub mod finqware;
 pub mod finsify;
+mod hostile;
 pub mod oracle;
 pub mod sparebank1;
 

@@ -252,6 +252,11 @@ pub enum Sparebank1Fault {
     /// Hostile: the next `requests` transaction calls give their first row an amount near
     /// `i64::MAX` minor units (92233720368547758.07).
     HugeAmount { requests: u32 },
+    /// The next `requests` token answers carry an access and a refresh token of `chars`
+    /// characters each (real banks issue JWTs of several kilobytes). The token-rotation
+    /// disk-full test uses it so that saving the rotated pair needs more room than taking the
+    /// refresh lock did.
+    LongTokens { requests: u32, chars: usize },
 }
 
 /// Counters, for tests.
@@ -680,6 +685,7 @@ pub(crate) struct Faults {
     pub endless_body: u32,
     pub far_future_date: u32,
     pub huge_amount: u32,
+    pub long_tokens: Option<(u32, usize)>,
 }
 
 /// Takes one unit from a budget; true if there was one.
@@ -741,6 +747,9 @@ impl State {
             }
             Sparebank1Fault::FarFutureDate { requests } => f.far_future_date = requests,
             Sparebank1Fault::HugeAmount { requests } => f.huge_amount = requests,
+            Sparebank1Fault::LongTokens { requests, chars } => {
+                f.long_tokens = Some((requests, chars));
+            }
         }
     }
 

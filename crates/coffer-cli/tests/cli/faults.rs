@@ -141,6 +141,27 @@ fn a_database_replaced_by_garbage_is_named_and_a_backup_restores_it() {
     assert!(exported_rows(&data).is_empty());
 }
 
+/// `plain` with every write of its process past byte `limit` of any file failing with EFBIG,
+/// which SQLite reports exactly as a full disk (`SQLITE_FULL`). SIGXFSZ, which would otherwise
+/// kill the process at the first such write, is ignored through the shell (an ignored signal
+/// stays ignored across `exec`), and `prlimit` sets the limit.
+fn with_file_size_limit(plain: Command, limit: u64) -> Command {
+    let mut full = Command::new("sh");
+    full.arg("-c")
+        .arg(r#"trap '' XFSZ; exec prlimit --fsize="$0":"$0" -- "$@""#)
+        .arg(limit.to_string())
+        .arg(plain.get_program())
+        .args(plain.get_args());
+    for (key, value) in plain.get_envs() {
+        if let Some(v) = value {
+            full.env(key, v);
+        } else {
+            full.env_remove(key);
+        }
+    }
+    full
+}
+
 /// A disk that fills up during a sync, made with `RLIMIT_FSIZE` on the `coffer` process alone:
 /// every write past the limit fails with EFBIG, exactly as on a full disk for SQLite. SIGXFSZ,
 /// which would otherwise kill the process at the first such write, is ignored through the shell
@@ -156,21 +177,9 @@ fn a_disk_that_fills_up_during_a_sync_leaves_no_partial_state() {
     // Room for the database as it is plus a few pages of WAL: the first large batch fills it.
     let limit = std::fs::metadata(&db).unwrap().len() + 64 * 1024;
 
-    let plain = command(&data, &["sync"]);
-    let mut full = Command::new("sh");
-    full.arg("-c")
-        .arg(r#"trap '' XFSZ; exec prlimit --fsize="$0":"$0" -- "$@""#)
-        .arg(limit.to_string())
-        .arg(plain.get_program())
-        .args(plain.get_args());
-    for (key, value) in plain.get_envs() {
-        if let Some(v) = value {
-            full.env(key, v);
-        } else {
-            full.env_remove(key);
-        }
-    }
-    let out = full.output().unwrap();
+    let out = with_file_size_limit(command(&data, &["sync"]), limit)
+        .output()
+        .unwrap();
     let stderr = stderr_of(&out);
     assert_eq!(
         out.status.code(),
@@ -187,5 +196,72 @@ fn a_disk_that_fills_up_during_a_sync_leaves_no_partial_state() {
     // Room again: the next sync completes the history exactly.
     ok(&data, &["sync"]);
     assert_sound(&data, "after the sync that followed");
+    assert!(exported_rows(&data) == bank.oracle_rows());
+}
+
+/// A disk that is full when the bank rotates the refresh token: the bank has already retired
+/// the old refresh token, so the new pair is the only way back in without logging in again.
+///
+/// The limit is sized so that everything before the refresh fits (the run's bookkeeping and the
+/// refresh lock, a few WAL frames) but the rotated pair does not: the bank sends tokens of
+/// 24,000 characters each (the `long_tokens` fault), which take a dozen WAL pages of 4 KiB,
+/// more than the 52 KiB every file may reach.
+#[test]
+fn a_disk_full_during_a_token_rotation_keeps_the_rotated_pair() {
+    use coffer_sandbox::sparebank1::Sparebank1Fault;
+
+    let bank = Bank::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("profile");
+    std::fs::create_dir(&data).unwrap();
+    bank.connect(&data);
+    ok(&data, &["sync"]);
+    // One refresh with room to spare, as any long-lived profile has had.
+    bank.sandbox.inject(Sparebank1Fault::ExpireAccessTokens);
+    ok(&data, &["sync"]);
+    let before = exported_rows(&data);
+    assert!(before == bank.oracle_rows());
+    let stats = bank.sandbox.stats();
+
+    bank.sandbox.inject(Sparebank1Fault::LongTokens {
+        requests: 1,
+        chars: 24_000,
+    });
+    bank.sandbox.inject(Sparebank1Fault::ExpireAccessTokens);
+    let out = with_file_size_limit(command(&data, &["sync"]), 52 * 1024)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "a failed sync: {stderr}");
+    assert_eq!(
+        bank.sandbox.stats().refreshes,
+        stats.refreshes + 1,
+        "the bank rotated the pair (the old refresh token is spent): {stderr}"
+    );
+    let said = stderr.to_lowercase();
+    assert!(
+        said.contains("disk") && said.contains("full") && said.contains("renewed login is kept"),
+        "the error says the disk is full and that the new login was kept: {stderr}"
+    );
+    assert!(
+        !said.contains("log in again"),
+        "the login is not lost, so the user is not told to log in: {stderr}"
+    );
+    assert_sound(&data, "after the rotation the disk could not take");
+    assert!(exported_rows(&data) == before, "nothing stored changed");
+
+    // Room again: the next sync uses the rotated pair. No new login, and no second refresh
+    // either (its access token is still good): the old refresh token would have been refused.
+    let report: serde_json::Value = serde_json::from_str(&ok(&data, &["sync", "--json"])).unwrap();
+    assert_eq!(report["inserted"], 0, "{report}");
+    let after = bank.sandbox.stats();
+    assert_eq!(after.codes_issued, stats.codes_issued, "no new login");
+    assert_eq!(after.refreshes, stats.refreshes + 1);
+
+    // And its refresh token, now in the database, renews the login once more.
+    bank.sandbox.inject(Sparebank1Fault::ExpireAccessTokens);
+    ok(&data, &["sync"]);
+    assert_eq!(bank.sandbox.stats().refreshes, stats.refreshes + 2);
+    assert_sound(&data, "after the rotated pair was used");
     assert!(exported_rows(&data) == bank.oracle_rows());
 }

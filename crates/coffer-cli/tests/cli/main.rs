@@ -6,6 +6,7 @@ mod faults;
 mod hostile;
 mod kill;
 mod modes;
+mod neighbours;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -22,7 +22,7 @@ mod login;
 mod plan;
 mod wire;
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -189,6 +189,10 @@ pub struct Fibank {
     options: FibankOptions,
     session: tokio::sync::Mutex<Option<Session>>,
     logins: AtomicU32,
+    /// Set when the bank let an answer run past the timeout or sent one past the size cap: it
+    /// is not asked again in this sync, so a stalling bank costs one timeout, not one per
+    /// account, window and retry (minutes per sync with the real 60 s timeout).
+    gave_up: AtomicBool,
 }
 
 /// The memory key of a connection's refused password.
@@ -213,6 +217,7 @@ impl Fibank {
             options,
             session: tokio::sync::Mutex::new(None),
             logins: AtomicU32::new(0),
+            gave_up: AtomicBool::new(false),
         }
     }
 
@@ -311,6 +316,13 @@ impl Fibank {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Reply, FibankError> {
+        if self.gave_up.load(Ordering::Relaxed) {
+            return Err(FibankError::Unreachable(
+                "it did not answer in time, or sent too much, earlier in this sync; it is asked \
+                 again at the next sync"
+                    .into(),
+            ));
+        }
         let what = describe(path);
         let mut url = join_path(&self.base, &format!("EBank/api/v1/{path}"))
             .ok_or(FibankError::BadBaseUrl)?;
@@ -345,6 +357,11 @@ impl Fibank {
         }
         let response = match request.send().await {
             Ok(r) => r,
+            Err(e) if e.is_timeout() => {
+                // Not retried: a bank that stalls would cost a timeout per attempt.
+                self.gave_up.store(true, Ordering::Relaxed);
+                return Err(FibankError::Unreachable(transport_problem(&e)));
+            }
             Err(e) => {
                 return Ok(Reply::Failed(FibankError::Unreachable(transport_problem(
                     &e,
@@ -365,9 +382,14 @@ impl Fibank {
         {
             Ok(b) => b,
             Err(e) => {
-                return Ok(Reply::Failed(FibankError::Unreachable(
-                    crate::wire::body_problem(&e),
-                )))
+                let problem = FibankError::Unreachable(crate::wire::body_problem(&e));
+                if e.is_cap_or_timeout() {
+                    // Not retried: asking again for an answer past the cap or the timeout
+                    // only costs another 32 MiB or another timeout.
+                    self.gave_up.store(true, Ordering::Relaxed);
+                    return Err(problem);
+                }
+                return Ok(Reply::Failed(problem));
             }
         };
         let looks_html = html || body.trim_start().starts_with('<');

@@ -295,6 +295,9 @@ pub(super) fn statement(rows: &[StatementRow], currency: Currency) -> Result<Sta
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -2,6 +2,8 @@
 //! in the body, answered with a bare JSON object or array, or the error envelope
 //! `{id, type, http, code, message}` (some endpoints: a bare `{message}`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use secrecy::{ExposeSecret, SecretString};
@@ -24,6 +26,10 @@ pub struct FinqwareApi {
     api_url: url::Url,
     client_id: String,
     client_secret: SecretString,
+    /// Set when Finqware let an answer run past the timeout or sent one past the size cap: it
+    /// is not asked again by this client (one sync), so a stalling hub costs one timeout, not
+    /// one per call and retry.
+    gave_up: AtomicBool,
 }
 
 impl std::fmt::Debug for FinqwareApi {
@@ -87,6 +93,7 @@ impl FinqwareApi {
             api_url,
             client_id,
             client_secret,
+            gave_up: AtomicBool::new(false),
         }
     }
 
@@ -295,19 +302,29 @@ impl FinqwareApi {
         let url = join_path(&self.api_url, path).ok_or_else(|| FinqwareError::Unreachable {
             detail: format!("the API URL {} cannot take a path", host_of(&self.api_url)),
         })?;
+        if self.gave_up.load(Ordering::Relaxed) {
+            return Err(FinqwareError::Unreachable {
+                detail: format!(
+                    "{name}: Finqware did not answer in time, or sent too much, earlier in this \
+                     sync; it is asked again at the next sync"
+                ),
+            });
+        }
         let text = body.to_string();
         let mut backoff = server_backoff();
         loop {
             let outcome = self.once(&url, &name, &text).await;
-            let transient = match &outcome {
-                Err(FinqwareError::Unreachable { .. } | FinqwareError::TooManyRequests { .. }) => {
-                    true
-                }
-                Err(FinqwareError::Api { status, code, .. }) => {
-                    *status >= 500 || code == "external_api_connection_error"
-                }
-                _ => false,
-            };
+            // A stalled or oversized answer is not asked for again (see `gave_up`).
+            let transient = !self.gave_up.load(Ordering::Relaxed)
+                && match &outcome {
+                    Err(
+                        FinqwareError::Unreachable { .. } | FinqwareError::TooManyRequests { .. },
+                    ) => true,
+                    Err(FinqwareError::Api { status, code, .. }) => {
+                        *status >= 500 || code == "external_api_connection_error"
+                    }
+                    _ => false,
+                };
             if transient && repeat == Repeat::Yes {
                 if let Some(delay) = backoff.next() {
                     tracing::warn!(call = %name, "Finqware failed transiently; retrying");
@@ -335,12 +352,17 @@ impl FinqwareApi {
             .body(body.to_string())
             .send()
             .await
-            .map_err(|e| FinqwareError::Unreachable {
-                detail: format!(
-                    "{name} at {}: {}",
-                    host_of(&self.api_url),
-                    transport_problem(&e)
-                ),
+            .map_err(|e| {
+                if e.is_timeout() {
+                    self.gave_up.store(true, Ordering::Relaxed);
+                }
+                FinqwareError::Unreachable {
+                    detail: format!(
+                        "{name} at {}: {}",
+                        host_of(&self.api_url),
+                        transport_problem(&e)
+                    ),
+                }
             })?;
         let status = response.status().as_u16();
         let is_html = response
@@ -350,11 +372,16 @@ impl FinqwareApi {
             .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/html"));
         let text = coffer_login::http::read_text_capped(response, coffer_login::http::MAX_BODY)
             .await
-            .map_err(|e| FinqwareError::Unreachable {
-                detail: format!(
-                    "the answer to {name} (HTTP {status}) could not be read: {}",
-                    crate::wire::body_problem(&e)
-                ),
+            .map_err(|e| {
+                if e.is_cap_or_timeout() {
+                    self.gave_up.store(true, Ordering::Relaxed);
+                }
+                FinqwareError::Unreachable {
+                    detail: format!(
+                        "the answer to {name} (HTTP {status}) could not be read: {}",
+                        crate::wire::body_problem(&e)
+                    ),
+                }
             })?;
         if is_html || text.trim_start().starts_with('<') {
             // A gateway's error page, not Finqware's JSON. Its text is not shown: it is

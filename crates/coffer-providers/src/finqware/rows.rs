@@ -339,7 +339,9 @@ pub(crate) fn transactions(
         let what = format!("transaction {} of account {account}", i + 1);
         if wire.account_id.as_deref().is_some_and(|a| a != finqware_id) {
             // Asked for by account_id: another account's row would be stored in the wrong place.
-            return Err(malformed(format!("{what} belongs to another account")));
+            return Err(malformed(format!(
+                "{what} belongs to another account (its `account_id`)"
+            )));
         }
         let Some(utx_id) = non_empty(wire.utx_id.as_ref()) else {
             return Err(malformed(format!("{what} has no `utx_id`")));
@@ -397,6 +399,9 @@ pub(crate) fn transactions(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod props;
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,10 @@ pub struct FinsifyApi {
     api_url: url::Url,
     client_id: String,
     service_secret: SecretString,
+    /// Set when the hub let an answer run past the timeout or sent one past the size cap: it
+    /// is not asked again by this client (one sync), so a stalling hub costs one timeout, not
+    /// one per account and retry.
+    gave_up: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for FinsifyApi {
@@ -86,6 +90,7 @@ impl FinsifyApi {
             api_url,
             client_id,
             service_secret,
+            gave_up: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -296,10 +301,32 @@ impl FinsifyApi {
         let url = join_path(&self.api_url, call.path).ok_or_else(|| FinsifyError::Unreachable {
             detail: format!("the API URL {} cannot take a path", host_of(&self.api_url)),
         })?;
+        if self.gave_up.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(FinsifyError::Unreachable {
+                detail: format!(
+                    "{}: the hub did not answer in time, or sent too much, earlier in this \
+                     sync; it is asked again at the next sync",
+                    call.name()
+                ),
+            });
+        }
         let mut backoff = server_backoff();
         loop {
             let response = match self.request(&url, call)?.send().await {
                 Ok(r) => r,
+                // Not retried: a hub that stalls would cost a timeout per attempt.
+                Err(e) if e.is_timeout() => {
+                    self.gave_up
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Err(FinsifyError::Unreachable {
+                        detail: format!(
+                            "{} at {}: {}",
+                            call.name(),
+                            host_of(&self.api_url),
+                            transport_problem(&e)
+                        ),
+                    });
+                }
                 Err(e) => match backoff.next().filter(|_| call.repeatable()) {
                     Some(delay) => {
                         tokio::time::sleep(delay).await;
@@ -327,6 +354,12 @@ impl FinsifyApi {
             }
             let body = coffer_login::http::read_text_capped(response, coffer_login::http::MAX_BODY)
                 .await
+                .inspect_err(|e| {
+                    if e.is_cap_or_timeout() {
+                        self.gave_up
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                })
                 .map_err(|e| FinsifyError::Unreachable {
                     detail: format!(
                         "the answer to {} (HTTP {}) could not be read: {}",
@@ -341,7 +374,7 @@ impl FinsifyApi {
                         detail: format!(
                             "the answer to {} cannot be read: {}",
                             call.name(),
-                            json_problem(&e)
+                            crate::wire::json_body_problem(&body, &e)
                         ),
                     })?;
                 return envelope.data.ok_or_else(|| FinsifyError::Malformed {

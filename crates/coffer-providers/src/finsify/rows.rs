@@ -200,6 +200,9 @@ pub(super) fn transactions(
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -78,6 +78,18 @@ impl Api {
                 .await;
             let response = match sent {
                 Ok(r) => r,
+                // A call that ran past the timeout is not asked again: a stalling bank would
+                // cost a timeout (60 s) per attempt.
+                Err(e) if e.is_timeout() => {
+                    return Err(ProviderError::Other {
+                        provider: PROVIDER_ID,
+                        message: format!(
+                            "cannot reach {} for /{path}: {}",
+                            host_of(&self.base),
+                            transport_problem(&e)
+                        ),
+                    })
+                }
                 Err(e) => match backoff.next() {
                     Some(delay) => {
                         tracing::warn!(path, problem = %transport_problem(&e), "SpareBank 1 did not answer; retrying");
@@ -174,6 +186,15 @@ fn retry_after(headers: &HeaderMap) -> u64 {
 }
 
 fn reauth(e: LoginError) -> ProviderError {
+    // A login that could not be saved (a full disk) is not a lost login: the session keeps the
+    // renewed pair (and a reserve on disk holds it for the next process), so asking the user to
+    // log in again would be wrong; the message says what to free.
+    if let LoginError::Storage { .. } = e {
+        return ProviderError::Other {
+            provider: PROVIDER_ID,
+            message: e.to_string(),
+        };
+    }
     let reason = match e {
         LoginError::InvalidGrant { .. } => {
             "the saved login has expired or was revoked (invalid_grant); log in with BankID again"

@@ -706,4 +706,6 @@ fn uncategorised(c: &CategoryWire) -> bool {
 }
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;

@@ -18,6 +18,7 @@ use super::json::{array, java_double, Obj};
 use super::ledger::{Account, Kind, Ledger};
 use super::state::{FaultSite, Inner, Shared};
 use super::time::{parse_instant, parse_query_instant, percent_decode, sofia_day, start_of, wire};
+use super::FibankFault;
 use crate::oracle::RecordedRequest;
 
 pub(crate) type App = Arc<Shared>;
@@ -466,6 +467,16 @@ async fn cust_bal(
 ) -> Response {
     let path = uri.path().to_owned();
     let query = query.unwrap_or_default();
+    // A hostile fault, taken before anything else for a statement call; a stall holds no lock
+    // while it waits.
+    let hostile = if raw_param(&query, "Iban").is_some_and(|v| !v.is_empty()) {
+        app.lock().take_hostile()
+    } else {
+        None
+    };
+    if let Some(FibankFault::Stall { secs, .. }) = hostile {
+        crate::hostile::stall(secs).await;
+    }
     let now = app.clock.now();
     let mut inner = app.books();
     inner.stats.api_calls += 1;
@@ -571,6 +582,8 @@ async fn cust_bal(
     let has_entries = !inner.ledger.statement(index, from, to).lines.is_empty();
     let broken_balance = has_entries && inner.take_fault(FaultSite::RunningBalance);
     let wrong_amount = has_entries && inner.take_fault(FaultSite::AmountRow);
+    let far_date = has_entries && inner.take_fault(FaultSite::FarDateRow);
+    let huge_amount = has_entries && inner.take_fault(FaultSite::HugeAmountRow);
     inner.stats.statements += 1;
     let ledger = &inner.ledger;
     let Some(account) = ledger.accounts.get(index) else {
@@ -624,6 +637,15 @@ async fn cust_bal(
         if wrong_amount && position == 0 {
             obj.replace("amount", java_double(row.minor + 100));
         }
+        if far_date && position == 0 {
+            obj.replace("dateTime", "\"+10000-01-01T00:00:00+0200\"".to_owned());
+            obj.replace("valueDt", "\"+10000-01-01T00:00:00+0200\"".to_owned());
+        }
+        if huge_amount && position == 0 {
+            let huge = crate::hostile::NEAR_I64_MAX.to_owned();
+            obj.replace("amount", huge.clone());
+            obj.replace(if row.debit { "drAmount" } else { "crAmount" }, huge);
+        }
         rows.push(obj.to_json());
     }
     rows.push(summary_row(Summary {
@@ -661,7 +683,18 @@ async fn cust_bal(
         .raw("acc", array([item]))
         .raw("categoryBal", category_totals(ledger))
         .to_json();
-    json_ok(&mut inner, body)
+    match hostile {
+        Some(FibankFault::HugeBody { bytes, .. }) => crate::hostile::flood_response(
+            "application/json;charset=UTF-8",
+            crate::hostile::Flood::padded(&body, bytes),
+        ),
+        Some(FibankFault::EndlessBody { .. }) => crate::hostile::flood_response(
+            "application/json;charset=UTF-8",
+            crate::hostile::Flood::endless(b"{\"acc\":["),
+        ),
+        Some(FibankFault::HtmlInOk { .. }) => crate::hostile::html_in_ok(),
+        _ => json_ok(&mut inner, body),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

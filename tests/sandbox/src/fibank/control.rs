@@ -126,6 +126,8 @@ pub(crate) fn describe(shared: &Shared, origin: &str) -> String {
         format!("  POST     {origin}/_sandbox/faults           one fault or an array, e.g."),
         r#"           {"kind":"server_error","requests":2}  {"kind":"statement_error","requests":1}"#.to_owned(),
         r#"           {"kind":"malformed_json","requests":1}  {"kind":"login_page_without_csrf","requests":1}"#.to_owned(),
+        r#"  hostile (opt-in): {"kind":"stall","requests":1,"secs":600}  {"kind":"huge_body","requests":1,"bytes":104857600}"#.to_owned(),
+        r#"           {"kind":"endless_body","requests":1}  {"kind":"html_in_ok","requests":1}  {"kind":"far_future_date","requests":1}  {"kind":"huge_amount","requests":1}"#.to_owned(),
         r#"           {"kind":"redirect_without_token","requests":1}  {"kind":"expire_tokens"}"#.to_owned(),
         r#"           {"kind":"broken_running_balance","requests":1}  {"kind":"amount_mismatch","requests":1}"#.to_owned(),
         format!("  DELETE   {origin}/_sandbox/faults"),

@@ -304,6 +304,12 @@ pub(crate) enum FaultSite {
     RunningBalance,
     /// A statement with at least one entry: its first entry's amount.
     AmountRow,
+    /// A `GetCustBal` call with an `Iban`, before anything else (the hostile faults).
+    StatementCall,
+    /// A statement with at least one entry: its first entry's date (hostile).
+    FarDateRow,
+    /// A statement with at least one entry: its first entry's amount (hostile).
+    HugeAmountRow,
 }
 
 fn applies(fault: &FibankFault, site: FaultSite) -> bool {
@@ -316,6 +322,12 @@ fn applies(fault: &FibankFault, site: FaultSite) -> bool {
         FibankFault::BrokenRunningBalance { .. } => site == FaultSite::RunningBalance,
         FibankFault::AmountMismatch { .. } => site == FaultSite::AmountRow,
         FibankFault::ExpireTokens => false,
+        FibankFault::Stall { .. }
+        | FibankFault::HugeBody { .. }
+        | FibankFault::EndlessBody { .. }
+        | FibankFault::HtmlInOk { .. } => site == FaultSite::StatementCall,
+        FibankFault::FarFutureDate { .. } => site == FaultSite::FarDateRow,
+        FibankFault::HugeAmount { .. } => site == FaultSite::HugeAmountRow,
     }
 }
 
@@ -327,7 +339,13 @@ fn budget(fault: &mut FibankFault) -> Option<&mut u32> {
         | FibankFault::LoginPageWithoutCsrf { requests }
         | FibankFault::RedirectWithoutToken { requests }
         | FibankFault::BrokenRunningBalance { requests }
-        | FibankFault::AmountMismatch { requests } => Some(requests),
+        | FibankFault::AmountMismatch { requests }
+        | FibankFault::Stall { requests, .. }
+        | FibankFault::HugeBody { requests, .. }
+        | FibankFault::EndlessBody { requests }
+        | FibankFault::HtmlInOk { requests }
+        | FibankFault::FarFutureDate { requests }
+        | FibankFault::HugeAmount { requests } => Some(requests),
         FibankFault::ExpireTokens => None,
     }
 }
@@ -351,6 +369,17 @@ impl Inner {
     }
 
     /// Takes one use of the first queued fault that applies to `site`.
+    /// Takes one use of the first hostile fault queued for a statement call, and returns it.
+    pub(crate) fn take_hostile(&mut self) -> Option<FibankFault> {
+        let index = self
+            .faults
+            .iter()
+            .position(|f| applies(f, FaultSite::StatementCall))?;
+        let taken = self.faults.get(index).cloned();
+        self.take_fault(FaultSite::StatementCall);
+        taken
+    }
+
     pub(crate) fn take_fault(&mut self, site: FaultSite) -> bool {
         let Some(index) = self.faults.iter().position(|f| applies(f, site)) else {
             return false;

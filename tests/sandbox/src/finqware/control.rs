@@ -108,6 +108,8 @@ pub(crate) fn describe(shared: &Shared) -> String {
         r#"             {"kind":"server_error","requests":1}  {"kind":"html_error_page","requests":1,"status":502}"#.to_owned(),
         r#"             {"kind":"malformed_json","requests":1}  {"kind":"float_amount","requests":1}"#.to_owned(),
         r#"             {"kind":"missing_field","field":"utx_id","requests":1}  {"kind":"expire_consents"}"#.to_owned(),
+        r#"  hostile (opt-in): {"kind":"stall","requests":1,"secs":600}  {"kind":"huge_body","requests":1,"bytes":104857600}"#.to_owned(),
+        r#"             {"kind":"endless_body","requests":1}  {"kind":"far_future_date","requests":1}  {"kind":"huge_amount","requests":1}"#.to_owned(),
         format!("  DELETE   {origin}/_sandbox/faults"),
         String::new(),
         "Try it:".to_owned(),

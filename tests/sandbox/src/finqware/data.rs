@@ -67,6 +67,19 @@ fn render(inner: &mut Inner, mut body: Value, transaction_rows: bool) -> Respons
                         }
                     }
                 }
+                Some(FinqwareFault::FarFutureDate { .. }) => {
+                    if let Some(data) = first.get_mut("data").and_then(Value::as_object_mut) {
+                        data.insert(
+                            "booking_date_time".into(),
+                            Value::from("+10000-01-01T00:00:00Z"),
+                        );
+                    }
+                }
+                Some(FinqwareFault::HugeAmount { .. }) => {
+                    if let Some(data) = first.get_mut("data").and_then(Value::as_object_mut) {
+                        data.insert("amount".into(), Value::from(crate::hostile::NEAR_I64_MAX));
+                    }
+                }
                 _ => {}
             }
         }
@@ -515,6 +528,11 @@ pub(crate) async fn transactions(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     api::begin(&app)?;
+    // A hostile fault, taken before the checks; a stall holds no lock while it waits.
+    let hostile = app.lock().take_fault(FaultSite::TransactionCall);
+    if let Some(FinqwareFault::Stall { secs, .. }) = hostile {
+        crate::hostile::stall(secs).await;
+    }
     let now = app.now();
     let mut inner = app.lock();
     let (fields, granted) = open(&app, &inner, &headers, &body, true, now)?;
@@ -559,5 +577,24 @@ pub(crate) async fn transactions(
             .map(|w| transaction_json(w, &granted.credentials_id, trim))
             .collect();
     }
-    Ok(render(&mut inner, Value::Array(rows), true))
+    Ok(match hostile {
+        Some(FinqwareFault::HugeBody { bytes, .. }) => {
+            inner.stats.data_calls += 1;
+            // An array: the padding goes before its closing bracket.
+            let text = Value::Array(rows).to_string();
+            let open = text.strip_suffix(']').unwrap_or(&text).to_owned();
+            crate::hostile::flood_response(
+                "application/json; charset=utf-8",
+                crate::hostile::Flood::sized_with(open, bytes, b"]"),
+            )
+        }
+        Some(FinqwareFault::EndlessBody { .. }) => {
+            inner.stats.data_calls += 1;
+            crate::hostile::flood_response(
+                "application/json; charset=utf-8",
+                crate::hostile::Flood::endless(b"["),
+            )
+        }
+        _ => render(&mut inner, Value::Array(rows), true),
+    })
 }

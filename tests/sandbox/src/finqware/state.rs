@@ -229,6 +229,8 @@ pub(crate) enum FaultSite {
     DataBody,
     /// A successful `/transactions/get` with at least one row.
     TransactionRows,
+    /// Any `/transactions/get`, before its checks (a hostile fault).
+    TransactionCall,
 }
 
 fn applies(fault: &FinqwareFault, site: FaultSite) -> bool {
@@ -244,6 +246,12 @@ fn applies(fault: &FinqwareFault, site: FaultSite) -> bool {
             site == FaultSite::TransactionRows
         }
         FinqwareFault::ExpireConsents => false,
+        FinqwareFault::Stall { .. }
+        | FinqwareFault::HugeBody { .. }
+        | FinqwareFault::EndlessBody { .. } => site == FaultSite::TransactionCall,
+        FinqwareFault::FarFutureDate { .. } | FinqwareFault::HugeAmount { .. } => {
+            site == FaultSite::TransactionRows
+        }
     }
 }
 
@@ -255,7 +263,12 @@ fn budget(fault: &mut FinqwareFault) -> Option<&mut u32> {
         | FinqwareFault::HtmlErrorPage { requests, .. }
         | FinqwareFault::MalformedJson { requests }
         | FinqwareFault::MissingField { requests, .. }
-        | FinqwareFault::FloatAmount { requests } => Some(requests),
+        | FinqwareFault::FloatAmount { requests }
+        | FinqwareFault::Stall { requests, .. }
+        | FinqwareFault::HugeBody { requests, .. }
+        | FinqwareFault::EndlessBody { requests }
+        | FinqwareFault::FarFutureDate { requests }
+        | FinqwareFault::HugeAmount { requests } => Some(requests),
         FinqwareFault::ExpireConsents => None,
     }
 }

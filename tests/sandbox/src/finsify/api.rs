@@ -447,6 +447,12 @@ fn render_data(inner: &mut Inner, mut body: Value, transaction_rows: bool) -> Re
                         .and_then(Value::as_str)
                         .map(str::to_owned);
                 }
+                Some(FinsifyFault::FarFutureDate { .. }) => {
+                    first.insert("date".into(), Value::from("+10000-01-01"));
+                }
+                Some(FinsifyFault::HugeAmount { .. }) => {
+                    first.insert("amount".into(), Value::from(crate::hostile::NEAR_I64_MAX));
+                }
                 _ => {}
             }
         }
@@ -629,6 +635,11 @@ async fn transactions(
             .entry(key.into_owned())
             .or_insert_with(|| value.into_owned());
     }
+    // A hostile fault, taken before the rows are read; a stall holds no lock while it waits.
+    let hostile = app.lock().take_fault(FaultSite::TransactionCall);
+    if let Some(FinsifyFault::Stall { secs, .. }) = hostile {
+        crate::hostile::stall(secs).await;
+    }
     let account_id = params
         .get("account_id")
         .ok_or_else(|| data_invalid("account_id", "'account_id' is required."))?
@@ -677,11 +688,19 @@ async fn transactions(
             })
         })
         .collect();
-    Ok(render_data(
-        &mut inner,
-        json!({ "data": rows, "version": "v2" }),
-        true,
-    ))
+    let body = json!({ "data": rows, "version": "v2" });
+    Ok(match hostile {
+        Some(FinsifyFault::HugeBody { bytes, .. }) => crate::hostile::flood_response(
+            "application/json",
+            crate::hostile::Flood::padded(&body.to_string(), bytes),
+        ),
+        Some(FinsifyFault::EndlessBody { .. }) => crate::hostile::flood_response(
+            "application/json",
+            crate::hostile::Flood::endless(b"{\"data\":["),
+        ),
+        Some(FinsifyFault::HtmlInOk { .. }) => crate::hostile::html_in_ok(),
+        _ => render_data(&mut inner, body, true),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

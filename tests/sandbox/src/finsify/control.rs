@@ -91,6 +91,8 @@ pub(crate) fn describe(shared: &Shared, origin: &str) -> String {
         r#"           {"kind":"server_error","requests":2}   {"kind":"maintenance","requests":1}"#.to_owned(),
         r#"           {"kind":"malformed_json","requests":1}   {"kind":"float_amount","requests":1}"#.to_owned(),
         r#"           {"kind":"missing_field","field":"original_id","requests":1}   {"kind":"callback_broken_json","requests":1}"#.to_owned(),
+        r#"  hostile (opt-in): {"kind":"stall","requests":1,"secs":600}  {"kind":"huge_body","requests":1,"bytes":104857600}"#.to_owned(),
+        r#"           {"kind":"endless_body","requests":1}  {"kind":"html_in_ok","requests":1}  {"kind":"far_future_date","requests":1}  {"kind":"huge_amount","requests":1}"#.to_owned(),
         format!("  DELETE {origin}/_sandbox/faults"),
         format!(r#"  POST   {origin}/_sandbox/login-status   {{"login_id":<id>,"status":"login_wrong_credentials"}}"#),
         "           statuses: active, login_wrong_credentials, login_password_expired, login_account_locked".to_owned(),

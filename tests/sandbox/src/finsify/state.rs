@@ -219,6 +219,8 @@ pub(crate) enum FaultSite {
     TransactionRows,
     /// A "Connect" on the hosted page.
     Approval,
+    /// Any `GET /transaction` that passed its checks, before the rows are read.
+    TransactionCall,
 }
 
 fn applies(fault: &FinsifyFault, site: FaultSite) -> bool {
@@ -231,6 +233,13 @@ fn applies(fault: &FinsifyFault, site: FaultSite) -> bool {
             site == FaultSite::TransactionRows
         }
         FinsifyFault::CallbackBrokenJson { .. } => site == FaultSite::Approval,
+        FinsifyFault::Stall { .. }
+        | FinsifyFault::HugeBody { .. }
+        | FinsifyFault::EndlessBody { .. }
+        | FinsifyFault::HtmlInOk { .. } => site == FaultSite::TransactionCall,
+        FinsifyFault::FarFutureDate { .. } | FinsifyFault::HugeAmount { .. } => {
+            site == FaultSite::TransactionRows
+        }
     }
 }
 
@@ -285,7 +294,13 @@ impl Inner {
                 | FinsifyFault::FloatAmount { requests }
                 | FinsifyFault::ServerError { requests }
                 | FinsifyFault::Maintenance { requests }
-                | FinsifyFault::CallbackBrokenJson { requests },
+                | FinsifyFault::CallbackBrokenJson { requests }
+                | FinsifyFault::Stall { requests, .. }
+                | FinsifyFault::HugeBody { requests, .. }
+                | FinsifyFault::EndlessBody { requests }
+                | FinsifyFault::HtmlInOk { requests }
+                | FinsifyFault::FarFutureDate { requests }
+                | FinsifyFault::HugeAmount { requests },
             ) => {
                 *requests = requests.saturating_sub(1);
                 *requests == 0
@@ -302,7 +317,13 @@ impl Inner {
             | FinsifyFault::FloatAmount { requests: 0 }
             | FinsifyFault::ServerError { requests: 0 }
             | FinsifyFault::Maintenance { requests: 0 }
-            | FinsifyFault::CallbackBrokenJson { requests: 0 } => None,
+            | FinsifyFault::CallbackBrokenJson { requests: 0 }
+            | FinsifyFault::Stall { requests: 0, .. }
+            | FinsifyFault::HugeBody { requests: 0, .. }
+            | FinsifyFault::EndlessBody { requests: 0 }
+            | FinsifyFault::HtmlInOk { requests: 0 }
+            | FinsifyFault::FarFutureDate { requests: 0 }
+            | FinsifyFault::HugeAmount { requests: 0 } => None,
             other => Some(other),
         }
     }

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +14,7 @@ use super::json::{array, float_tail_number, quote, wire_number, Obj};
 use super::ledger::{self, Kind, Ledger, Txn};
 use super::oauth::{first, parse_pairs};
 use super::{random_secret, take, Shared, Sparebank1PartialError, State as SandboxState};
+use crate::hostile::Flood;
 
 /// The one media type transactions speak; accounts also accept v4 and v5.
 pub(crate) const MEDIA_V1: &str = "application/vnd.sparebank1.v1+json; charset=utf-8";
@@ -794,84 +794,9 @@ enum FloodKind {
 /// 10000-01-01T00:00:00Z in epoch milliseconds: the first day of a five-digit year.
 const YEAR_10000_MS: i64 = 253_402_300_800_000;
 
-/// A hostile body: `head`, then whitespace up to `total` bytes (announced) or for ever, then
-/// `tail`. Served as fast as the client reads it, one 64 KiB chunk at a time, so the sandbox
-/// holds no more than a chunk however large the body.
-struct Flood {
-    head: Option<Bytes>,
-    /// Whitespace still to send; `None` = endless.
-    left: Option<u64>,
-    tail: Option<Bytes>,
-    announced: Option<u64>,
-}
-
-const FLOOD_CHUNK: usize = 64 * 1024;
-
-impl Flood {
-    fn endless() -> Flood {
-        Flood {
-            head: Some(Bytes::from_static(b"{\"transactions\":[")),
-            left: None,
-            tail: None,
-            announced: None,
-        }
-    }
-
-    /// Valid JSON of exactly `total` bytes (at least the rows' own length).
-    fn sized(rows_json: String, total: u64) -> Flood {
-        let head = Bytes::from(rows_json);
-        let tail = Bytes::from_static(b"}");
-        // `head` is the body without its closing brace; whitespace goes between.
-        let own = (head.len() + tail.len()) as u64;
-        let total = total.max(own);
-        Flood {
-            head: Some(head),
-            left: Some(total - own),
-            tail: Some(tail),
-            announced: Some(total),
-        }
-    }
-}
-
-impl axum::body::HttpBody for Flood {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        let this = self.get_mut();
-        let next = if let Some(head) = this.head.take() {
-            Some(head)
-        } else {
-            match this.left {
-                Some(0) => this.tail.take(),
-                Some(n) => {
-                    let len = usize::try_from(n).unwrap_or(FLOOD_CHUNK).min(FLOOD_CHUNK);
-                    this.left = Some(n - len as u64);
-                    Some(Bytes::from(vec![b' '; len]))
-                }
-                None => Some(Bytes::from(vec![b' '; FLOOD_CHUNK])),
-            }
-        };
-        std::task::Poll::Ready(next.map(|b| Ok(http_body::Frame::data(b))))
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        match self.announced {
-            Some(n) => http_body::SizeHint::with_exact(n),
-            None => http_body::SizeHint::default(),
-        }
-    }
-}
-
 /// 200 with a hostile body instead of the rows.
 fn flood_response(media: &str, flood: Flood) -> Response {
-    let mut resp = Response::new(axum::body::Body::new(flood));
-    let ct = HeaderValue::from_str(media).unwrap_or(HeaderValue::from_static(MEDIA_V1));
-    resp.headers_mut().insert(header::CONTENT_TYPE, ct);
-    resp
+    crate::hostile::flood_response(media, flood)
 }
 
 fn take_tx_faults(st: &mut SandboxState, q: &TxQuery) -> TxFaults {
@@ -924,7 +849,7 @@ fn tx_response(media: &str, body: String, faults: TxFaults) -> Response {
             let open = body.strip_suffix('}').unwrap_or(&body).to_owned();
             flood_response(media, Flood::sized(open, total))
         }
-        Some(FloodKind::Endless) => flood_response(media, Flood::endless()),
+        Some(FloodKind::Endless) => flood_response(media, Flood::endless(b"{\"transactions\":[")),
         None => respond(StatusCode::OK, media, body),
     }
 }

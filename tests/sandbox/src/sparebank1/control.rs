@@ -90,7 +90,8 @@ pub(crate) fn describe(shared: &Shared) -> String {
          \x20               revoke_refresh_tokens, token_endpoint_html{{requests}},\n\
          \x20               partial_failure{{error: RECENT_TRANSACTIONS_FAILED|CREDIT_ACCOUNTS_FAILED, requests}}\n\
          \x20        hostile (opt-in): stall{{requests,secs}}, huge_body{{requests,bytes}}, endless_body{{requests}},\n\
-         \x20               far_future_date{{requests}}, huge_amount{{requests}}, absurd_token_lifetime{{requests}}\n\
+         \x20               far_future_date{{requests}}, huge_amount{{requests}}, absurd_token_lifetime{{requests}},\n\
+         \x20               long_tokens{{requests,chars}}\n\
          \x20 DELETE {base}/_sandbox/faults        clear all faults\n\
          \x20 POST   {base}/_sandbox/book-pending  every PENDING row settles now (books or is cancelled)\n\
          \x20 POST   {base}/_sandbox/rotate-ids    new session: every transaction id changes\n\

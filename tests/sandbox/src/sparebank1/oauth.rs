@@ -558,8 +558,24 @@ pub(crate) async fn token(
         }
     };
 
-    let access = random_secret();
-    let refresh = random_secret();
+    // The `long_tokens` fault: tokens of the asked length, still random (and so unguessable).
+    let long = match st.faults.long_tokens.as_mut() {
+        Some((n, chars)) => take(n).then_some(*chars),
+        None => None,
+    };
+    let token = || match long {
+        Some(chars) => {
+            let mut t = String::with_capacity(chars + 64);
+            while t.len() < chars {
+                t.push_str(&random_secret());
+            }
+            t.truncate(chars.max(1));
+            t
+        }
+        None => random_secret(),
+    };
+    let access = token();
+    let refresh = token();
     let idle = deadline(now, cfg.refresh_token_ttl).min(absolute);
     // [inference] Every access token is a session of its own: ids change on refresh too.
     let session = st.new_session();
