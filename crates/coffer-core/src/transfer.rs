@@ -68,6 +68,8 @@ pub enum TransferError {
     UnknownTransaction(TransactionId),
     #[error("transaction {0} is not paired as a transfer")]
     NotPaired(TransactionId),
+    #[error("a transaction cannot be paired with itself; a transfer has two halves")]
+    SameTransaction,
     #[error("both transactions are on the same account; a transfer goes between two accounts")]
     SameAccount,
     #[error("a transfer pairs money out with money in; these two go the same way")]
@@ -706,6 +708,9 @@ impl Store {
                     e => TransferError::Store(e.into()),
                 })
         };
+        if a == b {
+            return Err(TransferError::SameTransaction);
+        }
         let (acc_a, amount_a) = side(a)?;
         let (acc_b, amount_b) = side(b)?;
         if acc_a == acc_b {
