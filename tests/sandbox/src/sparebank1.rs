@@ -604,6 +604,7 @@ impl ContractBank for Shared {
                         description: t.description.clone(),
                         status: if t.booked { "booked" } else { "pending" }.to_owned(),
                         stable_id: None,
+                        own_transfer: None,
                     },
                 ))
             })

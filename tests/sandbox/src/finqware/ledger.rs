@@ -191,6 +191,7 @@ impl Ledger {
                 description: s.info.to_owned(),
                 status: s.status().to_owned(),
                 stable_id: Some(s.row.utx_id.clone()),
+                own_transfer: None,
             })
             .collect()
     }

@@ -123,6 +123,7 @@ impl ContractBank for Shared {
                         // The wire has no status: a faithful client shows every row as booked.
                         status: "booked".to_owned(),
                         stable_id: Some(row.original_id.clone()),
+                        own_transfer: None,
                     },
                 ));
             }
