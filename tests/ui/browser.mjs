@@ -1025,6 +1025,66 @@ try {
     await wpage.waitForFunction(() => !document.querySelector('#category-rules .rule-row[data-learned="false"]'));
   });
 
+  await check('pairing two rows by hand as a transfer takes both out of money in and out', async () => {
+    // A booked row and a plausible other half the detector left alone: the other way, on
+    // another account, within a week.
+    const free = (await page_(server, EMPTY)).rows.filter((r) => r.status === 'booked' && !r.transfer);
+    const days = (a, b) => Math.abs(Date.parse(a) - Date.parse(b)) / 86_400_000;
+    let out;
+    for (const r of free) {
+      if (r.direction !== 'debit') continue;
+      if (free.some((c) => c.direction === 'credit' && c.account_id !== r.account_id && days(c.booking_date, r.booking_date) <= 7)) {
+        out = r;
+        break;
+      }
+    }
+    assert.ok(out, 'the demo data has a row to pair');
+    const before = await flowTotals(server, EMPTY);
+    await wpage.goto(`${server.url}#view=transactions&account=${out.account_id}&from=${out.booking_date}&to=${out.booking_date}`);
+    await tableSettled(wpage);
+    const row = `table#transactions tr[data-transaction-id="${out.id}"]`;
+    await wpage.hover(row);
+    await wpage.click(`${row} button.pair-transfer`);
+    const dialog = await wpage.waitForSelector('[data-testid="pair-dialog"]');
+    assert.match(await dialog.textContent(), /Which transaction is the other half of/);
+    // The first offered row that is in no pair yet.
+    const choice = await wpage.$$eval('[data-testid^="pair-candidate-"]', (buttons) =>
+      buttons.map((b) => ({ id: Number(b.dataset.testid.slice('pair-candidate-'.length)), text: b.textContent })),
+    );
+    const pick = choice.find((c) => !c.text.includes('now paired with'));
+    assert.ok(pick, `an unpaired candidate among ${JSON.stringify(choice)}`);
+    const partner = free.find((r) => r.id === pick.id);
+    assert.ok(partner, 'the candidate was a free row');
+    assert.equal(partner.direction, 'credit');
+    assert.notEqual(partner.account_id, out.account_id);
+    assert.ok(days(partner.booking_date, out.booking_date) <= 7);
+    await wpage.click(`[data-testid="pair-candidate-${pick.id}"]`);
+    await wpage.waitForFunction(() =>
+      [...document.querySelectorAll('#toast .toast-message')].some((t) => /paired by you/.test(t.textContent)),
+    );
+    await wpage.waitForSelector(`${row}.transfer`);
+    assert.match(await wpage.getAttribute(`${row} .badge-transfer`, 'title'), /: paired by you$/);
+
+    // Explained as the user's choice, on both halves.
+    const rows = (await page_(server, { ...EMPTY, transfers: 'only' })).rows;
+    const mine = rows.find((r) => r.id === out.id);
+    assert.equal(mine.transfer.partner_id, partner.id);
+    assert.equal(mine.transfer.by_user, true);
+    assert.equal(rows.find((r) => r.id === partner.id).transfer.partner_id, out.id);
+    // Money in and out lose exactly those two rows, in the API and on the dashboard.
+    const after = await flowTotals(server, EMPTY);
+    const minor = (s) => BigInt(s.replace('.', ''));
+    for (const currency of new Set([out.currency, partner.currency])) {
+      const halves = [out, partner].filter((r) => r.currency === currency);
+      const moved = halves.reduce((sum, r) => sum + minor(r.amount), 0n);
+      assert.equal(minor(before[currency].net) - minor(after[currency].net), moved, `${currency} net`);
+      assert.equal(Number(before[currency].count) - Number(after[currency].count), halves.length, `${currency} count`);
+    }
+    await wpage.goto(`${server.url}#view=dashboard`);
+    await dashboardSettled(wpage);
+    assert.deepEqual(await readCards(wpage, '#totals .total-card'), after);
+  });
+
   await writable.close();
   stop(server);
 

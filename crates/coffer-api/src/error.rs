@@ -126,6 +126,7 @@ impl From<TransferError> for ApiError {
                 ApiError::new(ErrorCode::NotFound, e.to_string())
             }
             TransferError::NotPaired(_)
+            | TransferError::SameTransaction
             | TransferError::SameAccount
             | TransferError::SameDirection
             | TransferError::AlreadyPaired(_) => {

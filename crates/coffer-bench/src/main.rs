@@ -92,6 +92,8 @@ fn vendor_names(count: usize) -> Vec<String> {
 struct Generated {
     accounts: Vec<ProviderAccount>,
     transactions: Vec<Vec<ProviderTransaction>>,
+    /// Pairs of rows that are one move between two of the accounts.
+    transfers: usize,
 }
 
 fn generate(total: usize, today: NaiveDate) -> Generated {
@@ -116,7 +118,6 @@ fn generate(total: usize, today: NaiveDate) -> Generated {
             _ => Currency::NOK,
         };
         let mut rows = Vec::with_capacity(per_account);
-        let mut balance = 0i64;
         for n in 0..per_account {
             // Spread evenly over ten years, in date order.
             let day = start + Days::new((n as u64 * YEARS * 365) / per_account as u64);
@@ -139,7 +140,6 @@ fn generate(total: usize, today: NaiveDate) -> Generated {
                 };
                 (-(rng.below(250_000) as i64) - 100, text)
             };
-            balance += amount;
             rows.push(ProviderTransaction {
                 dedup_key: format!("bench-{a}-{n}"),
                 provider_id: Some(format!("{a}-{n}")),
@@ -158,17 +158,59 @@ fn generate(total: usize, today: NaiveDate) -> Generated {
             number: Some(format!("1503.{a:02}.00000")),
             iban: None,
             kind: AccountKind::Current,
-            balance: Money::new(balance, currency),
+            // Set below, once the transfers are in.
+            balance: Money::zero(currency),
             available: None,
             balance_at: Utc.from_utc_datetime(&today.and_hms_opt(0, 0, 0).unwrap_or_default()),
             opening: Some((start, Money::zero(currency))),
         });
         transactions.push(rows);
     }
+    let transfers = add_transfers(&accounts, &mut transactions);
+    for (account, rows) in accounts.iter_mut().zip(&transactions) {
+        let balance = rows.iter().map(|r| r.amount.minor).sum();
+        account.balance = Money::new(balance, account.balance.currency);
+    }
     Generated {
         accounts,
         transactions,
+        transfers,
     }
+}
+
+/// How often a row becomes one half of a move to the next account: one in [`TRANSFER_EVERY`]
+/// where two neighbouring accounts share a currency (~1 % of the ledger), so detection has real
+/// pairs to find among a million rows.
+const TRANSFER_EVERY: usize = 50;
+
+/// Turns some rows of neighbouring accounts into transfers between them: the money-out row names
+/// the other account's number, as a bank's text does. Returns how many pairs it made.
+fn add_transfers(
+    accounts: &[ProviderAccount],
+    transactions: &mut [Vec<ProviderTransaction>],
+) -> usize {
+    let mut pairs = 0;
+    for a in 0..accounts.len().saturating_sub(1) {
+        let b = a + 1;
+        if accounts[a].balance.currency != accounts[b].balance.currency {
+            continue;
+        }
+        let number = accounts[b].number.clone().unwrap_or_default();
+        let len = transactions[a].len().min(transactions[b].len());
+        for n in (a % TRANSFER_EVERY..len).step_by(TRANSFER_EVERY) {
+            let minor = 100_000 + (n as i64 % 97) * 1_000;
+            let currency = accounts[a].balance.currency;
+            let out = &mut transactions[a][n];
+            out.amount = Money::new(-minor, currency);
+            out.description = format!("Overføring til {number}");
+            // The same index is the same day in every account (rows are spread evenly).
+            let into = &mut transactions[b][n];
+            into.amount = Money::new(minor, currency);
+            into.description = "Overføring".to_string();
+            pairs += 1;
+        }
+    }
+    pairs
 }
 
 struct Bench<'a>(&'a Generated, NaiveDate);
@@ -266,7 +308,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let t = Instant::now();
     let data = generate(total, today);
-    println!("{:<46}{}", "generate", ms(t.elapsed()));
+    println!(
+        "{:<46}{}  ({} own transfers among them)",
+        "generate",
+        ms(t.elapsed()),
+        data.transfers
+    );
 
     let store = Mutex::new(Store::open(&dir.path().join(coffer_api::DATABASE_FILE))?);
     {
@@ -332,6 +379,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         again.unchanged,
         again.updated
     );
+    {
+        // Transfer detection reads every booked row at each sync (the ingest above includes
+        // one run that found the pairs): once over unchanged pairs, as every later sync pays
+        // it, and once from nothing, as after the first sync of a large history.
+        let mut s = store.lock().map_err(|_| "lock")?;
+        let t = Instant::now();
+        let unchanged = s.detect_transfers(Utc::now())?;
+        let took = t.elapsed();
+        println!(
+            "{:<46}{}  {}  ({} pairs, {} added)",
+            "transfer detection, pairs unchanged",
+            ms(took),
+            rate(total, took),
+            unchanged.pairs,
+            unchanged.added
+        );
+        s.sqlite().execute("DELETE FROM transfer_pair", [])?;
+        let t = Instant::now();
+        let fresh = s.detect_transfers(Utc::now())?;
+        let took = t.elapsed();
+        println!(
+            "{:<46}{}  {}  ({} pairs found of {} made)",
+            "transfer detection, from nothing",
+            ms(took),
+            rate(total, took),
+            fresh.added,
+            data.transfers
+        );
+    }
     drop(store);
     drop(data);
 

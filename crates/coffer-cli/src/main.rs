@@ -165,6 +165,15 @@ enum Command {
         #[arg(long, env = "COFFER_UI_DIR", value_name = "DIR")]
         ui: Option<PathBuf>,
     },
+    /// Transfers between your own accounts: the pairs and why each was paired; pair two
+    /// transactions by hand or unpair one. Your choices are kept across syncs.
+    Transfers {
+        #[command(subcommand)]
+        action: Option<TransferAction>,
+        /// The list as JSON (`transfers list --json` works too).
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Categories and category rules; re-categorise a transaction.
     Categories {
         #[command(subcommand)]
@@ -409,6 +418,18 @@ enum AccountAction {
     Hide { account: i64 },
     /// Count a hidden account again.
     Show { account: i64 },
+}
+
+#[derive(Subcommand)]
+enum TransferAction {
+    /// Every pair, money out → money in, with why it was paired (the default).
+    List,
+    /// Pair two transactions (ids from `coffer transactions --json`) as one transfer: money out
+    /// of one of your accounts and money in on another. Reports then leave both out.
+    Pair { first: i64, second: i64 },
+    /// Unpair the transfer TRANSACTION is half of; both count as money in and out again, and
+    /// no sync pairs them again.
+    Unpair { transaction: i64 },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -1002,6 +1023,29 @@ async fn run(cli: Cli) -> Result<ExitCode, ApiError> {
                 }
             }
         },
+        Command::Transfers { action, json } => match action.unwrap_or(TransferAction::List) {
+            TransferAction::List => transfers_list(&coffer, &mut out, json).await?,
+            TransferAction::Pair { first, second } => {
+                coffer.pair_transfers(first, second).await?;
+                line(
+                    &mut out,
+                    format!(
+                        "Paired {first} and {second} as one transfer (paired by you); reports \
+                         leave both out, and syncs keep the pair"
+                    ),
+                )?;
+            }
+            TransferAction::Unpair { transaction } => {
+                coffer.unpair_transfer(transaction).await?;
+                line(
+                    &mut out,
+                    format!(
+                        "Unpaired {transaction} from its other half; both count as money in and \
+                         out again, and no sync pairs them again"
+                    ),
+                )?;
+            }
+        },
         Command::Serve { port, writable, ui } => {
             let (listener, port) = coffer_server::bind(port).await.map_err(|e| {
                 ApiError::new(
@@ -1381,6 +1425,58 @@ impl<'a> From<&'a [SyncSummary]> for SyncReport<'a> {
             connections: s,
         }
     }
+}
+
+/// Every transfer pair once, from the money-out side, with the explanation of the pair.
+async fn transfers_list(coffer: &Coffer, out: &mut impl Write, json: bool) -> Result<(), ApiError> {
+    let filter = Filter {
+        transfers: Some(Transfers::Only),
+        ..Filter::default()
+    };
+    let list = coffer.transactions(&filter).await?;
+    // Each pair appears as two rows; keep the money-out one (or the only one shown, when the
+    // other half is on a hidden account).
+    let shown: std::collections::HashSet<i64> = list.rows.iter().map(|t| t.id).collect();
+    let pairs: Vec<_> = list
+        .rows
+        .iter()
+        .filter(|t| {
+            t.transfer
+                .as_ref()
+                .is_some_and(|p| t.amount.starts_with('-') || !shown.contains(&p.partner_id))
+        })
+        .collect();
+    if json {
+        return print_json(out, &pairs);
+    }
+    for t in &pairs {
+        let Some(p) = &t.transfer else { continue };
+        let by = if p.by_user { "by you" } else { "detected" };
+        line(
+            out,
+            format!(
+                "{:>7}  {}  {:<14} {:>12} {}  ↔ {:>7}  {}  {:<14} {:>12} {}  [{by}] {}",
+                t.id,
+                t.booking_date,
+                truncate(&t.account_name, 14),
+                t.amount,
+                t.currency,
+                p.partner_id,
+                p.partner_date,
+                truncate(&p.partner_account_name, 14),
+                p.partner_amount,
+                p.partner_currency,
+                p.reason
+            ),
+        )?;
+    }
+    line(
+        out,
+        match pairs.len() {
+            1 => "1 transfer pair".to_string(),
+            n => format!("{n} transfer pairs"),
+        },
+    )
 }
 
 fn print_json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<(), ApiError> {

@@ -16,7 +16,9 @@
 //!   equal amount alone is not enough: rent paid from one account and an equal sum arriving
 //!   from someone else on another would be paired;
 //! * **two currencies**: no exchange rate is stored, so amounts cannot be compared; each row's
-//!   text must name the other's account (number or name); the category alone does not do;
+//!   text must name the other's account (number or name), or both rows carry the very same
+//!   currency-exchange text on the same day ("Schimb valutar RON-EUR la curs 4.9680" on the
+//!   RON and the EUR account, [`EXCHANGE_PHRASES`]); the category alone does not do;
 //! * never when either row's text names an account number that is none of the user's (the
 //!   money went to, or came from, someone else);
 //! * never a pair the user unmade.
@@ -56,6 +58,17 @@ const OWN_ACCOUNTS_PHRASES: &[&str] = &[
     "OWN ACCOUNT",      // English: "Transfer between own accounts", "to own account"
 ];
 
+/// Phrases that name a currency exchange between the customer's own accounts (upper case). A
+/// bank that books an exchange writes the same text on both accounts, rate included, so two
+/// rows with that same text on the same day are its two halves even though neither names the
+/// other account.
+const EXCHANGE_PHRASES: &[&str] = &[
+    "SCHIMB VALUTAR",   // Romanian
+    "VALUTAVEKSLING",   // Norwegian
+    "ОБМЯНА НА ВАЛУТА", // Bulgarian
+    "CURRENCY EXCHANGE",
+];
+
 /// A run of this many digits in a text is an account number (a Norwegian one has 11); dates,
 /// amounts and masked card numbers stay below it.
 const STRANGER_DIGITS: usize = 11;
@@ -68,6 +81,8 @@ pub enum TransferError {
     UnknownTransaction(TransactionId),
     #[error("transaction {0} is not paired as a transfer")]
     NotPaired(TransactionId),
+    #[error("a transaction cannot be paired with itself; a transfer has two halves")]
+    SameTransaction,
     #[error("both transactions are on the same account; a transfer goes between two accounts")]
     SameAccount,
     #[error("a transfer pairs money out with money in; these two go the same way")]
@@ -100,6 +115,8 @@ enum Evidence {
     Name,
     /// A masked number ("1991...4853") whose visible digits fit the account.
     Masked,
+    /// Two currencies, the same exchange text on both rows, the same day.
+    Exchange,
     Category,
     /// No link on this side (only for ranking).
     Weakest,
@@ -111,6 +128,7 @@ impl Evidence {
             Evidence::Number => "account number in the text",
             Evidence::Name => "account name in the text",
             Evidence::Masked => "masked account number in the text",
+            Evidence::Exchange => "the same currency exchange in both texts",
             Evidence::Category => "both marked as transfers between own accounts",
             Evidence::Weakest => "same amount",
         }
@@ -129,6 +147,9 @@ struct Row {
     by_name: u64,
     by_mask: u64,
     marked_transfer: bool,
+    /// The row's whole text (upper case) when it names a currency exchange
+    /// ([`EXCHANGE_PHRASES`]).
+    exchange: Option<String>,
     /// The text names an account number that is none of the user's.
     stranger: bool,
 }
@@ -345,7 +366,7 @@ fn bit(i: usize) -> u64 {
 }
 
 /// How row `r` links to account `acc`: its strongest evidence, if any.
-fn side(r: &Row, acc: usize, marked: bool) -> Option<Evidence> {
+fn side(r: &Row, acc: usize, exchange: bool, marked: bool) -> Option<Evidence> {
     let has = |mask: u64| mask & bit(acc) != 0;
     if has(r.by_number) {
         Some(Evidence::Number)
@@ -353,6 +374,8 @@ fn side(r: &Row, acc: usize, marked: bool) -> Option<Evidence> {
         Some(Evidence::Name)
     } else if has(r.by_mask) {
         Some(Evidence::Masked)
+    } else if exchange {
+        Some(Evidence::Exchange)
     } else if marked {
         Some(Evidence::Category)
     } else {
@@ -407,7 +430,8 @@ fn find_pairs(
                     .checked_neg()
                     .and_then(|amount| by_amount.get(&(acc, amount)))
                     .unwrap_or(&none)
-            } else if (d.by_number | d.by_name | d.by_mask) & bit(acc) != 0 {
+            } else if (d.by_number | d.by_name | d.by_mask) & bit(acc) != 0 || d.exchange.is_some()
+            {
                 &by_account[acc]
             } else {
                 // A converted pair needs this row to name the other account (see below).
@@ -426,8 +450,12 @@ fn find_pairs(
                     continue;
                 }
                 let marked = same_currency && d.marked_transfer && c.marked_transfer;
-                let d_side = side(d, acc, marked);
-                let c_side = side(c, d.account, marked);
+                let exchange = !same_currency
+                    && d.day == c.day
+                    && d.exchange.is_some()
+                    && d.exchange == c.exchange;
+                let d_side = side(d, acc, exchange, marked);
+                let c_side = side(c, d.account, exchange, marked);
                 // Without comparable amounts one named account is not enough: a refund on a
                 // card the same week as its bill would compete with the payment itself.
                 let linked_both_ways = d_side.is_some() && c_side.is_some();
@@ -569,6 +597,10 @@ fn load(store: &Store) -> Result<(Vec<Acct>, Vec<Row>), StoreError> {
             by_mask,
             marked_transfer: category.as_deref() == Some("transfers")
                 || OWN_ACCOUNTS_PHRASES.iter().any(|p| upper.contains(p)),
+            exchange: EXCHANGE_PHRASES
+                .iter()
+                .any(|p| upper.contains(p))
+                .then(|| upper.clone()),
             stranger,
         });
     }
@@ -706,6 +738,9 @@ impl Store {
                     e => TransferError::Store(e.into()),
                 })
         };
+        if a == b {
+            return Err(TransferError::SameTransaction);
+        }
         let (acc_a, amount_a) = side(a)?;
         let (acc_b, amount_b) = side(b)?;
         if acc_a == acc_b {

@@ -30,6 +30,12 @@ pub struct OracleRow {
     /// The bank's stable identity of the row where it has one (`utx_id`, `original_id`,
     /// `acEntrySrNo`), else `None`.
     pub stable_id: Option<String>,
+    /// For one half of a move between two of the customer's own accounts: a key both halves
+    /// share (the bank's reference), so a test can count the transfers a client must pair and
+    /// check it paired the right rows. `None` for every other row, and in sandboxes whose
+    /// ledgers do not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_transfer: Option<String>,
 }
 
 /// One account as the bank holds it now.
@@ -208,6 +214,7 @@ mod tests {
             description: description.into(),
             status: "booked".into(),
             stable_id: None,
+            own_transfer: None,
         }
     }
 

@@ -590,6 +590,22 @@ impl ContractBank for Shared {
         let earliest = self.earliest();
         let st = self.lock();
         let l = &st.ledger;
+        // A move between two of the customer's accounts names the other one's number
+        // (`remoteAccountNumber`); both halves get the same key: day, from, to, size.
+        let own: std::collections::HashSet<&str> =
+            l.accounts.iter().map(|a| a.number.as_str()).collect();
+        let own_transfer = |t: &ledger::Txn, a: &ledger::Account| {
+            let remote = t.remote_account_number.as_deref()?;
+            if !own.contains(remote) || !t.booked {
+                return None;
+            }
+            let (from, to) = if t.amount < 0 {
+                (a.number.as_str(), remote)
+            } else {
+                (remote, a.number.as_str())
+            };
+            Some(format!("{} {from}>{to} {}", t.date, t.amount.abs()))
+        };
         let mut rows: Vec<(usize, NaiveDate, u64, OracleRow)> = l
             .txns
             .iter()
@@ -609,6 +625,7 @@ impl ContractBank for Shared {
                         description: t.description.clone(),
                         status: if t.booked { "booked" } else { "pending" }.to_owned(),
                         stable_id: None,
+                        own_transfer: own_transfer(t, a),
                     },
                 ))
             })

@@ -1,14 +1,15 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest';
 import { Api } from '../api';
-import type { TransactionView, TransferView } from '../generated/api';
+import type { AccountView, TransactionView, TransferView } from '../generated/api';
 import { filterChips, filterKey, withoutChip } from '../filter';
 import { emptyFilter } from '../api';
 import { Store, decodeHash, encodeHash, defaultState } from '../state';
 import { FilterBar } from './filter-bar';
 import { FakeTransport } from '../testing/fake-transport';
-import { unpairTransfer } from './transactions-view';
+import { candidateLabel, pairTransfer, transferCandidates, unpairTransfer } from './transactions-view';
 import { buildRow } from './virtual-table';
+import { formatDate as formatDateFor } from '../format';
 
 const pairedWith: TransferView = {
   partner_id: 8,
@@ -109,5 +110,60 @@ describe('the filter bar', () => {
     bar.render(store.state);
     expect(select.value).toBe('');
     vi.unstubAllGlobals();
+  });
+});
+
+describe('pairing two rows by hand', () => {
+  const accounts = [1, 2, 3].map((id) => ({ id }) as AccountView);
+  const out = row(null);
+  function other(id: number, patch: Partial<TransactionView>): TransactionView {
+    return { ...row(null), id, account_id: 2, account_name: 'Sparekonto', amount: '10000.00', direction: 'credit', ...patch };
+  }
+
+  it('offers "Pair…" on a booked row that is not paired, and only there', () => {
+    const button = buildRow(out, []).querySelector<HTMLButtonElement>('button.pair-transfer');
+    expect(button?.textContent).toBe('Pair…');
+    expect(button?.getAttribute('aria-label')).toBe('Pair as transfer…');
+    expect(buildRow(row(pairedWith), []).querySelector('button.pair-transfer')).toBeNull();
+    expect(buildRow({ ...out, status: 'pending' }, []).querySelector('button.pair-transfer')).toBeNull();
+  });
+
+  it('offers the plausible other halves: the other way, other accounts, near in date, best first', async () => {
+    const rows = [
+      other(20, { booking_date: '2026-12-06', amount: '250.00' }),
+      other(21, { booking_date: '2026-12-05' }),
+      other(22, { booking_date: '2026-12-01', account_id: 3, account_name: 'Euro account', amount: '900.00', currency: 'EUR' }),
+      other(23, { booking_date: '2026-12-02', transfer: { ...pairedWith, partner_id: 99 } }),
+      other(24, { booking_date: '2026-12-03', status: 'pending' }),
+      other(25, { booking_date: '2026-12-01', transfer: { ...pairedWith, partner_id: 98, by_user: true, reason: 'paired by you' } }),
+      other(26, { booking_date: '2026-12-04' }),
+    ];
+    const transport = new FakeTransport({ transactions: () => ({ rows, total: rows.length }) });
+    const found = await transferCandidates(new Api(transport), out, accounts);
+    const [args] = transport.argsOf('transactions');
+    expect(args).toEqual({
+      filter: { ...emptyFilter(), from: '2026-11-24', to: '2026-12-08', accounts: [2, 3], direction: 'credit', transfers: 'include' },
+    });
+    // The same amount first (the closest day first), then a row detection already paired,
+    // then other amounts; never a pending row or one in a pair the user made.
+    expect(found.map((r) => r.id)).toEqual([26, 21, 23, 22, 20]);
+    expect(candidateLabel(found[2]!, out)).toContain('now paired with Sparekonto');
+    expect(candidateLabel(found[0]!, out)).toBe('10,000.00 NOK · Sparekonto · ' + formatDateFor('2026-12-04') + ' · 3 days apart · Overføring til sparekonto');
+    expect((await transferCandidates(new Api(transport), out, accounts, 2)).length).toBe(2);
+  });
+
+  it('asks nothing for a row already paired or with no other account', async () => {
+    const transport = new FakeTransport({});
+    expect(await transferCandidates(new Api(transport), row(pairedWith), accounts)).toEqual([]);
+    expect(await transferCandidates(new Api(transport), out, [{ id: 1 } as AccountView])).toEqual([]);
+    expect(transport.calls).toEqual([]);
+  });
+
+  it('pairs through the API and says it was the user', async () => {
+    const transport = new FakeTransport({ pair_transfers: () => null });
+    const message = await pairTransfer(new Api(transport), out, other(21, {}));
+    expect(transport.argsOf('pair_transfers')).toEqual([{ first: 7, second: 21 }]);
+    expect(message).toContain('paired by you');
+    expect(message).toContain('Sparekonto');
   });
 });

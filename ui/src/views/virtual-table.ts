@@ -71,6 +71,8 @@ export class VirtualTable {
   onCategory: (change: CategoryChange) => void = () => {};
   /** The user asked to unpair the transfer `transaction` is half of. */
   onUnpair: (transaction: TransactionView) => void = () => {};
+  /** The user asked to pair `transaction` by hand with the other half of a transfer. */
+  onPair: (transaction: TransactionView) => void = () => {};
   onError: (error: unknown) => void = () => {};
 
   constructor(api: Api) {
@@ -363,12 +365,16 @@ export class VirtualTable {
   }
 
   #onClick(event: Event): void {
-    const button = (event.target as Element | null)?.closest?.('button.unpair-transfer');
+    const button = (event.target as Element | null)?.closest?.('button.unpair-transfer, button.pair-transfer');
     if (!button) return;
     const tr = button.closest<HTMLTableRowElement>('tr[data-transaction-id]');
     const row = this.#rowAt(Number(tr?.getAttribute('aria-rowindex')) - 2);
-    if (!row || String(row.id) !== tr?.dataset['transactionId'] || !row.transfer) return;
-    this.onUnpair(row);
+    if (!row || String(row.id) !== tr?.dataset['transactionId']) return;
+    if (button.classList.contains('unpair-transfer')) {
+      if (row.transfer) this.onUnpair(row);
+    } else if (!row.transfer) {
+      this.onPair(row);
+    }
   }
 
   #onSelectChange(event: Event): void {
@@ -483,6 +489,16 @@ export function buildRow(t: TransactionView, categories: Category[]): HTMLTableR
     description.prepend(mark);
     description.append(unpair);
     description.title = `${description.title}\n${t.transfer.explanation}`;
+  } else if (!pending) {
+    // Detection missed a move between two of the user's accounts (a fee taken on the way, a
+    // text that names neither account): the user pairs it by hand.
+    const pair = document.createElement('button');
+    pair.type = 'button';
+    pair.className = 'pair-transfer link-button';
+    pair.textContent = 'Pair…';
+    pair.title = 'Pair as a transfer between your own accounts';
+    pair.setAttribute('aria-label', 'Pair as transfer…');
+    description.append(pair);
   }
 
   const vendor = t.vendor ? td('col-vendor', t.vendor) : td('col-vendor none', '—');

@@ -151,11 +151,8 @@ async fn connect_with_the_password_form_sync_export_and_never_store_the_password
 
     let summaries = coffer.sync(Some(id), |_| {}).await.unwrap();
     assert!(summaries[0].errors.is_empty(), "{:?}", summaries[0].errors);
-    eprintln!(
-        "Fibank sandbox: {} transfer pairs",
-        crate::transfer_pairs(&coffer).await
-    );
     let ledger = sandbox.oracle_ledger();
+    crate::assert_pairs_are_the_banks_own_transfers(&coffer, &ledger, "Fibank").await;
     assert_eq!(
         coffer.transactions(&Filter::default()).await.unwrap().total,
         ledger.len() as i64

@@ -197,18 +197,18 @@ async fn connect_sync_expire_renew_and_disconnect() {
 
     let summary = coffer.sync(Some(connection.id), |_| {}).await.unwrap();
     assert!(summary[0].errors.is_empty(), "{:?}", summary[0].errors);
-    eprintln!(
-        "Finqware sandbox: {} transfer pairs",
-        crate::transfer_pairs(&coffer).await
-    );
+    crate::assert_pairs_are_the_banks_own_transfers(&coffer, &sandbox.oracle_ledger(), "Finqware")
+        .await;
     // The monthly saving ("Transfer între conturi proprii") is paired on its phrase and equal
-    // amounts; transfers to and from other people are not.
+    // amounts, the RON -> EUR exchange on its text, the same on both accounts; transfers to and
+    // from other people are not.
     let rows = coffer.transactions(&Filter::default()).await.unwrap().rows;
     assert!(rows.iter().any(|r| r.transfer.is_some()));
     for r in &rows {
         assert_eq!(
             r.transfer.is_some(),
-            r.description.contains("conturi proprii"),
+            r.description.contains("conturi proprii")
+                || r.description.starts_with("Schimb valutar"),
             "{} {} {}",
             r.booking_date,
             r.amount,

@@ -124,10 +124,8 @@ async fn connect_through_the_loopback_listener_sync_and_disconnect() {
 
     let summary = coffer.sync(Some(connection.id), |_| {}).await.unwrap();
     assert!(summary[0].errors.is_empty(), "{:?}", summary[0].errors);
-    eprintln!(
-        "Finsify sandbox: {} transfer pairs",
-        crate::transfer_pairs(&coffer).await
-    );
+    crate::assert_pairs_are_the_banks_own_transfers(&coffer, &sandbox.oracle_ledger(), "Finsify")
+        .await;
     // The card bill (out of the payment account, into the card) names both accounts only by
     // masked numbers; it is paired, and nothing else is.
     let rows = coffer.transactions(&Filter::default()).await.unwrap().rows;

@@ -619,8 +619,10 @@ async fn demo_transfers_are_all_paired_and_left_out_of_money_in_and_out() {
     let coffer = demo_profile(dir.path(), clock(2026, 11, 21)).await;
     let rows = coffer.transactions(&Filter::default()).await.unwrap().rows;
     let mut pairs = 0;
+    let mut own_rows = 0;
     for r in rows.iter().filter(|r| r.status.as_str() == "booked") {
         let own = DEMO_OWN_TRANSFERS.contains(&r.description.as_str());
+        own_rows += usize::from(own);
         assert_eq!(
             r.transfer.is_some(),
             own,
@@ -637,7 +639,12 @@ async fn demo_transfers_are_all_paired_and_left_out_of_money_in_and_out() {
             pairs += usize::from(r.amount.starts_with('-'));
         }
     }
-    eprintln!("Demo Bank: {pairs} transfer pairs");
+    eprintln!("Demo Bank: {pairs} transfer pairs of {own_rows} own-transfer rows");
+    assert_eq!(
+        pairs * 2,
+        own_rows,
+        "every own transfer is paired, each once"
+    );
     assert!(
         pairs >= 48,
         "two years of savings orders and card bills ({pairs})"

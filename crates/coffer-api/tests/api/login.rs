@@ -142,11 +142,8 @@ async fn login_sync_refresh_reauth_and_relogin_in_place_keep_every_transaction()
 
     let first = b.coffer.sync(Some(id), |_| {}).await.unwrap();
     assert!(first[0].errors.is_empty(), "{:?}", first[0].errors);
-    eprintln!(
-        "SpareBank 1 sandbox: {} transfer pairs",
-        crate::transfer_pairs(&b.coffer).await
-    );
     let ledger = b.sandbox.oracle_ledger();
+    crate::assert_pairs_are_the_banks_own_transfers(&b.coffer, &ledger, "SpareBank 1").await;
     assert_eq!(transaction_count(&b.coffer).await, ledger.len() as i64);
     crate::assert_shows_the_bank(&b.coffer, &ledger, &b.sandbox.oracle_accounts()).await;
 

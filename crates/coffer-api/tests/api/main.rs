@@ -66,17 +66,92 @@ pub async fn demo_profile(dir: &Path, at: Clock) -> Coffer {
     coffer
 }
 
-/// How many transfer pairs the store holds (each pair counted once, by its money-out half);
-/// the sandbox tests print it, as the issue asks for the count per bank.
-pub async fn transfer_pairs(coffer: &Coffer) -> usize {
-    coffer
-        .transactions(&Filter::default())
-        .await
-        .unwrap()
-        .rows
+/// One row as both sides can name it: day, amount in minor units, currency, text.
+type RowKey = (String, i64, String, String);
+
+/// Coffer's transfer pairs are exactly the moves the bank's own books mark as between the
+/// customer's accounts (`OracleRow::own_transfer`): the same pairs of rows, not only as many.
+/// Returns how many there are, printed per bank for the issue's closing note.
+pub async fn assert_pairs_are_the_banks_own_transfers(
+    coffer: &Coffer,
+    ledger: &[coffer_sandbox::OracleRow],
+    bank: &str,
+) -> usize {
+    use std::collections::{BTreeMap, BTreeSet};
+    let key = |date: String, amount: &str, currency: &str, text: &str| -> RowKey {
+        let c: Currency = currency.parse().unwrap();
+        let minor = parse_minor(amount, c.exponent()).unwrap();
+        (date, minor, currency.to_string(), text.to_string())
+    };
+    let mut halves: BTreeMap<&str, BTreeSet<RowKey>> = BTreeMap::new();
+    for r in ledger {
+        if let Some(k) = &r.own_transfer {
+            halves.entry(k).or_default().insert(key(
+                r.date.to_string(),
+                &r.amount,
+                &r.currency,
+                &r.description,
+            ));
+        }
+    }
+    let rows = coffer.transactions(&Filter::default()).await.unwrap().rows;
+    // Only moves whose two halves Coffer holds: a half outside the bank's window is not one a
+    // client can pair (other tests check that Coffer holds what the bank gives).
+    let held: BTreeSet<RowKey> = rows
         .iter()
-        .filter(|r| r.transfer.is_some() && r.amount.starts_with('-'))
-        .count()
+        .map(|r| {
+            key(
+                r.booking_date.clone(),
+                &r.amount,
+                &r.currency,
+                &r.description,
+            )
+        })
+        .collect();
+    let want: BTreeSet<BTreeSet<RowKey>> = halves
+        .into_values()
+        .filter(|h| h.len() == 2 && h.is_subset(&held))
+        .collect();
+    let by_id: HashMap<i64, RowKey> = rows
+        .iter()
+        .map(|r| {
+            let k = key(
+                r.booking_date.clone(),
+                &r.amount,
+                &r.currency,
+                &r.description,
+            );
+            (r.id, k)
+        })
+        .collect();
+    let got: BTreeSet<BTreeSet<RowKey>> = rows
+        .iter()
+        .filter_map(|r| {
+            let partner = r.transfer.as_ref()?.partner_id;
+            Some(BTreeSet::from([
+                by_id[&r.id].clone(),
+                by_id[&partner].clone(),
+            ]))
+        })
+        .collect();
+    let missed: Vec<_> = want.difference(&got).collect();
+    let wrong: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missed.is_empty() && wrong.is_empty(),
+        "{bank}: {} own transfers in the books, {} pairs in Coffer\nnot paired: {missed:#?}\n\
+         paired but not own transfers: {wrong:#?}",
+        want.len(),
+        got.len()
+    );
+    assert!(
+        !want.is_empty(),
+        "{bank}: the sandbox should move money between own accounts"
+    );
+    eprintln!(
+        "{bank} sandbox: {} transfer pairs = the bank's own transfers",
+        got.len()
+    );
+    got.len()
 }
 
 /// Per account: (booked sum, all rows sum) of the exported CSV, in minor units.

@@ -630,3 +630,109 @@ fn accounts_can_be_renamed_and_hidden_from_the_command_line() {
     assert_eq!(overview["totals"].as_array().unwrap().len(), 2);
     fails(dir.path(), &["accounts", "hide", "99"], 1, "99");
 }
+
+#[test]
+fn transfers_are_listed_paired_by_hand_and_unpaired_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let pairs = || json(&ok(dir.path(), &["transfers", "list", "--json"]));
+    let before = pairs().as_array().unwrap().clone();
+    assert!(!before.is_empty(), "the Demo Bank moves money to savings");
+    for p in &before {
+        assert!(
+            p["amount"].as_str().unwrap().starts_with('-'),
+            "listed from the money-out side"
+        );
+        assert!(p["transfer"]["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("paired with "));
+    }
+    let text = ok(dir.path(), &["transfers"]);
+    assert!(
+        text.ends_with(&format!("{} transfer pairs\n", before.len())),
+        "{text}"
+    );
+
+    // Unpair one: it leaves the list, and unpairing it again says why not.
+    let out_id = before[0]["id"].as_i64().unwrap();
+    let in_id = before[0]["transfer"]["partner_id"].as_i64().unwrap();
+    let (out_s, in_s) = (out_id.to_string(), in_id.to_string());
+    ok(dir.path(), &["transfers", "unpair", &out_s]);
+    assert_eq!(pairs().as_array().unwrap().len(), before.len() - 1);
+    fails(
+        dir.path(),
+        &["transfers", "unpair", &out_s],
+        1,
+        "not paired",
+    );
+
+    // Pair it again by hand, the other way round: explained as the user's, kept across syncs.
+    let said = ok(dir.path(), &["transfers", "pair", &in_s, &out_s]);
+    assert!(said.contains("paired by you"), "{said}");
+    ok(dir.path(), &["sync"]);
+    let after = pairs();
+    let mine = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == out_id)
+        .expect("the hand pair survives a sync");
+    assert_eq!(mine["transfer"]["partner_id"], in_id);
+    assert_eq!(mine["transfer"]["by_user"], true);
+    assert_eq!(mine["transfer"]["reason"], "paired by you");
+    assert_eq!(after.as_array().unwrap().len(), before.len());
+
+    // Clear refusals, one line each.
+    let rows = json(&ok(
+        dir.path(),
+        &["transactions", "--transfers", "exclude", "--json"],
+    ));
+    let rows = rows["rows"].as_array().unwrap();
+    let pick = |pred: &dyn Fn(&serde_json::Value) -> bool| {
+        rows.iter().find(|r| pred(r)).unwrap()["id"]
+            .as_i64()
+            .unwrap()
+            .to_string()
+    };
+    let out_account = before[0]["account_id"].clone();
+    let debit_here = pick(&|r| r["account_id"] == out_account && r["direction"] == "debit");
+    let debit_elsewhere = pick(&|r| r["account_id"] != out_account && r["direction"] == "debit");
+    let credit_elsewhere = pick(&|r| r["account_id"] != out_account && r["direction"] == "credit");
+    fails(
+        dir.path(),
+        &["transfers", "pair", "999999", &out_s],
+        1,
+        "no transaction with id 999999",
+    );
+    fails(
+        dir.path(),
+        &["transfers", "pair", &out_s, &debit_here],
+        1,
+        "same account",
+    );
+    fails(
+        dir.path(),
+        &["transfers", "pair", &debit_here, &debit_elsewhere],
+        1,
+        "same way",
+    );
+    fails(
+        dir.path(),
+        &["transfers", "pair", &out_s, &credit_elsewhere],
+        1,
+        "already in a pair you made",
+    );
+    fails(
+        dir.path(),
+        &["transfers", "pair", &out_s, &out_s],
+        1,
+        "with itself",
+    );
+    fails(
+        dir.path(),
+        &["transfers", "pair", &out_s, "abc"],
+        2,
+        "'abc'",
+    );
+}

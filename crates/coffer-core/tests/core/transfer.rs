@@ -257,3 +257,92 @@ async fn transfers_pair_across_banks_and_the_users_choice_survives_syncs() {
         .unwrap();
     assert_eq!((again.added, again.removed, again.pairs), (0, 0, 3));
 }
+
+/// A bank that books a currency exchange between the customer's own accounts writes the same
+/// text, rate included, on both; neither names the other account. Those two rows pair (two
+/// currencies, the same day); the same text a day later, or a different rate, does not.
+#[tokio::test]
+async fn a_currency_exchange_pairs_on_the_same_text_the_same_day() {
+    let ron: Currency = "RON".parse().unwrap();
+    let in_ron = |key: &str, day, minor, text: &str| {
+        let mut t = tx(key, day, minor, text);
+        t.amount = Money::new(minor, ron);
+        t
+    };
+    let bank = Scripted {
+        accounts: vec![
+            own("ron", "Cont curent", "RO49AAAA1B31007593840000", ron),
+            own("eur", "Cont EUR", "RO49AAAA1B31007593840001", Currency::EUR),
+        ],
+        transactions: vec![
+            (
+                "ron".into(),
+                vec![
+                    in_ron(
+                        "r1",
+                        date(2026, 11, 12),
+                        -44_215,
+                        "Schimb valutar RON-EUR la curs 4.9680",
+                    ),
+                    in_ron(
+                        "r2",
+                        date(2026, 10, 12),
+                        -29_812,
+                        "Schimb valutar RON-EUR la curs 4.9687",
+                    ),
+                    in_ron(
+                        "r3",
+                        date(2026, 9, 12),
+                        -47_703,
+                        "Schimb valutar RON-EUR la curs 4.9691",
+                    ),
+                ],
+            ),
+            (
+                "eur".into(),
+                vec![
+                    eur(
+                        "e1",
+                        date(2026, 11, 12),
+                        8_900,
+                        "Schimb valutar RON-EUR la curs 4.9680",
+                    ),
+                    // A day late: not the same booking.
+                    eur(
+                        "e2",
+                        date(2026, 10, 13),
+                        6_000,
+                        "Schimb valutar RON-EUR la curs 4.9687",
+                    ),
+                    // Another rate: another exchange.
+                    eur(
+                        "e3",
+                        date(2026, 9, 12),
+                        9_600,
+                        "Schimb valutar RON-EUR la curs 4.9700",
+                    ),
+                ],
+            ),
+        ],
+        ..Scripted::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Mutex::new(Store::open(&dir.path().join("coffer.sqlite3")).unwrap());
+    let conn = store
+        .lock()
+        .unwrap()
+        .add_connection("scripted", "Banca", at(2026, 1, 1))
+        .unwrap();
+    sync_connection(&store, &conn, &bank, || at(2026, 12, 4), &mut |_| {})
+        .await
+        .unwrap();
+    let r = rows(&store);
+    let paired: Vec<_> = r.iter().filter(|x| x.transfer.is_some()).collect();
+    assert_eq!(paired.len(), 2, "{paired:#?}");
+    let e1 = paired.iter().find(|x| x.currency == "EUR").unwrap();
+    assert_eq!(e1.amount, "89.00");
+    assert_eq!(
+        e1.transfer.as_ref().unwrap().reason,
+        "two currencies, same day, the same currency exchange in both texts"
+    );
+}

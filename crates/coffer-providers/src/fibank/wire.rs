@@ -89,10 +89,19 @@ pub(super) struct StatementRow {
     pub(super) value_dt: Option<String>,
     pub(super) contragent: Option<String>,
     pub(super) ben_order_party: Option<String>,
+    pub(super) trn_account: Option<String>,
     pub(super) rem_i: Option<String>,
 }
 
 impl StatementRow {
+    /// A move between the customer's own accounts, which Fibank tells only in `trname`
+    /// ("Превод между собствени сметки", "… към собствена сметка").
+    pub(super) fn is_own_transfer(&self) -> bool {
+        self.trname
+            .as_deref()
+            .is_some_and(|t| t.to_uppercase().contains("СОБСТВЕН"))
+    }
+
     pub(super) fn is_summary(&self) -> bool {
         self.trn_type
             .as_deref()
@@ -286,12 +295,27 @@ pub(super) fn statement(rows: &[StatementRow], currency: Currency) -> Result<Sta
             amount: Money::new(signed, currency),
             status: TransactionStatus::Booked,
             description,
-            counterparty: text(row.contragent.as_ref())
-                .or_else(|| text(row.ben_order_party.as_ref())),
+            counterparty: counterparty(row),
             provider_category: text(row.trn_type.as_ref()),
         });
     }
     Ok(out)
+}
+
+/// Who is on the other side. For a move between the customer's own accounts the bank's
+/// `contragent` is the customer, which tells nothing, and `remI` is their own memo (kept as the
+/// description, as the e-bank shows it); what says "own accounts" and which one is only in
+/// `trname` and `trnAccount`, so those are the counterparty: "Превод между собствени сметки
+/// BG…". That is also the text Coffer's transfer detection reads to pair the two halves.
+fn counterparty(row: &StatementRow) -> Option<String> {
+    if row.is_own_transfer() {
+        let parts: Vec<String> = [row.trname.as_ref(), row.trn_account.as_ref()]
+            .into_iter()
+            .filter_map(text)
+            .collect();
+        return Some(parts.join(" "));
+    }
+    text(row.contragent.as_ref()).or_else(|| text(row.ben_order_party.as_ref()))
 }
 
 #[cfg(test)]

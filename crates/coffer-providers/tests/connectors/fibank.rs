@@ -495,3 +495,75 @@ async fn a_lookback_limit_stops_the_walk_back_at_the_chosen_day() {
     // Three statement accounts, three windows each, plus the card account and the login.
     assert!(calls <= 14, "{calls} calls");
 }
+
+/// Fibank says "between own accounts" only in `trname`, and names the other account only in
+/// `trnAccount`: after a sync through the real connector, every move the bank's books mark as
+/// one between the customer's own accounts is paired with its other half, in one currency and
+/// across two (BGN → EUR), and nothing else is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_transfers_are_paired_after_a_sync_in_one_currency_and_across_two() {
+    use std::collections::{BTreeSet, HashMap};
+
+    use coffer_core::filter::Transfers;
+    use coffer_core::snapshot::Snapshot;
+    use coffer_core::Filter;
+
+    let b = bench().await;
+    let (summary, _) = b.sync().await;
+    assert!(summary.errors.is_empty(), "{:?}", summary.errors);
+    b.assert_exact();
+
+    // The bank's own word: which rows are the two halves of one own transfer.
+    let ledger = b.bank.oracle_ledger();
+    let mut halves: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for r in &ledger {
+        if let Some(key) = &r.own_transfer {
+            halves
+                .entry(key.clone())
+                .or_default()
+                .push((r.stable_id.clone().unwrap(), r.currency.clone()));
+        }
+    }
+    assert!(halves.values().all(|h| h.len() == 2), "{halves:?}");
+    let across = halves.values().filter(|h| h[0].1 != h[1].1).count();
+    assert!(across > 0, "the sandbox moves leva to the euro account");
+    assert!(halves.len() > across, "and between the two BGN accounts");
+    let want: BTreeSet<BTreeSet<String>> = halves
+        .values()
+        .map(|h| h.iter().map(|(id, _)| id.clone()).collect())
+        .collect();
+
+    let store = b.store.lock().unwrap();
+    let mut bank_id = HashMap::new();
+    for account in store.accounts().unwrap() {
+        for t in store.account_transactions(account.id).unwrap() {
+            bank_id.insert(t.id, t.provider_id.clone().unwrap());
+        }
+    }
+    let snap = Snapshot::load(&store).unwrap();
+    let only = Filter {
+        transfers: Some(Transfers::Only),
+        ..Filter::default()
+    };
+    let rows = snap.rows(&snap.select_rows(&only).unwrap());
+    let got: BTreeSet<BTreeSet<String>> = rows
+        .iter()
+        .map(|r| {
+            let partner = r.transfer.as_ref().unwrap().partner_id;
+            BTreeSet::from([bank_id[&r.id].clone(), bank_id[&partner].clone()])
+        })
+        .collect();
+    assert_eq!(got, want, "Coffer's pairs are the bank's own transfers");
+    // Explained by what the bank's text gives: the other account's IBAN.
+    for r in &rows {
+        let why = &r.transfer.as_ref().unwrap().reason;
+        assert!(why.ends_with("account number in the text"), "{why}");
+        // The user's own memo stays the description, as the e-bank shows it.
+        assert!(!r.description.contains("собствени"), "{}", r.description);
+    }
+    println!(
+        "Fibank: {} own transfers in the bank's books ({across} across currencies), {} paired",
+        want.len(),
+        got.len()
+    );
+}

@@ -19,6 +19,9 @@ use crate::oracle::{OracleAccount, OracleRow};
 /// First serial number handed out for a seed of 0: well beyond 2^31, as the real ones are.
 const SERIAL_BASE: i64 = 3_100_000_000;
 
+/// `trname` of a move between the customer's own accounts.
+const OWN_TRANSFER: &str = "Превод между собствени сметки";
+
 /// The branch code in every reference and in the customer's IBANs.
 const BRANCH: &str = "9150";
 
@@ -162,6 +165,12 @@ impl Row {
         } else {
             self.minor
         }
+    }
+
+    /// One half of a move between two of the customer's own accounts (both halves share the
+    /// reference).
+    pub(crate) fn own_transfer(&self) -> bool {
+        self.trname == OWN_TRANSFER
     }
 
     /// What a faithful client shows: `remI` when it has text, else `trname`.
@@ -864,18 +873,57 @@ impl DayPlan<'_> {
             );
             row.rem = [Some(String::new()), None, None];
         }
+
+        // Every other month some leva go to the euro account (converted at the peg): an own
+        // transfer across two currencies. Planned last, so the day's other draws stay as they
+        // were.
+        if day.day() == 12 && !month.is_multiple_of(2) {
+            if let (Some(euro), Some(main_iban), Some(euro_iban)) = (
+                self.open(Kind::Euro),
+                self.iban(Kind::Main),
+                self.iban(Kind::Euro),
+            ) {
+                let eur = 20_000;
+                let bgn = (eur * BGN_PER_EUR_E5 + 50_000) / 100_000;
+                self.own_transfer_converted(
+                    main,
+                    euro,
+                    &main_iban,
+                    &euro_iban,
+                    [bgn, eur],
+                    "ЗА ПЪТУВАНЕ",
+                );
+            }
+        }
     }
 
     fn own_transfer(&mut self, from: usize, to: usize, from_iban: &str, to_iban: &str, minor: i64) {
+        self.own_transfer_converted(from, to, from_iban, to_iban, [minor, minor], "СПЕСТЯВАНИЯ");
+    }
+
+    /// A move between two of the customer's accounts: `minor` leaves `from` as `minor[0]` and
+    /// arrives on `to` as `minor[1]` (the same unless the currencies differ).
+    fn own_transfer_converted(
+        &mut self,
+        from: usize,
+        to: usize,
+        from_iban: &str,
+        to_iban: &str,
+        minor: [i64; 2],
+        memo: &str,
+    ) {
         let reference = self.reference("TROW");
         let at = self.at(9, 30, 2);
-        for (account, debit, other) in [(from, true, to_iban), (to, false, from_iban)] {
+        for (account, debit, other, minor) in [
+            (from, true, to_iban, minor[0]),
+            (to, false, from_iban, minor[1]),
+        ] {
             let row = self.push(
                 Draft {
                     account,
                     minor,
                     debit,
-                    trname: "Превод между собствени сметки",
+                    trname: OWN_TRANSFER,
                     trn_type: if debit { "TRO" } else { "TRI" },
                     trn_code: "1T3",
                 },
@@ -885,7 +933,7 @@ impl DayPlan<'_> {
             row.contragent = Some("ИВАН ГЕОРГИЕВ ПЕТРОВ".to_owned());
             row.ben_order_party = Some("ИВАН ГЕОРГИЕВ ПЕТРОВ".to_owned());
             row.trn_account = Some(other.to_owned());
-            row.rem = [Some("СПЕСТЯВАНИЯ".to_owned()), None, None];
+            row.rem = [Some(memo.to_owned()), None, None];
             row.is_ebank_oper = true;
             row.is_payment = debit;
         }
@@ -1351,6 +1399,10 @@ impl Ledger {
                     description: entry.row.description(),
                     status: "booked".to_owned(),
                     stable_id: Some(entry.sr_no.to_string()),
+                    own_transfer: entry
+                        .row
+                        .own_transfer()
+                        .then(|| entry.row.reference.clone()),
                 });
             }
         }

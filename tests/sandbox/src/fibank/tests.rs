@@ -1736,6 +1736,11 @@ async fn the_oracle_is_what_a_faithful_client_reads_off_the_wire() {
                     description,
                     status: "booked".to_owned(),
                     stable_id: Some(row["acEntrySrNo"].as_i64().unwrap().to_string()),
+                    own_transfer: row["trname"]
+                        .as_str()
+                        .unwrap()
+                        .contains("собствени сметки")
+                        .then(|| row["reference"].as_str().unwrap().to_owned()),
                 });
             }
             first = last + Duration::days(1);

@@ -191,6 +191,9 @@ impl Ledger {
                 description: s.info.to_owned(),
                 status: s.status().to_owned(),
                 stable_id: Some(s.row.utx_id.clone()),
+                own_transfer: (s.info.starts_with("Transfer între conturi proprii")
+                    || s.info.starts_with("Schimb valutar RON-EUR"))
+                .then(|| s.time.to_rfc3339()),
             })
             .collect()
     }

@@ -123,6 +123,11 @@ impl ContractBank for Shared {
                         // The wire has no status: a faithful client shows every row as booked.
                         status: "booked".to_owned(),
                         stable_id: Some(row.original_id.clone()),
+                        // The card bill: out of the payment account, into the card account,
+                        // the same day and amount (the ledger writes both texts).
+                        own_transfer: (row.description.starts_with("TT THE TIN DUNG ")
+                            || row.description.starts_with("THANH TOAN THE TU TK "))
+                        .then(|| format!("card bill {} {}", row.date, row.amount_minor.abs())),
                     },
                 ));
             }
