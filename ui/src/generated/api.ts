@@ -164,9 +164,9 @@ export type ChartRegion = { x: number, y: number, width: number, height: number,
  */
 from: string | null, to: string | null, 
 /**
- * What a tooltip shows, exact: a bar's amount (a category's or vendor's spending, a day's
- * balance) as decimal text in the chart's currency; `None` where the region has two
- * (a period: see `credit`/`debit`) or none.
+ * What a tooltip shows, exact: a bar's amount (a category's or vendor's spending, a
+ * day's balance) as decimal text in the chart's currency; `None` where the region has
+ * two (a period: see `credit`/`debit`) or none.
  */
 amount: string | null, 
 /**
