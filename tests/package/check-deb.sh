@@ -78,10 +78,14 @@ session_checks() {
     done
     return 1
   }
-  wait_until "Coffer window (WM_CLASS Coffer-desktop)" 90 window_and_pid
+  # The poll that saw the window keeps what it saw: asking X again at once could miss it
+  # (under load, a second listing a moment later once came back without it).
+  local found=
+  window_seen() { found=$(window_and_pid); }
+  wait_until "Coffer window (WM_CLASS Coffer-desktop)" 90 window_seen
   t1=$(now_ms)
-  read -r wid pid < <(window_and_pid) || fail "the Coffer window went away after it appeared"
-  wait_until "the Coffer window to stay" 10 window_and_pid
+  read -r wid pid <<<"$found"
+  wait_until "the Coffer window to stay" 10 window_of "$pid"
   [ "$(readlink "/proc/$pid/exe")" = /usr/bin/coffer-desktop ] \
     || fail "the window belongs to $(readlink "/proc/$pid/exe"), not /usr/bin/coffer-desktop"
   echo "launch_to_window_ms=$((t1 - t0))" >> "$timings"
@@ -176,8 +180,17 @@ work=$(mktemp -d)
 installed=0
 xvfb_pid=
 artifacts=${CARGO_TARGET_DIR:-$root/target}/package-check
+# Ends our Xvfb and waits until it is gone: a server still shutting down removes its socket
+# files at exit, which may by then belong to the next server on that display number (seen as
+# "Failed to initialize GTK" in a check run right after another).
+stop_xvfb() {
+  [ -n "$xvfb_pid" ] || return 0
+  kill "$xvfb_pid" 2>/dev/null || true
+  wait "$xvfb_pid" 2>/dev/null || true
+  xvfb_pid=
+}
 cleanup() {
-  [ -z "$xvfb_pid" ] || kill "$xvfb_pid" 2>/dev/null || true
+  stop_xvfb
   if [ "$installed" = 1 ]; then "${sudo_cmd[@]}" dpkg -r "$pkg" >/dev/null 2>&1 || true; fi
   # The app's logs, for a look after a failure.
   rm -rf "$artifacts"
@@ -185,6 +198,7 @@ cleanup() {
   for p in data demo-data; do
     [ ! -d "$work/$p/logs" ] || cp -rL "$work/$p/logs" "$artifacts/$p-logs"
   done
+  [ ! -f "$work/xvfb.log" ] || cp "$work/xvfb.log" "$artifacts/xvfb.log"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -258,8 +272,7 @@ xvfb_pid=$!
 wait_until "Xvfb display" 20 test -s "$work/display"
 DISPLAY=:$(head -n1 "$work/display") dbus-run-session -- \
   "$root/tests/package/check-deb.sh" --session "$home" "$data" "$demo_data" "$timings"
-kill "$xvfb_pid"
-xvfb_pid=
+stop_xvfb
 
 # The profiles as the user leaves them: they must survive the removal unchanged.
 profile_sums() {
