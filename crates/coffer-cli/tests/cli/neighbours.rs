@@ -328,12 +328,15 @@ fn rows_of(ledger: Vec<OracleRow>) -> Vec<Row> {
     rows
 }
 
+/// Switches one hostile behaviour on in a profile's sandbox.
+type Inject = Box<dyn Fn(&Profile)>;
+
 /// One hostile case: which bank, its name in messages, the fault, and what the message says.
 struct Case {
     provider: &'static str,
     shown: &'static str,
     name: &'static str,
-    inject: Box<dyn Fn(&Profile)>,
+    inject: Inject,
     needle: &'static str,
 }
 
@@ -341,203 +344,107 @@ const HUNDRED_MB: u64 = 100 * 1024 * 1024;
 /// Every call of the sync: the fault is cleared after it.
 const ALL: u32 = 10_000;
 
+/// The hostile behaviours every sandbox can put on, named once; each bank's fault enum spells
+/// them its own way (`fault_for`).
+#[derive(Clone, Copy)]
+enum Hostile {
+    Stall,
+    HugeBody,
+    EndlessBody,
+    HtmlPage,
+    FarFutureDate,
+    HugeAmount,
+}
+
+/// Each behaviour with its name in the test's table and what the refusal must say.
+const HOSTILE: [(Hostile, &str, &str); 6] = [
+    (Hostile::Stall, "stall", "did not answer in time"),
+    (Hostile::HugeBody, "100 MB body", "larger than"),
+    (Hostile::EndlessBody, "endless body", "larger than"),
+    (Hostile::HtmlPage, "HTML page in a 200", "page"),
+    (Hostile::FarFutureDate, "year 10000", "date"),
+    (Hostile::HugeAmount, "amount near i64::MAX", "amount"),
+];
+
+/// One bank's spelling of the hostile behaviours, as a function that switches one on in a
+/// profile; `None` where its sandbox does not model it.
+fn fault_for(provider: &str, hostile: Hostile) -> Option<Inject> {
+    use Hostile::*;
+    let (requests, secs, bytes) = (ALL, 600, HUNDRED_MB);
+    Some(match provider {
+        // SpareBank 1: its sandbox has no HTML-in-200 on the data calls (its errors are JSON).
+        "sparebank1" => {
+            let f = match hostile {
+                Stall => Sparebank1Fault::Stall { requests, secs },
+                HugeBody => Sparebank1Fault::HugeBody { requests, bytes },
+                EndlessBody => Sparebank1Fault::EndlessBody { requests },
+                HtmlPage => return None,
+                FarFutureDate => Sparebank1Fault::FarFutureDate { requests },
+                HugeAmount => Sparebank1Fault::HugeAmount { requests },
+            };
+            Box::new(move |p: &Profile| p.sb1.sandbox.inject(f.clone()))
+        }
+        "finsify" => {
+            let f = match hostile {
+                Stall => FinsifyFault::Stall { requests, secs },
+                HugeBody => FinsifyFault::HugeBody { requests, bytes },
+                EndlessBody => FinsifyFault::EndlessBody { requests },
+                HtmlPage => FinsifyFault::HtmlInOk { requests },
+                FarFutureDate => FinsifyFault::FarFutureDate { requests },
+                HugeAmount => FinsifyFault::HugeAmount { requests },
+            };
+            Box::new(move |p: &Profile| p.finsify.inject(f.clone()))
+        }
+        // Finqware's gateway page comes with the status it is given: 200 here.
+        "finqware" => {
+            let f = match hostile {
+                Stall => FinqwareFault::Stall { requests, secs },
+                HugeBody => FinqwareFault::HugeBody { requests, bytes },
+                EndlessBody => FinqwareFault::EndlessBody { requests },
+                HtmlPage => FinqwareFault::HtmlErrorPage {
+                    requests,
+                    status: 200,
+                },
+                FarFutureDate => FinqwareFault::FarFutureDate { requests },
+                HugeAmount => FinqwareFault::HugeAmount { requests },
+            };
+            Box::new(move |p: &Profile| p.finqware.inject(f.clone()))
+        }
+        "fibank" => {
+            let f = match hostile {
+                Stall => FibankFault::Stall { requests, secs },
+                HugeBody => FibankFault::HugeBody { requests, bytes },
+                EndlessBody => FibankFault::EndlessBody { requests },
+                HtmlPage => FibankFault::HtmlInOk { requests },
+                FarFutureDate => FibankFault::FarFutureDate { requests },
+                HugeAmount => FibankFault::HugeAmount { requests },
+            };
+            Box::new(move |p: &Profile| p.fibank.inject(f.clone()))
+        }
+        _ => return None,
+    })
+}
+
 fn cases() -> Vec<Case> {
+    let banks = [
+        ("sparebank1", "SpareBank 1"),
+        ("finsify", "Finsify"),
+        ("finqware", "Finqware"),
+        ("fibank", "Fibank"),
+    ];
     let mut cases = Vec::new();
-    let mut add = |provider, shown, name, needle, inject: Box<dyn Fn(&Profile)>| {
-        cases.push(Case {
-            provider,
-            shown,
-            name,
-            inject,
-            needle,
-        });
-    };
-    // SpareBank 1: its sandbox has no HTML-in-200 on the data calls (its errors are JSON).
-    let sb1: [(&str, &str, Sparebank1Fault); 5] = [
-        (
-            "stall",
-            "did not answer in time",
-            Sparebank1Fault::Stall {
-                requests: ALL,
-                secs: 600,
-            },
-        ),
-        (
-            "100 MB body",
-            "larger than",
-            Sparebank1Fault::HugeBody {
-                requests: ALL,
-                bytes: HUNDRED_MB,
-            },
-        ),
-        (
-            "endless body",
-            "larger than",
-            Sparebank1Fault::EndlessBody { requests: ALL },
-        ),
-        (
-            "year 10000",
-            "date",
-            Sparebank1Fault::FarFutureDate { requests: ALL },
-        ),
-        (
-            "amount near i64::MAX",
-            "amount",
-            Sparebank1Fault::HugeAmount { requests: ALL },
-        ),
-    ];
-    for (name, needle, fault) in sb1 {
-        add(
-            "sparebank1",
-            "SpareBank 1",
-            name,
-            needle,
-            Box::new(move |p: &Profile| p.sb1.sandbox.inject(fault.clone())),
-        );
-    }
-    let finsify: [(&str, &str, FinsifyFault); 6] = [
-        (
-            "stall",
-            "did not answer in time",
-            FinsifyFault::Stall {
-                requests: ALL,
-                secs: 600,
-            },
-        ),
-        (
-            "100 MB body",
-            "larger than",
-            FinsifyFault::HugeBody {
-                requests: ALL,
-                bytes: HUNDRED_MB,
-            },
-        ),
-        (
-            "endless body",
-            "larger than",
-            FinsifyFault::EndlessBody { requests: ALL },
-        ),
-        (
-            "HTML page in a 200",
-            "page",
-            FinsifyFault::HtmlInOk { requests: ALL },
-        ),
-        (
-            "year 10000",
-            "date",
-            FinsifyFault::FarFutureDate { requests: ALL },
-        ),
-        (
-            "amount near i64::MAX",
-            "amount",
-            FinsifyFault::HugeAmount { requests: ALL },
-        ),
-    ];
-    for (name, needle, fault) in finsify {
-        add(
-            "finsify",
-            "Finsify",
-            name,
-            needle,
-            Box::new(move |p: &Profile| p.finsify.inject(fault.clone())),
-        );
-    }
-    let finqware: [(&str, &str, FinqwareFault); 6] = [
-        (
-            "stall",
-            "did not answer in time",
-            FinqwareFault::Stall {
-                requests: ALL,
-                secs: 600,
-            },
-        ),
-        (
-            "100 MB body",
-            "larger than",
-            FinqwareFault::HugeBody {
-                requests: ALL,
-                bytes: HUNDRED_MB,
-            },
-        ),
-        (
-            "endless body",
-            "larger than",
-            FinqwareFault::EndlessBody { requests: ALL },
-        ),
-        (
-            "HTML page in a 200",
-            "page",
-            FinqwareFault::HtmlErrorPage {
-                requests: ALL,
-                status: 200,
-            },
-        ),
-        (
-            "year 10000",
-            "date",
-            FinqwareFault::FarFutureDate { requests: ALL },
-        ),
-        (
-            "amount near i64::MAX",
-            "amount",
-            FinqwareFault::HugeAmount { requests: ALL },
-        ),
-    ];
-    for (name, needle, fault) in finqware {
-        add(
-            "finqware",
-            "Finqware",
-            name,
-            needle,
-            Box::new(move |p: &Profile| p.finqware.inject(fault.clone())),
-        );
-    }
-    let fibank: [(&str, &str, FibankFault); 6] = [
-        (
-            "stall",
-            "did not answer in time",
-            FibankFault::Stall {
-                requests: ALL,
-                secs: 600,
-            },
-        ),
-        (
-            "100 MB body",
-            "larger than",
-            FibankFault::HugeBody {
-                requests: ALL,
-                bytes: HUNDRED_MB,
-            },
-        ),
-        (
-            "endless body",
-            "larger than",
-            FibankFault::EndlessBody { requests: ALL },
-        ),
-        (
-            "HTML page in a 200",
-            "page",
-            FibankFault::HtmlInOk { requests: ALL },
-        ),
-        (
-            "year 10000",
-            "date",
-            FibankFault::FarFutureDate { requests: ALL },
-        ),
-        (
-            "amount near i64::MAX",
-            "amount",
-            FibankFault::HugeAmount { requests: ALL },
-        ),
-    ];
-    for (name, needle, fault) in fibank {
-        add(
-            "fibank",
-            "Fibank",
-            name,
-            needle,
-            Box::new(move |p: &Profile| p.fibank.inject(fault.clone())),
-        );
+    for (provider, shown) in banks {
+        for (hostile, name, needle) in HOSTILE {
+            if let Some(inject) = fault_for(provider, hostile) {
+                cases.push(Case {
+                    provider,
+                    shown,
+                    name,
+                    inject,
+                    needle,
+                });
+            }
+        }
     }
     cases
 }
