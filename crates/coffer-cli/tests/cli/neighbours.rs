@@ -421,7 +421,8 @@ fn fault_for(provider: &str, hostile: Hostile) -> Option<Inject> {
             };
             Box::new(move |p: &Profile| p.fibank.inject(f.clone()))
         }
-        _ => return None,
+        // A misspelt bank in `cases` must not quietly drop its cases.
+        other => panic!("no hostile faults known for {other}"),
     })
 }
 
