@@ -15,6 +15,7 @@ export type {
   ConnectionStatus,
   ConnectionView,
   CredentialField,
+  DatabaseCheck,
   FieldChoice,
   FieldInput,
   LoginKind,

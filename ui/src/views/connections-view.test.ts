@@ -451,3 +451,34 @@ describe('copy diagnostics', () => {
     expect(must('diagnostics-text').textContent).toContain('Coffer 0.1.0 diagnostics');
   });
 });
+
+describe('check database', () => {
+  it('says so when the database is sound', async () => {
+    const { transport } = await setup([], {
+      check_database: () => ({ ok: true, integrity: ['ok'], foreign_key_problems: 0, balance_problems: [] }),
+    });
+    must('check-database').click();
+    await settle();
+    expect(transport.argsOf('check_database')).toEqual([{}]);
+    expect(document.getElementById('toast')!.textContent).toContain('Database checked: no problems found');
+    expect(document.querySelector('[data-testid="database-check-problems"]')).toBeNull();
+  });
+
+  it('lists every problem with what to do', async () => {
+    await setup([], {
+      check_database: () => ({
+        ok: false,
+        integrity: ['row 7 missing from index idx_tx_date'],
+        foreign_key_problems: 2,
+        balance_problems: ['Brukskonto: opening 100.00 + booked rows 5.00 = 105.00, but the balance is 99.00 NOK'],
+      }),
+    });
+    must('check-database').click();
+    await settle();
+    const dialog = must('database-check-problems').textContent ?? '';
+    expect(dialog).toContain('Integrity: row 7 missing from index idx_tx_date');
+    expect(dialog).toContain('2 rows point at something that is not there');
+    expect(dialog).toContain('Brukskonto: opening 100.00');
+    expect(dialog).toContain('Restore a backup');
+  });
+});

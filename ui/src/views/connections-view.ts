@@ -10,6 +10,7 @@ import {
   type Api,
   type ConnectionStatus,
   type ConnectionView,
+  type DatabaseCheck,
   type ProviderInfo,
   type VaultStatus,
 } from '../api';
@@ -197,6 +198,12 @@ export class ConnectionsView {
       el('span', { text: 'Copy diagnostics' }),
     );
     diagnostics.addEventListener('click', () => void this.copyDiagnostics());
+    const check = el(
+      'button',
+      { class: 'button secondary', attrs: { type: 'button', 'data-testid': 'check-database' } },
+      el('span', { text: 'Check database' }),
+    );
+    check.addEventListener('click', () => void this.checkDatabase());
     this.#caption = el('p', { class: 'view-caption', text: 'Banks Coffer syncs from' });
     this.#vaultSlot = el('div', { class: 'vault-slot' });
     this.#list = el('div', {
@@ -218,7 +225,7 @@ export class ConnectionsView {
         { class: 'view-head connections-head' },
         el('h1', { class: 'view-title', text: 'Connections' }),
         this.#caption,
-        el('div', { class: 'view-head-actions' }, diagnostics, connect),
+        el('div', { class: 'view-head-actions' }, check, diagnostics, connect),
       ),
       this.#vaultSlot,
       this.#list,
@@ -289,6 +296,42 @@ export class ConnectionsView {
         testId: 'diagnostics-text',
       });
     }
+  }
+
+  /**
+   * "Check database" (`coffer check`): SQLite's integrity check, the foreign keys, and that
+   * every balance equals its opening balance plus its rows. A sound database is a toast; any
+   * problem is listed with what to do about it.
+   */
+  async checkDatabase(): Promise<void> {
+    let check: DatabaseCheck;
+    try {
+      check = await this.#api.checkDatabase();
+    } catch (error) {
+      showError(error);
+      return;
+    }
+    if (check.ok) {
+      toast('Database checked: no problems found');
+      return;
+    }
+    const problems = [
+      ...check.integrity.filter((line) => line !== 'ok').map((line) => `Integrity: ${line}`),
+      ...(check.foreign_key_problems > 0
+        ? [`${check.foreign_key_problems} rows point at something that is not there`]
+        : []),
+      ...check.balance_problems,
+    ];
+    await choose({
+      title: 'The database check found problems',
+      message:
+        'Restore a backup (coffer backup FILE makes one), or remove and reconnect the affected ' +
+        'banks and sync again. Nothing was changed by the check.',
+      detail: problems.join('\n'),
+      choices: [],
+      cancelLabel: 'Close',
+      testId: 'database-check-problems',
+    });
   }
 
   /** "Connect a bank". */
